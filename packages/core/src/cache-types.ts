@@ -1,0 +1,350 @@
+/**
+ * The types of {@link Cache}'s options, per-call options, status tracing and callbacks. Names and
+ * shapes follow lru-cache 11.5 (`LRUCache.Options` and friends) so that code written against
+ * lru-cache's types compiles against `Cache` unchanged; Larder's additions are marked.
+ */
+
+import type { PolicyName } from './policies/create-policy.js';
+import type { EvictionPolicy } from './policies/eviction-policy.js';
+
+/** A clock: `now()` in milliseconds, monotonic (`performance` by default). */
+export interface Perf {
+  now(): number;
+}
+
+/** Why an entry's value was disposed (the `dispose`/`disposeAfter` callbacks, as in lru-cache). */
+export type DisposeReason = 'evict' | 'set' | 'delete' | 'expire' | 'fetch';
+/** Called when a value leaves the cache. */
+export type Disposer<K, V> = (value: V, key: K, reason: DisposeReason) => void;
+/** Why a value was written. */
+export type InsertReason = 'add' | 'update' | 'replace';
+/** Called when a value is written. */
+export type Inserter<K, V> = (value: V, key: K, reason: InsertReason) => void;
+/** Computes an entry's size for `maxSize` accounting. Must return a positive integer. */
+export type SizeCalculator<K, V> = (value: V, key: K) => number;
+
+/**
+ * Why an entry left the cache, as reported to `on('remove')` listeners (Larder).
+ * `clear` is reported for every entry removed by `clear()`.
+ */
+export type RemoveReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
+/** A `remove` listener (Larder). */
+export type RemoveListener<K, V> = (key: K, value: V, reason: RemoveReason) => void;
+
+/** The operations the slow log times (Larder). */
+export type SlowOp =
+  | 'get'
+  | 'set'
+  | 'has'
+  | 'peek'
+  | 'delete'
+  | 'pop'
+  | 'clear'
+  | 'fetch'
+  | 'memo'
+  | 'purgeStale'
+  | 'dump'
+  | 'load';
+
+/** One slow-log record, like a Redis `SLOWLOG GET` row (Larder). */
+export interface SlowlogEntry {
+  /** Increasing id, unique for the life of the cache (Redis: the entry id). */
+  id: number;
+  /** When the operation started, as `Date.now()` milliseconds. */
+  timestamp: number;
+  /** How long it took, in milliseconds (fractional). */
+  duration: number;
+  /** The operation. */
+  op: SlowOp;
+  /** The key it was called with, if any. */
+  key?: unknown;
+}
+/** A `slow` listener (Larder). */
+export type SlowListener = (entry: SlowlogEntry) => void;
+
+/** Counters kept by every cache; see {@link CacheStats}. */
+export interface CacheStats {
+  /** Reads (`get`, `fetch`, `memo`) that found a fresh value (or a stale one they were allowed). */
+  hits: number;
+  /** Reads that found nothing usable. */
+  misses: number;
+  /** Values written by `set` (including through `fetch` and `memo`). */
+  sets: number;
+  /** Entries removed, by reason. */
+  evictions: Record<RemoveReason, number>;
+  /** `fetchMethod` calls that settled with a value or `undefined`. */
+  fetchSuccesses: number;
+  /** `fetchMethod` calls that rejected or were aborted. */
+  fetchFailures: number;
+  /** Total milliseconds spent in settled `fetchMethod` calls. */
+  fetchTime: number;
+  /** `hits / (hits + misses)`, or 0 before the first read. */
+  hitRatio: number;
+}
+
+/** The tracing object that methods fill in when given a `status` option (as lru-cache's). */
+// biome-ignore lint/correctness/noUnusedVariables: FC keeps the type parameters of lru-cache's Status
+export interface Status<K, V, FC = unknown> {
+  op?: 'get' | 'set' | 'memo' | 'fetch' | 'delete' | 'has' | 'peek';
+  set?: 'add' | 'update' | 'replace' | 'miss' | 'deleted';
+  delete?: DisposeReason;
+  peek?: 'hit' | 'miss' | 'stale';
+  memo?: 'hit' | 'miss';
+  context?: unknown;
+  ttl?: number;
+  start?: number;
+  now?: number;
+  remainingTTL?: number;
+  entrySize?: number;
+  totalCalculatedSize?: number;
+  maxEntrySizeExceeded?: true;
+  key?: K;
+  value?: V;
+  oldValue?: V;
+  has?: 'hit' | 'stale' | 'miss';
+  fetch?: 'get' | 'inflight' | 'miss' | 'hit' | 'stale' | 'refresh';
+  forceRefresh?: boolean;
+  fetchDispatched?: true;
+  fetchUpdated?: true;
+  fetchError?: Error;
+  fetchAborted?: true;
+  fetchAbortIgnored?: true;
+  fetchResolved?: true;
+  fetchRejected?: true;
+  get?: 'stale' | 'hit' | 'miss' | 'fetching' | 'stale-fetching';
+  returnedStale?: true;
+  trace?: boolean;
+  cache?: unknown;
+}
+
+/** The options a `fetchMethod` sees (a subset of the fetch options). */
+export interface FetcherFetchOptions<K, V, FC = unknown>
+  extends Pick<
+    CacheOptionsBase<K, V, FC>,
+    | 'allowStale'
+    | 'updateAgeOnGet'
+    | 'noDeleteOnStaleGet'
+    | 'sizeCalculation'
+    | 'ttl'
+    | 'noDisposeOnSet'
+    | 'noUpdateTTL'
+    | 'noDeleteOnFetchRejection'
+    | 'allowStaleOnFetchRejection'
+    | 'ignoreFetchAbort'
+    | 'allowStaleOnFetchAbort'
+  > {
+  status?: Status<K, V, FC>;
+  size?: number;
+}
+
+/** The third argument of a `fetchMethod`. */
+export interface FetcherOptions<K, V, FC = unknown> {
+  signal: AbortSignal;
+  options: FetcherFetchOptions<K, V, FC>;
+  context: FC;
+}
+
+/** Options of `fetch` and `forceFetch`. */
+export interface FetchOptions<K, V, FC> extends FetcherFetchOptions<K, V, FC> {
+  forceRefresh?: boolean;
+  context?: FC;
+  signal?: AbortSignal;
+  status?: Status<K, V, FC>;
+}
+/** Fetch options when the cache's context type is required. */
+export interface FetchOptionsWithContext<K, V, FC> extends FetchOptions<K, V, FC> {
+  context: FC;
+}
+/** Fetch options when the cache's context type is `undefined`. */
+export interface FetchOptionsNoContext<K, V, FC extends undefined | void = undefined>
+  extends FetchOptions<K, V, FC> {
+  context?: FC;
+}
+
+/** Options of `memo`. */
+export interface MemoOptions<K, V, FC = unknown>
+  extends Pick<
+    CacheOptionsBase<K, V, FC>,
+    | 'allowStale'
+    | 'updateAgeOnGet'
+    | 'noDeleteOnStaleGet'
+    | 'sizeCalculation'
+    | 'ttl'
+    | 'noDisposeOnSet'
+    | 'noUpdateTTL'
+    | 'noDeleteOnFetchRejection'
+    | 'allowStaleOnFetchRejection'
+    | 'ignoreFetchAbort'
+    | 'allowStaleOnFetchAbort'
+  > {
+  forceRefresh?: boolean;
+  context?: FC;
+  status?: Status<K, V, FC>;
+}
+/** Memo options when the cache's context type is required. */
+export interface MemoOptionsWithContext<K, V, FC> extends MemoOptions<K, V, FC> {
+  context: FC;
+}
+/** Memo options when the cache's context type is `undefined`. */
+export interface MemoOptionsNoContext<K, V, FC extends undefined | void = undefined>
+  extends MemoOptions<K, V, FC> {
+  context?: FC;
+}
+/** The options a `memoMethod` sees. */
+export interface MemoizerMemoOptions<K, V, FC = unknown>
+  extends Pick<
+    CacheOptionsBase<K, V, FC>,
+    | 'allowStale'
+    | 'updateAgeOnGet'
+    | 'noDeleteOnStaleGet'
+    | 'sizeCalculation'
+    | 'ttl'
+    | 'noDisposeOnSet'
+    | 'noUpdateTTL'
+  > {
+  status?: Status<K, V, FC>;
+  size?: number;
+  start?: number;
+}
+/** The third argument of a `memoMethod`. */
+export interface MemoizerOptions<K, V, FC = unknown> {
+  options: MemoizerMemoOptions<K, V, FC>;
+  context: FC;
+}
+
+/** Options of `has`. */
+export interface HasOptions<K, V, FC> extends Pick<CacheOptionsBase<K, V, FC>, 'updateAgeOnHas'> {
+  status?: Status<K, V, FC>;
+}
+/** Options of `get`. */
+export interface GetOptions<K, V, FC>
+  extends Pick<CacheOptionsBase<K, V, FC>, 'allowStale' | 'updateAgeOnGet' | 'noDeleteOnStaleGet'> {
+  status?: Status<K, V, FC>;
+}
+/** Options of `peek`. */
+export interface PeekOptions<K, V, FC> extends Pick<CacheOptionsBase<K, V, FC>, 'allowStale'> {
+  status?: Status<K, V, FC>;
+}
+/** Options of `set`. */
+export interface SetOptions<K, V, FC>
+  extends Pick<CacheOptionsBase<K, V, FC>, 'sizeCalculation' | 'ttl' | 'noDisposeOnSet' | 'noUpdateTTL'> {
+  /** The entry's size, instead of calling `sizeCalculation`. */
+  size?: number;
+  /** The TTL start time, a past value of the cache's clock. */
+  start?: number;
+  status?: Status<K, V, FC>;
+}
+
+/** Loads a value for `fetch`. */
+export type Fetcher<K, V, FC = unknown> = (
+  key: K,
+  staleValue: V | undefined,
+  options: FetcherOptions<K, V, FC>,
+) => Promise<V | undefined | void> | V | undefined | void;
+/** Computes a value for `memo`. */
+export type Memoizer<K, V, FC = unknown> = (
+  key: K,
+  staleValue: V | undefined,
+  options: MemoizerOptions<K, V, FC>,
+) => V;
+
+/**
+ * Every option of {@link Cache}. The lru-cache 11.5 options keep their names, units and defaults;
+ * see each one. Larder adds `policy`, `slowThreshold` and `slowlogMaxLen`.
+ */
+export interface CacheOptionsBase<K, V, FC> {
+  /** Most entries held; 0 for no count limit. A positive integer. @defaultValue 0 */
+  max?: number;
+  /** Default time to live, in ms; 0 for none. @defaultValue 0 */
+  ttl?: number;
+  /** How long a read of the clock may be reused, in ms. @defaultValue 1 */
+  ttlResolution?: number;
+  /** Remove entries when they expire, through one timer-wheel timer for the whole cache. @defaultValue false */
+  ttlAutopurge?: boolean;
+  /** `get` restarts the entry's TTL. @defaultValue false */
+  updateAgeOnGet?: boolean;
+  /** `has` restarts the entry's TTL. @defaultValue false */
+  updateAgeOnHas?: boolean;
+  /** Return stale values (once) instead of `undefined`. @defaultValue false */
+  allowStale?: boolean;
+  /** Called when a value leaves, during the operation. */
+  dispose?: Disposer<K, V>;
+  /** Called when a value is written. */
+  onInsert?: Inserter<K, V>;
+  /** Called when a value leaves, after the operation completes. */
+  disposeAfter?: Disposer<K, V>;
+  /** Do not dispose a value that `set` replaces. @defaultValue false */
+  noDisposeOnSet?: boolean;
+  /** `set` of an existing key keeps its TTL. @defaultValue false */
+  noUpdateTTL?: boolean;
+  /** Most total size of entries (see `sizeCalculation`); 0 for none. @defaultValue 0 */
+  maxSize?: number;
+  /** Size a pending fetch counts for until it settles. @defaultValue 1 */
+  backgroundFetchSize?: number;
+  /** Largest size of one entry; larger ones are not stored. @defaultValue maxSize */
+  maxEntrySize?: number;
+  /** Computes each entry's size when `maxSize` or `maxEntrySize` is set. */
+  sizeCalculation?: SizeCalculator<K, V>;
+  /** Loads values for `fetch`. */
+  fetchMethod?: Fetcher<K, V, FC>;
+  /** Computes values for `memo`. */
+  memoMethod?: Memoizer<K, V, FC>;
+  /** Keep the stale value when a fetch rejects. @defaultValue false */
+  noDeleteOnFetchRejection?: boolean;
+  /** Keep a stale entry when `get` returns it. @defaultValue false */
+  noDeleteOnStaleGet?: boolean;
+  /** Return the stale value when a fetch rejects. @defaultValue false */
+  allowStaleOnFetchRejection?: boolean;
+  /** Return the stale value when a fetch is aborted. @defaultValue false */
+  allowStaleOnFetchAbort?: boolean;
+  /** Keep a fetch running after its signal aborts. @defaultValue false */
+  ignoreFetchAbort?: boolean;
+  /** The clock, for tests. @defaultValue performance */
+  perf?: Perf;
+  /**
+   * The eviction policy (Larder): a built-in name or an {@link EvictionPolicy} instance.
+   * @defaultValue 'lru' (lru-cache's behaviour)
+   */
+  policy?: PolicyName | EvictionPolicy;
+  /**
+   * Operations slower than this many ms are recorded in the slow log and reported to `slow`
+   * listeners (Larder; like Redis `slowlog-log-slower-than`). Unset: no timing at all.
+   */
+  slowThreshold?: number;
+  /** Most slow-log entries kept, newest first (Larder; Redis `slowlog-max-len`). @defaultValue 128 */
+  slowlogMaxLen?: number;
+}
+
+/** Options with a `max`. */
+export interface CacheOptionsMaxLimit<K, V, FC> extends CacheOptionsBase<K, V, FC> {
+  max: number;
+}
+/** Options with a `ttl` and autopurge. */
+export interface CacheOptionsTTLLimit<K, V, FC> extends CacheOptionsBase<K, V, FC> {
+  ttl: number;
+  ttlAutopurge: boolean;
+}
+/** Options with a `maxSize`. */
+export interface CacheOptionsSizeLimit<K, V, FC> extends CacheOptionsBase<K, V, FC> {
+  maxSize: number;
+}
+/** The options of {@link Cache}: at least one of `max`, `maxSize` or `ttl` bounds it. */
+export type CacheOptions<K, V, FC> =
+  | CacheOptionsMaxLimit<K, V, FC>
+  | CacheOptionsSizeLimit<K, V, FC>
+  | CacheOptionsTTLLimit<K, V, FC>;
+
+/** One entry as `info` and `dump` describe it. `start` is a `Date.now()` time. */
+export interface Entry<V> {
+  value: V;
+  ttl?: number;
+  size?: number;
+  start?: number;
+}
+
+/** The promise `fetch` returns while a load is pending, with lru-cache's bookkeeping fields. */
+export type BackgroundFetch<V> = Promise<V | undefined> & {
+  __returned: BackgroundFetch<V> | undefined;
+  __abortController: AbortController;
+  __staleWhileFetching: V | undefined;
+};

@@ -1,0 +1,1771 @@
+import type {
+  BackgroundFetch,
+  CacheOptions,
+  CacheStats,
+  DisposeReason,
+  Disposer,
+  Entry,
+  Fetcher,
+  FetchOptions,
+  FetchOptionsNoContext,
+  FetchOptionsWithContext,
+  GetOptions,
+  HasOptions,
+  Inserter,
+  Memoizer,
+  MemoOptions,
+  MemoOptionsNoContext,
+  MemoOptionsWithContext,
+  PeekOptions,
+  Perf,
+  RemoveListener,
+  RemoveReason,
+  SetOptions,
+  SizeCalculator,
+  SlowListener,
+  SlowlogEntry,
+  SlowOp,
+  Status,
+} from './cache-types.js';
+import { ConfigError } from './errors.js';
+import { hashKey } from './hash-key.js';
+import { createPolicy, isPolicyName, policyNames } from './policies/create-policy.js';
+import type { EvictionPolicy } from './policies/eviction-policy.js';
+import { TimerWheel } from './timer-wheel.js';
+
+const defaultPerf: Perf =
+  typeof performance === 'object' && performance && typeof performance.now === 'function'
+    ? performance
+    : Date;
+
+const isPosInt = (n: unknown): n is number =>
+  typeof n === 'number' && n > 0 && Number.isFinite(n) && Math.floor(n) === n;
+
+/** Marks the promises that stand in an entry while its `fetchMethod` runs. */
+const BACKGROUND = Symbol('larder.backgroundFetch');
+type Pending<V> = BackgroundFetch<V> & { [BACKGROUND]: true };
+const isPending = <V>(v: unknown): v is Pending<V> =>
+  v instanceof Promise && (v as Partial<Pending<V>>)[BACKGROUND] === true;
+
+/** Slots preallocated at construction; a larger `max` grows its arrays on demand, up to `max`. */
+const PREALLOCATE = 1 << 16;
+const UNBOUNDED_INITIAL = 16;
+
+type Event<K, V> = [key: K, value: V, reason: RemoveReason];
+
+let warnedUnbounded = false;
+
+/**
+ * An in-memory cache with the API of lru-cache 11.5 (`LRUCache<K, V, FC>`): same options, methods,
+ * return values, iteration order, `status` tracing, `dump`/`load` and `fetch`/`memo` semantics, so
+ * it is a drop-in replacement. Also exported as `LRUCache`.
+ *
+ * What it adds: a pluggable eviction {@link EvictionPolicy} (`policy`, default `'lru'`), expiry of
+ * `ttlAutopurge` entries through one timer wheel driven by a single unref'd timer, `remove` and
+ * `slow` listeners with a Redis-style slow log, and {@link Cache.stats}.
+ *
+ * Storage: entries live in slots of preallocated arrays (keys, values, and typed arrays for sizes
+ * and times), found through one `Map` from key to slot, with a free list; a full cache reuses the
+ * victim's slot, so `set` into a full cache allocates nothing.
+ *
+ * Keys and values must not be `null` or `undefined`; `set(k, undefined)` deletes `k`.
+ */
+export class Cache<K extends {}, V extends {}, FC = unknown> {
+  /** Default TTL in ms (0: none). Changing it affects later `set` calls. */
+  ttl: number;
+  /** ms a clock reading may be reused. */
+  ttlResolution: number;
+  /** Whether expired entries are removed by the timer wheel. */
+  ttlAutopurge: boolean;
+  /** Default for `get`'s `updateAgeOnGet`. */
+  updateAgeOnGet: boolean;
+  /** Default for `has`'s `updateAgeOnHas`. */
+  updateAgeOnHas: boolean;
+  /** Default for `allowStale`. */
+  allowStale: boolean;
+  /** Default for `set`'s `noDisposeOnSet`. */
+  noDisposeOnSet: boolean;
+  /** Default for `set`'s `noUpdateTTL`. */
+  noUpdateTTL: boolean;
+  /** Largest size of one entry (0: none). */
+  maxEntrySize: number;
+  /** Default size calculation. */
+  sizeCalculation?: SizeCalculator<K, V>;
+  /** Default for `fetch`'s `noDeleteOnFetchRejection`. */
+  noDeleteOnFetchRejection: boolean;
+  /** Default for `get`'s `noDeleteOnStaleGet`. */
+  noDeleteOnStaleGet: boolean;
+  /** Default for `fetch`'s `allowStaleOnFetchAbort`. */
+  allowStaleOnFetchAbort: boolean;
+  /** Default for `fetch`'s `allowStaleOnFetchRejection`. */
+  allowStaleOnFetchRejection: boolean;
+  /** Default for `fetch`'s `ignoreFetchAbort`. */
+  ignoreFetchAbort: boolean;
+  /** Size a pending fetch counts for. */
+  backgroundFetchSize: number;
+
+  readonly #max: number;
+  /** `max`, or Infinity when there is no count limit. */
+  readonly #maxCount: number;
+  readonly #maxSize: number;
+  readonly #dispose: Disposer<K, V> | undefined;
+  readonly #onInsert: Inserter<K, V> | undefined;
+  readonly #disposeAfter: Disposer<K, V> | undefined;
+  readonly #fetchMethod: Fetcher<K, V, FC> | undefined;
+  readonly #memoMethod: Memoizer<K, V, FC> | undefined;
+  readonly #perf: Perf;
+  readonly #policy: EvictionPolicy;
+  readonly #needsHash: boolean;
+  readonly #hasFetchMethod: boolean;
+  readonly #hasDispose: boolean;
+  readonly #hasDisposeAfter: boolean;
+  readonly #hasOnInsert: boolean;
+
+  #size = 0;
+  #calculatedSize = 0;
+  readonly #keyMap = new Map<K, number>();
+  #keys: (K | undefined)[];
+  #vals: (V | Pending<V> | undefined)[];
+  #free: Int32Array;
+  #freeTop = 0;
+  /** Slots below this index have been handed out at least once. */
+  #used = 0;
+  #capacity: number;
+  #hashes: Int32Array | undefined;
+  #sizes: Float64Array | undefined;
+  #ttls: Float64Array | undefined;
+  #starts: Float64Array | undefined;
+  #wheel: TimerWheel | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #cachedNow = 0;
+  /** True while reads can skip TTL and fetch bookkeeping entirely. */
+  #plain: boolean;
+  readonly #disposed: [V, K, DisposeReason][] | undefined;
+
+  // listeners, slow log and stats (Larder)
+  #removeListeners: RemoveListener<K, V>[] = [];
+  #slowListeners: SlowListener[] = [];
+  #errorListeners: ((error: unknown) => void)[] = [];
+  #events: Event<K, V>[] = [];
+  #flushing = false;
+  #slowThreshold: number | undefined;
+  #slowlogMaxLen: number;
+  #slowlog: SlowlogEntry[] = [];
+  #slowId = 0;
+  #hits = 0;
+  #misses = 0;
+  #sets = 0;
+  #removed: Record<RemoveReason, number> = { evict: 0, expire: 0, delete: 0, set: 0, clear: 0 };
+  #fetchSuccesses = 0;
+  #fetchFailures = 0;
+  #fetchTime = 0;
+
+  /**
+   * @param options lru-cache's options plus `policy`, `slowThreshold` and `slowlogMaxLen`. An
+   * existing cache may be passed to copy its settings (not its entries). Invalid options throw
+   * {@link ConfigError}, naming the option and the value.
+   */
+  constructor(options: CacheOptions<K, V, FC> | Cache<K, V, FC>) {
+    // copying another cache's settings must not share its policy instance
+    const source =
+      options instanceof Cache ? { ...copyOptions(options), policy: policyNameOf(options.policy) } : options;
+    const o = validateOptions(source as CacheOptions<K, V, FC>);
+    this.#max = o.max;
+    this.#maxCount = o.max === 0 ? Number.POSITIVE_INFINITY : o.max;
+    this.#maxSize = o.maxSize;
+    this.maxEntrySize = o.maxEntrySize || o.maxSize;
+    if (o.sizeCalculation !== undefined) this.sizeCalculation = o.sizeCalculation;
+    this.backgroundFetchSize = o.backgroundFetchSize;
+    this.#perf = o.perf;
+    this.#dispose = o.dispose;
+    this.#onInsert = o.onInsert;
+    this.#disposeAfter = o.disposeAfter;
+    this.#fetchMethod = o.fetchMethod;
+    this.#memoMethod = o.memoMethod;
+    this.#hasFetchMethod = o.fetchMethod !== undefined;
+    this.#hasDispose = o.dispose !== undefined;
+    this.#hasDisposeAfter = o.disposeAfter !== undefined;
+    this.#hasOnInsert = o.onInsert !== undefined;
+    this.#disposed = this.#hasDisposeAfter ? [] : undefined;
+    this.noDisposeOnSet = o.noDisposeOnSet;
+    this.noUpdateTTL = o.noUpdateTTL;
+    this.noDeleteOnFetchRejection = o.noDeleteOnFetchRejection;
+    this.allowStaleOnFetchRejection = o.allowStaleOnFetchRejection;
+    this.allowStaleOnFetchAbort = o.allowStaleOnFetchAbort;
+    this.ignoreFetchAbort = o.ignoreFetchAbort;
+    this.allowStale = o.allowStale;
+    this.noDeleteOnStaleGet = o.noDeleteOnStaleGet;
+    this.updateAgeOnGet = o.updateAgeOnGet;
+    this.updateAgeOnHas = o.updateAgeOnHas;
+    this.ttlResolution = o.ttlResolution;
+    this.ttlAutopurge = o.ttlAutopurge;
+    this.ttl = o.ttl;
+    this.#slowThreshold = o.slowThreshold;
+    this.#slowlogMaxLen = o.slowlogMaxLen;
+
+    const capacity = o.max === 0 ? UNBOUNDED_INITIAL : Math.min(o.max, PREALLOCATE);
+    this.#capacity = capacity;
+    this.#keys = new Array(capacity).fill(undefined);
+    this.#vals = new Array(capacity).fill(undefined);
+    this.#free = new Int32Array(capacity);
+    this.#policy = o.policy;
+    this.#needsHash = o.policy.needsHash;
+    if (this.#needsHash) this.#hashes = new Int32Array(capacity);
+    if (this.maxEntrySize !== 0) this.#sizes = new Float64Array(capacity);
+    this.#policy.init(capacity, o.max);
+    this.#plain = !this.#hasFetchMethod;
+    if (this.ttl) this.#initializeTTLTracking();
+
+    if (!this.ttlAutopurge && !this.#max && !this.#maxSize && !warnedUnbounded) {
+      warnedUnbounded = true;
+      process.emitWarning(
+        'TTL caching without ttlAutopurge, max, or maxSize can result in unbounded memory consumption.',
+        'UnboundedCacheWarning',
+        'LARDER_CACHE_UNBOUNDED',
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- read-only option getters
+
+  /** The clock. */
+  get perf(): Perf {
+    return this.#perf;
+  }
+  /** Most entries held (0: no count limit). */
+  get max(): number {
+    return this.#max;
+  }
+  /** Most total entry size (0: none). */
+  get maxSize(): number {
+    return this.#maxSize;
+  }
+  /** Total size of the entries held. */
+  get calculatedSize(): number {
+    return this.#calculatedSize;
+  }
+  /** Number of entries held (stale ones included until they are removed). */
+  get size(): number {
+    return this.#size;
+  }
+  /** The `fetchMethod` option. */
+  get fetchMethod(): Fetcher<K, V, FC> | undefined {
+    return this.#fetchMethod;
+  }
+  /** The `memoMethod` option. */
+  get memoMethod(): Memoizer<K, V, FC> | undefined {
+    return this.#memoMethod;
+  }
+  /** The `dispose` option. */
+  get dispose(): Disposer<K, V> | undefined {
+    return this.#dispose;
+  }
+  /** The `onInsert` option. */
+  get onInsert(): Inserter<K, V> | undefined {
+    return this.#onInsert;
+  }
+  /** The `disposeAfter` option. */
+  get disposeAfter(): Disposer<K, V> | undefined {
+    return this.#disposeAfter;
+  }
+  /** The eviction policy in use (Larder). */
+  get policy(): EvictionPolicy {
+    return this.#policy;
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  #grow(): void {
+    const max = this.#max;
+    const capacity = max === 0 ? this.#capacity * 2 : Math.min(max, this.#capacity * 2);
+    for (let i = this.#capacity; i < capacity; i++) {
+      this.#keys.push(undefined);
+      this.#vals.push(undefined);
+    }
+    const free = new Int32Array(capacity);
+    free.set(this.#free);
+    this.#free = free;
+    this.#hashes = growFloat(this.#hashes, capacity, Int32Array);
+    this.#sizes = growFloat(this.#sizes, capacity, Float64Array);
+    this.#ttls = growFloat(this.#ttls, capacity, Float64Array);
+    this.#starts = growFloat(this.#starts, capacity, Float64Array);
+    this.#capacity = capacity;
+    this.#policy.resize(capacity);
+    this.#wheel?.resize(capacity);
+  }
+
+  /** A slot for a new entry: a free one, a never-used one, or the victim's when full. */
+  #newIndex(): number {
+    if (this.#freeTop !== 0) return this.#free[--this.#freeTop]!;
+    if (this.#size === this.#maxCount) return this.#evict(false, this.#policy.victim());
+    if (this.#used === this.#capacity) this.#grow();
+    return this.#used++;
+  }
+
+  #isValidIndex(index: number): boolean {
+    return this.#keyMap.get(this.#keys[index] as K) === index;
+  }
+
+  // ---------------------------------------------------------------- time
+
+  #initializeTTLTracking(): void {
+    this.#ttls = new Float64Array(this.#capacity);
+    this.#starts = new Float64Array(this.#capacity);
+    if (this.ttlAutopurge) this.#wheel = new TimerWheel(this.#capacity, this.#perf.now());
+    this.#plain = false;
+  }
+
+  /** The clock, read at most once per `ttlResolution` ms (lru-cache's debounce). */
+  #now(): number {
+    if (this.#cachedNow !== 0) return this.#cachedNow;
+    const n = this.#perf.now();
+    if (this.ttlResolution > 0) {
+      this.#cachedNow = n;
+      setTimeout(() => {
+        this.#cachedNow = 0;
+      }, this.ttlResolution).unref?.();
+    }
+    return n;
+  }
+
+  #isStale(index: number): boolean {
+    const ttls = this.#ttls;
+    if (ttls === undefined) return false;
+    const t = ttls[index]!;
+    const s = this.#starts![index]!;
+    return t !== 0 && s !== 0 && this.#now() - s > t;
+  }
+
+  #setItemTTL(index: number, ttl: number, start: number = this.#perf.now()): void {
+    this.#starts![index] = ttl !== 0 ? start : 0;
+    this.#ttls![index] = ttl;
+    if (this.#wheel !== undefined) this.#schedulePurge(index);
+  }
+
+  #updateItemAge(index: number): void {
+    const ttls = this.#ttls;
+    if (ttls === undefined) return;
+    this.#starts![index] = ttls[index] !== 0 ? this.#perf.now() : 0;
+    if (this.#wheel !== undefined) this.#schedulePurge(index);
+  }
+
+  #remainingTTL(index: number): number {
+    const t = this.#ttls![index]!;
+    const s = this.#starts![index]!;
+    if (!t || !s) return Number.POSITIVE_INFINITY;
+    return t - (this.#now() - s);
+  }
+
+  #statusTTL(status: Status<K, V, FC>, index: number): void {
+    const ttls = this.#ttls;
+    if (ttls === undefined || !ttls[index]) return;
+    const ttl = ttls[index]!;
+    const start = this.#starts![index]!;
+    if (!start) return;
+    status.ttl = ttl;
+    status.start = start;
+    status.now = this.#now();
+    status.remainingTTL = ttl - (status.now - start);
+  }
+
+  // ---------------------------------------------------------------- autopurge (timer wheel)
+
+  #schedulePurge(index: number): void {
+    const wheel = this.#wheel!;
+    const ttl = this.#ttls![index]!;
+    const start = this.#starts![index]!;
+    if (!ttl || !start) {
+      wheel.cancel(index);
+      return;
+    }
+    // stale means now - start > ttl: due one ms after the TTL, as lru-cache's own timers
+    wheel.schedule(index, start + ttl + 1);
+    this.#armTimer();
+  }
+
+  #armTimer(): void {
+    const deadline = this.#wheel!.nextDeadline();
+    if (deadline >= this.#timerAt) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    const delay = deadline === Number.POSITIVE_INFINITY ? 0 : Math.max(0, deadline - this.#perf.now());
+    if (deadline === Number.POSITIVE_INFINITY) {
+      this.#timer = undefined;
+      return;
+    }
+    this.#timer = setTimeout(() => this.#purgeDue(), Math.min(delay, 0x7fffffff));
+    this.#timer.unref?.();
+  }
+
+  #purgeDue(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const wheel = this.#wheel;
+    if (wheel === undefined) return;
+    wheel.advance(this.#perf.now(), (index) => {
+      const k = this.#keys[index];
+      if (k === undefined || !this.#isValidIndex(index)) return;
+      this.#cachedNow = 0;
+      if (this.#isStale(index)) this.#delete(k, 'expire');
+      else this.#schedulePurge(index);
+    });
+    this.#armTimer();
+    this.#flushEvents();
+  }
+
+  // ---------------------------------------------------------------- size accounting
+
+  #requireSize(k: K, v: unknown, size: number, sizeCalculation: SizeCalculator<K, V> | undefined): number {
+    if (this.#sizes === undefined) {
+      if (size || sizeCalculation) {
+        throw new TypeError('cannot set size without setting maxSize or maxEntrySize on cache');
+      }
+      return 0;
+    }
+    if (isPosInt(size)) return size;
+    // a pending fetch counts provisionally; its value is sized when it settles
+    if (isPending(v)) return this.backgroundFetchSize;
+    if (sizeCalculation) {
+      if (typeof sizeCalculation !== 'function') throw new TypeError('sizeCalculation must be a function');
+      const computed = sizeCalculation(v as V, k);
+      if (!isPosInt(computed)) {
+        throw new TypeError('sizeCalculation return invalid (expect positive integer)');
+      }
+      return computed;
+    }
+    throw new TypeError(
+      'invalid size value (must be positive integer). When maxSize or maxEntrySize is used, sizeCalculation or size must be set.',
+    );
+  }
+
+  /** Evict until an entry of `size` fits under `maxSize`. */
+  #evictForSize(size: number): void {
+    const limit = this.#maxSize - size;
+    while (this.#calculatedSize > limit) this.#evict(true, this.#policy.victim());
+  }
+
+  #removeItemSize(index: number): void {
+    const sizes = this.#sizes;
+    if (sizes === undefined) return;
+    this.#calculatedSize -= sizes[index]!;
+    sizes[index] = 0;
+  }
+
+  // ---------------------------------------------------------------- removal bookkeeping
+
+  /** Dispose callbacks, stats and `remove` events for a value leaving the cache. */
+  #disposeValue(v: V, k: K, reason: DisposeReason, event: RemoveReason): void {
+    if (this.#hasDispose) this.#dispose!(v, k, reason);
+    if (this.#hasDisposeAfter) this.#disposed!.push([v, k, reason]);
+    this.#removed[event]++;
+    if (this.#removeListeners.length !== 0) this.#events.push([k, v, event]);
+  }
+
+  #flushDisposeAfter(): void {
+    const dt = this.#disposed;
+    if (dt === undefined) return;
+    let task: [V, K, DisposeReason] | undefined;
+    while ((task = dt.shift())) this.#disposeAfter!(...task);
+  }
+
+  /** Deliver queued `remove` events, after the operation that caused them has finished. */
+  #flushEvents(): void {
+    if (this.#events.length === 0 || this.#flushing) return;
+    this.#flushing = true;
+    try {
+      const events = this.#events;
+      for (let i = 0; i < events.length; i++) {
+        const [k, v, reason] = events[i]!;
+        for (const fn of this.#removeListeners) {
+          try {
+            fn(k, v, reason);
+          } catch (error) {
+            this.#listenerError(error);
+          }
+        }
+      }
+      events.length = 0;
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #listenerError(error: unknown): void {
+    if (this.#errorListeners.length === 0) {
+      process.emitWarning(
+        `A cache listener threw: ${error instanceof Error ? error.message : String(error)}`,
+        'LarderListenerWarning',
+        'LARDER_LISTENER_ERROR',
+      );
+      return;
+    }
+    for (const fn of this.#errorListeners) {
+      try {
+        fn(error);
+      } catch {
+        // an error listener that throws has nowhere left to report to
+      }
+    }
+  }
+
+  #evict(free: boolean, index: number): number {
+    const k = this.#keys[index] as K;
+    const v = this.#vals[index];
+    let oldValue: V | undefined;
+    if (isPending<V>(v)) {
+      v.__abortController.abort(new Error('evicted'));
+      oldValue = v.__staleWhileFetching;
+    } else {
+      oldValue = v;
+    }
+    if (oldValue !== undefined) this.#disposeValue(oldValue, k, 'evict', 'evict');
+    this.#removeItemSize(index);
+    this.#wheel?.cancel(index);
+    this.#policy.remove(index);
+    if (free) {
+      this.#keys[index] = undefined;
+      this.#vals[index] = undefined;
+      this.#free[this.#freeTop++] = index;
+    }
+    this.#keyMap.delete(k);
+    this.#size--;
+    return index;
+  }
+
+  // ---------------------------------------------------------------- iteration
+
+  /** Live slots, most worth keeping first (lru-cache's MRU-first order under `lru`). */
+  *#indexes(allowStale: boolean = this.allowStale): Generator<number> {
+    if (this.#size === 0) return;
+    // snapshot, so that callbacks may change the cache while we walk
+    const slots = [...this.#policy.slots()];
+    for (const i of slots) {
+      if (!this.#isValidIndex(i)) continue;
+      if (allowStale || !this.#isStale(i)) yield i;
+    }
+  }
+
+  *#rindexes(allowStale: boolean = this.allowStale): Generator<number> {
+    if (this.#size === 0) return;
+    const slots = [...this.#policy.slots()];
+    for (let n = slots.length - 1; n >= 0; n--) {
+      const i = slots[n]!;
+      if (!this.#isValidIndex(i)) continue;
+      if (allowStale || !this.#isStale(i)) yield i;
+    }
+  }
+
+  /** `[key, value]` pairs, most recently used first (for `lru`; policy order otherwise). Skips stale entries unless `allowStale`. */
+  *entries(): Generator<[K, V], void, unknown> {
+    for (const i of this.#indexes()) {
+      const v = this.#vals[i];
+      const k = this.#keys[i];
+      if (v !== undefined && k !== undefined && !isPending(v)) yield [k, v];
+    }
+  }
+  /** {@link Cache.entries} in reverse order. */
+  *rentries(): Generator<[K, V], void, unknown> {
+    for (const i of this.#rindexes()) {
+      const v = this.#vals[i];
+      const k = this.#keys[i];
+      if (v !== undefined && k !== undefined && !isPending(v)) yield [k, v];
+    }
+  }
+  /** Keys, most recently used first. */
+  *keys(): Generator<K, void, unknown> {
+    for (const i of this.#indexes()) {
+      const k = this.#keys[i];
+      if (k !== undefined && !isPending(this.#vals[i])) yield k;
+    }
+  }
+  /** Keys, least recently used first. */
+  *rkeys(): Generator<K, void, unknown> {
+    for (const i of this.#rindexes()) {
+      const k = this.#keys[i];
+      if (k !== undefined && !isPending(this.#vals[i])) yield k;
+    }
+  }
+  /** Values, most recently used first. */
+  *values(): Generator<V, void, unknown> {
+    for (const i of this.#indexes()) {
+      const v = this.#vals[i];
+      if (v !== undefined && !isPending(v)) yield v;
+    }
+  }
+  /** Values, least recently used first. */
+  *rvalues(): Generator<V, void, unknown> {
+    for (const i of this.#rindexes()) {
+      const v = this.#vals[i];
+      if (v !== undefined && !isPending(v)) yield v;
+    }
+  }
+  /** Same as {@link Cache.entries}. */
+  [Symbol.iterator](): Generator<[K, V], void, unknown> {
+    return this.entries();
+  }
+  /** `Object.prototype.toString` tag, as lru-cache's. */
+  [Symbol.toStringTag] = 'LRUCache';
+
+  /** The first value (most recently used first) for which `fn` is truthy, read with `get`. */
+  find(fn: (v: V, k: K, self: Cache<K, V, FC>) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined {
+    for (const i of this.#indexes()) {
+      const v = this.#vals[i];
+      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      if (value === undefined) continue;
+      if (fn(value, this.#keys[i] as K, this)) return this.get(this.#keys[i] as K, getOptions ?? {});
+    }
+    return undefined;
+  }
+
+  /** Call `fn(value, key, cache)` for each fresh entry, most recently used first. Changes no recency. */
+  forEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp: unknown = this): void {
+    for (const i of this.#indexes()) {
+      const v = this.#vals[i];
+      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      if (value !== undefined) fn.call(thisp, value, this.#keys[i] as K, this);
+    }
+  }
+
+  /** {@link Cache.forEach}, least recently used first. */
+  rforEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp: unknown = this): void {
+    for (const i of this.#rindexes()) {
+      const v = this.#vals[i];
+      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      if (value !== undefined) fn.call(thisp, value, this.#keys[i] as K, this);
+    }
+  }
+
+  /** Delete every stale entry; true if any was removed. */
+  purgeStale(): boolean {
+    const t0 = this.#slowStart();
+    let deleted = false;
+    for (const i of this.#rindexes(true)) {
+      if (this.#isStale(i)) {
+        this.#delete(this.#keys[i] as K, 'expire');
+        deleted = true;
+      }
+    }
+    this.#done(t0, 'purgeStale', undefined);
+    return deleted;
+  }
+
+  /**
+   * The value, size and remaining TTL of one entry (stale or not), or `undefined`. `ttl` here is the
+   * time left in ms (negative when expired) and `start` is `Date.now()`.
+   */
+  info(key: K): Entry<V> | undefined {
+    const i = this.#keyMap.get(key);
+    if (i === undefined) return undefined;
+    const v = this.#vals[i];
+    const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+    if (value === undefined) return undefined;
+    const entry: Entry<V> = { value };
+    if (this.#ttls !== undefined) {
+      const ttl = this.#ttls[i]!;
+      const start = this.#starts![i]!;
+      if (ttl && start) {
+        entry.ttl = ttl - (this.#perf.now() - start);
+        entry.start = Date.now();
+      }
+    }
+    if (this.#sizes !== undefined) entry.size = this.#sizes[i]!;
+    return entry;
+  }
+
+  /**
+   * Every entry, stale ones included, as `[key, Entry]` pairs that {@link Cache.load} accepts,
+   * least recently used first. `start` is relative to `Date.now()`, so a dump survives a restart.
+   */
+  dump(): [K, Entry<V>][] {
+    const t0 = this.#slowStart();
+    const arr: [K, Entry<V>][] = [];
+    for (const i of this.#rindexes(true)) {
+      const key = this.#keys[i];
+      const v = this.#vals[i];
+      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      if (value === undefined || key === undefined) continue;
+      const entry: Entry<V> = { value };
+      if (this.#ttls !== undefined) {
+        entry.ttl = this.#ttls[i]!;
+        const age = this.#perf.now() - this.#starts![i]!;
+        entry.start = Math.floor(Date.now() - age);
+      }
+      if (this.#sizes !== undefined) entry.size = this.#sizes[i]!;
+      arr.push([key, entry]);
+    }
+    this.#done(t0, 'dump', undefined);
+    return arr;
+  }
+
+  /** Clear the cache, then set each `[key, Entry]` in order (as produced by {@link Cache.dump}). */
+  load(arr: [K, Entry<V>][]): void {
+    const t0 = this.#slowStart();
+    this.clear();
+    for (const [key, entry] of arr) {
+      if (entry.start) {
+        // the dump's start is a Date.now() time; rebase it on our clock, keeping the entry's age
+        const age = Date.now() - entry.start;
+        entry.start = this.#perf.now() - age;
+      }
+      this.#set(key, entry.value, entry as SetOptions<K, V, FC>, undefined);
+    }
+    this.#done(t0, 'load', undefined);
+    this.#flushEvents();
+  }
+
+  /** Time left in ms for `key`'s entry: 0 if absent, `Infinity` without a TTL, negative if stale. */
+  getRemainingTTL(key: K): number {
+    const index = this.#keyMap.get(key);
+    if (index === undefined) return 0;
+    if (this.#ttls === undefined) return Number.POSITIVE_INFINITY;
+    return this.#remainingTTL(index);
+  }
+
+  // ---------------------------------------------------------------- set
+
+  /**
+   * Store `v` under `k` (an `undefined` value deletes `k`). Per-call options override the cache's
+   * (`ttl`, `size`, `sizeCalculation`, `noDisposeOnSet`, `noUpdateTTL`, `start`, `status`).
+   */
+  set(k: K, v: V | undefined, setOptions?: SetOptions<K, V, FC>): this {
+    if (this.#slowThreshold !== undefined) {
+      const t0 = this.#perf.now();
+      this.#setWithStatus(k, v, setOptions);
+      this.#done(t0, 'set', k);
+    } else if (setOptions === undefined && this.#plain && this.#sizes === undefined && this.ttl === 0) {
+      this.#setPlain(k, v);
+    } else {
+      this.#setWithStatus(k, v, setOptions);
+    }
+    if (this.#events.length !== 0) this.#flushEvents();
+    return this;
+  }
+
+  #setWithStatus(k: K, v: V | undefined, setOptions: SetOptions<K, V, FC> | undefined): void {
+    const status = setOptions?.status;
+    if (status !== undefined) {
+      status.op = 'set';
+      status.key = k;
+      if (v !== undefined) status.value = v;
+      status.cache = this;
+    }
+    this.#set(k, v, setOptions, undefined);
+  }
+
+  /** `set` with no options on a cache without TTLs, sizes or a fetchMethod: the common case. */
+  #setPlain(k: K, v: V | undefined): void {
+    if (v === undefined) {
+      this.#delete(k, 'delete');
+      return;
+    }
+    let index = this.#keyMap.get(k);
+    if (index === undefined) {
+      index = this.#newIndex();
+      this.#keys[index] = k;
+      this.#vals[index] = v;
+      this.#keyMap.set(k, index);
+      this.#policy.insert(index, this.#needsHash ? (this.#hashes![index] = hashKey(k)) : 0);
+      this.#size++;
+      this.#sets++;
+      if (this.#hasOnInsert) this.#onInsert!(v, k, 'add');
+    } else {
+      this.#policy.update(index);
+      const oldVal = this.#vals[index] as V;
+      this.#sets++;
+      if (v !== oldVal) {
+        if (!this.noDisposeOnSet) this.#disposeValue(oldVal, k, 'set', 'set');
+        this.#vals[index] = v;
+        if (this.#hasOnInsert) this.#onInsert!(v, k, 'replace');
+      } else if (this.#hasOnInsert) {
+        this.#onInsert!(v, k, 'update');
+      }
+    }
+    if (this.#hasDisposeAfter && !this.noDisposeOnSet) this.#flushDisposeAfter();
+  }
+
+  #set(
+    k: K,
+    v: V | Pending<V> | undefined,
+    setOptions: SetOptions<K, V, FC> | undefined,
+    bf: Pending<V> | undefined,
+  ): void {
+    const o = setOptions ?? {};
+    const ttl = o.ttl ?? this.ttl;
+    const noDisposeOnSet = o.noDisposeOnSet ?? this.noDisposeOnSet;
+    const sizeCalculation = o.sizeCalculation ?? this.sizeCalculation;
+    const status = o.status;
+    let noUpdateTTL = o.noUpdateTTL ?? this.noUpdateTTL;
+    const isBF = this.#hasFetchMethod && isPending<V>(v);
+    if (v === undefined) {
+      if (status) status.set = 'deleted';
+      this.#delete(k, 'delete');
+      return;
+    }
+    if (status && !isBF) status.value = v as V;
+    const size = this.#requireSize(k, v, o.size || 0, sizeCalculation);
+    // an entry larger than maxEntrySize is not stored, and replaces (deletes) what was there
+    if (this.maxEntrySize && size > this.maxEntrySize) {
+      this.#delete(k, 'set');
+      if (status) {
+        status.set = 'miss';
+        status.maxEntrySizeExceeded = true;
+      }
+      return;
+    }
+    let index = this.#size === 0 ? undefined : this.#keyMap.get(k);
+    if (index === undefined) {
+      // room by size first, then by count: the same victims, in the same order, as lru-cache
+      if (this.#maxSize) this.#evictForSize(size);
+      index = this.#newIndex();
+      this.#keys[index] = k;
+      this.#vals[index] = v;
+      this.#keyMap.set(k, index);
+      this.#policy.insert(index, this.#needsHash ? (this.#hashes![index] = hashKey(k)) : 0);
+      this.#size++;
+      if (this.#sizes !== undefined) this.#addItemSize(index, size, status);
+      if (status) status.set = 'add';
+      noUpdateTTL = false;
+      if (!isBF) {
+        this.#sets++;
+        if (this.#hasOnInsert) this.#onInsert!(v as V, k, 'add');
+      }
+    } else {
+      this.#policy.update(index);
+      const oldVal = this.#vals[index];
+      if (!isBF) this.#sets++;
+      if (v !== oldVal) {
+        if (!noDisposeOnSet) {
+          if (isPending<V>(oldVal)) {
+            // setting over a pending fetch, not merely resolving it
+            if (oldVal !== bf) oldVal.__abortController.abort(new Error('replaced'));
+            const s = oldVal.__staleWhileFetching;
+            if (s !== undefined && s !== v) this.#disposeValue(s, k, 'set', 'set');
+          } else if (oldVal !== undefined) {
+            this.#disposeValue(oldVal, k, 'set', 'set');
+          }
+        }
+        if (this.#sizes !== undefined) {
+          this.#removeItemSize(index);
+          this.#resizeInPlace(index, size, status);
+        }
+        this.#vals[index] = v;
+        if (!isBF) {
+          const oldValue = isPending<V>(oldVal) ? oldVal.__staleWhileFetching : oldVal;
+          const setType = oldValue === undefined ? 'add' : v !== oldValue ? 'replace' : 'update';
+          if (status) {
+            status.set = setType;
+            if (oldValue !== undefined) status.oldValue = oldValue;
+          }
+          if (this.#hasOnInsert) this.#onInsert!(v as V, k, setType);
+        }
+      } else if (!isBF) {
+        if (status) status.set = 'update';
+        if (this.#hasOnInsert) this.#onInsert!(v as V, k, 'update');
+      }
+    }
+    if (ttl !== 0 && this.#ttls === undefined) this.#initializeTTLTracking();
+    if (this.#ttls !== undefined) {
+      if (!noUpdateTTL) this.#setItemTTL(index, ttl, o.start);
+      if (status) this.#statusTTL(status, index);
+    }
+    if (!noDisposeOnSet && this.#hasDisposeAfter) this.#flushDisposeAfter();
+  }
+
+  #addItemSize(index: number, size: number, status: Status<K, V, FC> | undefined): void {
+    this.#sizes![index] = size;
+    this.#calculatedSize += size;
+    if (status) {
+      status.entrySize = size;
+      status.totalCalculatedSize = this.#calculatedSize;
+    }
+  }
+
+  /** New size for an entry being overwritten: evict others (never this one) until it fits. */
+  #resizeInPlace(index: number, size: number, status: Status<K, V, FC> | undefined): void {
+    if (this.#maxSize && this.#calculatedSize > this.#maxSize - size) {
+      // take the entry out of the policy while we evict, so it cannot be its own victim
+      const policy = this.#policy;
+      policy.remove(index);
+      this.#evictForSize(size);
+      policy.insert(index, this.#needsHash ? this.#hashes![index]! : 0);
+    }
+    this.#addItemSize(index, size, status);
+  }
+
+  // ---------------------------------------------------------------- pop, has, peek
+
+  /** Evict the entry the policy would evict next (the least recently used, under `lru`) and return its value. */
+  pop(): V | undefined {
+    const t0 = this.#slowStart();
+    try {
+      while (this.#size) {
+        const index = this.#policy.victim();
+        const val = this.#vals[index];
+        this.#evict(true, index);
+        if (isPending<V>(val)) {
+          if (val.__staleWhileFetching) return val.__staleWhileFetching;
+        } else if (val !== undefined) {
+          return val;
+        }
+      }
+      return undefined;
+    } finally {
+      if (this.#hasDisposeAfter) this.#flushDisposeAfter();
+      this.#done(t0, 'pop', undefined);
+      this.#flushEvents();
+    }
+  }
+
+  /** Whether `k` has a fresh entry. Does not change recency; restarts the TTL with `updateAgeOnHas`. */
+  has(k: K, hasOptions?: HasOptions<K, V, FC>): boolean {
+    const t0 = this.#slowStart();
+    const status = hasOptions?.status;
+    if (status) {
+      status.op = 'has';
+      status.key = k;
+      status.cache = this;
+    }
+    const updateAgeOnHas = hasOptions?.updateAgeOnHas ?? this.updateAgeOnHas;
+    let result = false;
+    const index = this.#keyMap.get(k);
+    if (index !== undefined) {
+      const v = this.#vals[index];
+      if (isPending<V>(v) && v.__staleWhileFetching === undefined) {
+        // nothing to report yet
+      } else if (!this.#isStale(index)) {
+        if (updateAgeOnHas) this.#updateItemAge(index);
+        if (status) {
+          status.has = 'hit';
+          this.#statusTTL(status, index);
+        }
+        result = true;
+      } else if (status) {
+        status.has = 'stale';
+        this.#statusTTL(status, index);
+      }
+    } else if (status) {
+      status.has = 'miss';
+    }
+    this.#done(t0, 'has', k);
+    return result;
+  }
+
+  /** The value for `k` without changing recency or deleting stale entries (stale only with `allowStale`). */
+  peek(k: K, peekOptions?: PeekOptions<K, V, FC>): V | undefined {
+    const t0 = this.#slowStart();
+    const status = peekOptions?.status;
+    if (status) {
+      status.op = 'peek';
+      status.key = k;
+      status.cache = this;
+    }
+    const allowStale = peekOptions?.allowStale ?? this.allowStale;
+    const index = this.#keyMap.get(k);
+    let val: V | undefined;
+    if (index === undefined || (!allowStale && this.#isStale(index))) {
+      if (status) status.peek = index === undefined ? 'miss' : 'stale';
+    } else {
+      const v = this.#vals[index];
+      val = isPending<V>(v) ? v.__staleWhileFetching : v;
+      if (status) {
+        if (val !== undefined) {
+          status.peek = 'hit';
+          status.value = val;
+        } else {
+          status.peek = 'miss';
+        }
+      }
+    }
+    this.#done(t0, 'peek', k);
+    return val;
+  }
+
+  // ---------------------------------------------------------------- get
+
+  /** The value for `k`, marking it used; `undefined` if absent or stale (stale entries are deleted unless `noDeleteOnStaleGet`). */
+  get(k: K, getOptions?: GetOptions<K, V, FC>): V | undefined {
+    if (getOptions === undefined && this.#slowThreshold === undefined) {
+      const index = this.#keyMap.get(k);
+      if (index === undefined) {
+        this.#misses++;
+        return undefined;
+      }
+      if (this.#plain) {
+        this.#hits++;
+        this.#policy.access(index);
+        return this.#vals[index] as V;
+      }
+    }
+    const t0 = this.#slowStart();
+    const status = getOptions?.status;
+    if (status) {
+      status.op = 'get';
+      status.key = k;
+      status.cache = this;
+    }
+    const result = this.#get(k, getOptions);
+    if (status && result !== undefined) status.value = result;
+    this.#done(t0, 'get', k);
+    if (this.#events.length !== 0) this.#flushEvents();
+    return result;
+  }
+
+  #get(k: K, getOptions: GetOptions<K, V, FC> | undefined): V | undefined {
+    const allowStale = getOptions?.allowStale ?? this.allowStale;
+    const updateAgeOnGet = getOptions?.updateAgeOnGet ?? this.updateAgeOnGet;
+    const noDeleteOnStaleGet = getOptions?.noDeleteOnStaleGet ?? this.noDeleteOnStaleGet;
+    const status = getOptions?.status;
+    const index = this.#keyMap.get(k);
+    if (index === undefined) {
+      if (status) status.get = 'miss';
+      this.#misses++;
+      return undefined;
+    }
+    const value = this.#vals[index];
+    const fetching = isPending<V>(value);
+    if (status) this.#statusTTL(status, index);
+    if (this.#isStale(index)) {
+      if (!fetching) {
+        if (!noDeleteOnStaleGet) this.#delete(k, 'expire');
+        if (status) status.get = 'stale';
+        if (allowStale) {
+          if (status) status.returnedStale = true;
+          this.#hits++;
+          return value as V;
+        }
+        this.#misses++;
+        return undefined;
+      }
+      if (status) status.get = 'stale-fetching';
+      if (allowStale && value.__staleWhileFetching !== undefined) {
+        if (status) status.returnedStale = true;
+        this.#hits++;
+        return value.__staleWhileFetching;
+      }
+      this.#misses++;
+      return undefined;
+    }
+    if (status) status.get = fetching ? 'fetching' : 'hit';
+    // a fresh pending fetch with a stale value is a forced refresh: its old value is still good
+    this.#policy.access(index);
+    if (updateAgeOnGet) this.#updateItemAge(index);
+    const result = fetching ? value.__staleWhileFetching : (value as V);
+    if (result === undefined) this.#misses++;
+    else this.#hits++;
+    return result;
+  }
+
+  // ---------------------------------------------------------------- delete, clear
+
+  /** Delete `k`; true if it was there. */
+  delete(k: K): boolean {
+    const t0 = this.#slowStart();
+    const deleted = this.#delete(k, 'delete');
+    this.#done(t0, 'delete', k);
+    this.#flushEvents();
+    return deleted;
+  }
+
+  #delete(k: K, reason: DisposeReason): boolean {
+    let deleted = false;
+    if (this.#size !== 0) {
+      const index = this.#keyMap.get(k);
+      if (index !== undefined) {
+        deleted = true;
+        if (this.#size === 1) {
+          this.#clear(reason, reason === 'expire' ? 'expire' : 'delete');
+        } else {
+          this.#wheel?.cancel(index);
+          this.#removeItemSize(index);
+          const v = this.#vals[index];
+          if (isPending<V>(v)) v.__abortController.abort(new Error('deleted'));
+          else this.#disposeValue(v as V, k, reason, reason === 'expire' ? 'expire' : 'delete');
+          this.#keyMap.delete(k);
+          this.#keys[index] = undefined;
+          this.#vals[index] = undefined;
+          this.#policy.remove(index);
+          this.#size--;
+          this.#free[this.#freeTop++] = index;
+        }
+      }
+    }
+    if (this.#hasDisposeAfter && this.#disposed!.length !== 0) this.#flushDisposeAfter();
+    return deleted;
+  }
+
+  /** Remove every entry (disposing each with reason `'delete'`; `remove` listeners see `'clear'`). */
+  clear(): void {
+    const t0 = this.#slowStart();
+    this.#clear('delete', 'clear');
+    this.#done(t0, 'clear', undefined);
+    this.#flushEvents();
+  }
+
+  #clear(reason: DisposeReason, event: RemoveReason): void {
+    for (const index of this.#rindexes(true)) {
+      const v = this.#vals[index];
+      if (isPending<V>(v)) v.__abortController.abort(new Error('deleted'));
+      else this.#disposeValue(v as V, this.#keys[index] as K, reason, event);
+    }
+    this.#keyMap.clear();
+    this.#vals.fill(undefined);
+    this.#keys.fill(undefined);
+    if (this.#ttls !== undefined) {
+      this.#ttls.fill(0);
+      this.#starts!.fill(0);
+      this.#wheel?.clear();
+    }
+    this.#sizes?.fill(0);
+    this.#policy.clear();
+    this.#freeTop = 0;
+    this.#used = 0;
+    this.#calculatedSize = 0;
+    this.#size = 0;
+    if (this.#hasDisposeAfter) this.#flushDisposeAfter();
+  }
+
+  // ---------------------------------------------------------------- fetch
+
+  /**
+   * Like `get`, but on a miss (or a stale entry) calls `fetchMethod` and stores what it resolves.
+   * Concurrent fetches of one key share one call. Without a `fetchMethod` it is `get`.
+   */
+  fetch(
+    k: K,
+    fetchOptions: unknown extends FC
+      ? FetchOptions<K, V, FC>
+      : FC extends undefined | void
+        ? FetchOptionsNoContext<K, V, FC>
+        : FetchOptionsWithContext<K, V, FC>,
+  ): Promise<undefined | V>;
+  fetch(
+    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
+    fetchOptions?: unknown extends FC
+      ? FetchOptions<K, V, FC>
+      : FC extends undefined | void
+        ? FetchOptionsNoContext<K, V, FC>
+        : never,
+  ): Promise<undefined | V>;
+  fetch(k: K, fetchOptions: FetchOptions<K, V, FC> = {}): Promise<undefined | V> {
+    const status = fetchOptions.status;
+    if (status && fetchOptions.context) status.context = fetchOptions.context;
+    const t0 = this.#slowStart();
+    const p = this.#fetch(k, fetchOptions);
+    this.#done(t0, 'fetch', k);
+    this.#flushEvents();
+    return p;
+  }
+
+  /** `fetch`, but rejects instead of resolving `undefined`. */
+  forceFetch(
+    k: K,
+    fetchOptions: unknown extends FC
+      ? FetchOptions<K, V, FC>
+      : FC extends undefined | void
+        ? FetchOptionsNoContext<K, V, FC>
+        : FetchOptionsWithContext<K, V, FC>,
+  ): Promise<V>;
+  forceFetch(
+    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
+    fetchOptions?: unknown extends FC
+      ? FetchOptions<K, V, FC>
+      : FC extends undefined | void
+        ? FetchOptionsNoContext<K, V, FC>
+        : never,
+  ): Promise<V>;
+  async forceFetch(k: K, fetchOptions: FetchOptions<K, V, FC> = {}): Promise<V> {
+    const status = fetchOptions.status;
+    if (status && fetchOptions.context) status.context = fetchOptions.context;
+    const v = await this.#fetch(k, fetchOptions);
+    if (v === undefined) throw new Error('fetch() returned undefined');
+    return v;
+  }
+
+  async #fetch(k: K, fetchOptions: FetchOptions<K, V, FC>): Promise<undefined | V> {
+    const {
+      allowStale = this.allowStale,
+      updateAgeOnGet = this.updateAgeOnGet,
+      noDeleteOnStaleGet = this.noDeleteOnStaleGet,
+      ttl = this.ttl,
+      noDisposeOnSet = this.noDisposeOnSet,
+      size = 0,
+      sizeCalculation = this.sizeCalculation,
+      noUpdateTTL = this.noUpdateTTL,
+      noDeleteOnFetchRejection = this.noDeleteOnFetchRejection,
+      allowStaleOnFetchRejection = this.allowStaleOnFetchRejection,
+      ignoreFetchAbort = this.ignoreFetchAbort,
+      allowStaleOnFetchAbort = this.allowStaleOnFetchAbort,
+      context,
+      forceRefresh = false,
+      status,
+      signal,
+    } = fetchOptions;
+    if (status) {
+      status.op = 'fetch';
+      status.key = k;
+      if (forceRefresh) status.forceRefresh = true;
+      status.cache = this;
+    }
+    if (!this.#hasFetchMethod) {
+      if (status) status.fetch = 'get';
+      const getOptions: GetOptions<K, V, FC> = { allowStale, updateAgeOnGet, noDeleteOnStaleGet };
+      if (status) getOptions.status = status;
+      return this.#get(k, getOptions);
+    }
+    const options: InternalFetchOptions<K, V, FC> = {
+      allowStale,
+      updateAgeOnGet,
+      noDeleteOnStaleGet,
+      ttl,
+      noDisposeOnSet,
+      size,
+      noUpdateTTL,
+      noDeleteOnFetchRejection,
+      allowStaleOnFetchRejection,
+      allowStaleOnFetchAbort,
+      ignoreFetchAbort,
+    };
+    if (sizeCalculation !== undefined) options.sizeCalculation = sizeCalculation;
+    if (status !== undefined) options.status = status;
+    if (signal !== undefined) options.signal = signal;
+    const index = this.#keyMap.get(k);
+    if (index === undefined) {
+      if (status) status.fetch = 'miss';
+      this.#misses++;
+      const p = this.#backgroundFetch(k, undefined, options, context as FC);
+      p.__returned = p;
+      return p;
+    }
+    const v = this.#vals[index];
+    if (isPending<V>(v)) {
+      const stale = allowStale && v.__staleWhileFetching !== undefined;
+      if (status) {
+        status.fetch = 'inflight';
+        if (stale) status.returnedStale = true;
+      }
+      if (stale) return v.__staleWhileFetching;
+      v.__returned = v;
+      return v;
+    }
+    // a forced refresh does not serve the cached value (unless already refreshing, above)
+    const isStale = this.#isStale(index);
+    if (!forceRefresh && !isStale) {
+      if (status) status.fetch = 'hit';
+      this.#hits++;
+      this.#policy.access(index);
+      if (updateAgeOnGet) this.#updateItemAge(index);
+      if (status) this.#statusTTL(status, index);
+      return v;
+    }
+    this.#misses++;
+    const p = this.#backgroundFetch(k, index, options, context as FC);
+    const hasStale = p.__staleWhileFetching !== undefined;
+    const staleVal = hasStale && allowStale;
+    if (status) {
+      status.fetch = isStale ? 'stale' : 'refresh';
+      if (staleVal && isStale) status.returnedStale = true;
+    }
+    if (staleVal) return p.__staleWhileFetching;
+    p.__returned = p;
+    return p;
+  }
+
+  #backgroundFetch(
+    k: K,
+    index: number | undefined,
+    options: InternalFetchOptions<K, V, FC>,
+    context: FC,
+  ): Pending<V> {
+    const v = index === undefined ? undefined : this.#vals[index];
+    if (isPending<V>(v)) return v;
+    const ac = new AbortController();
+    const { signal } = options;
+    // when our controller aborts, stop listening to theirs
+    signal?.addEventListener('abort', () => ac.abort(signal.reason), { signal: ac.signal });
+    const fetchOpts = { signal: ac.signal, options, context };
+    const started = this.#perf.now();
+    let p: Pending<V>;
+
+    const fetchFail = (er: unknown, proceed: boolean): V | undefined => {
+      const { aborted } = ac.signal;
+      const allowStaleAborted = aborted && options.allowStaleOnFetchAbort;
+      const allowStale = allowStaleAborted || options.allowStaleOnFetchRejection;
+      const noDelete = allowStale || options.noDeleteOnFetchRejection;
+      this.#fetchFailures++;
+      this.#fetchTime += this.#perf.now() - started;
+      if (index !== undefined && this.#vals[index] === p) {
+        // keep a stale value when allowed; otherwise the failed load leaves nothing behind
+        const del = !noDelete || (!proceed && p.__staleWhileFetching === undefined);
+        if (del) this.#delete(k, 'fetch');
+        else if (!allowStaleAborted) this.#vals[index] = p.__staleWhileFetching;
+        this.#flushEvents();
+      }
+      if (allowStale) {
+        if (options.status && p.__staleWhileFetching !== undefined) options.status.returnedStale = true;
+        return p.__staleWhileFetching;
+      }
+      if (p.__returned === p) throw er;
+      return undefined;
+    };
+
+    const cb = (value: V | undefined, updateCache = false): V | undefined => {
+      const { aborted } = ac.signal;
+      const ignoreAbort = options.ignoreFetchAbort && value !== undefined;
+      const proceed = !!(options.ignoreFetchAbort || (options.allowStaleOnFetchAbort && value !== undefined));
+      if (options.status) {
+        if (aborted && !updateCache) {
+          options.status.fetchAborted = true;
+          options.status.fetchError = ac.signal.reason;
+          if (ignoreAbort) options.status.fetchAbortIgnored = true;
+        } else {
+          options.status.fetchResolved = true;
+        }
+      }
+      if (aborted && !ignoreAbort && !updateCache) return fetchFail(ac.signal.reason, proceed);
+      if (!updateCache) {
+        this.#fetchSuccesses++;
+        this.#fetchTime += this.#perf.now() - started;
+      }
+      // write only if this load still owns the entry (or an ignored abort left it empty)
+      const vl = index === undefined ? undefined : this.#vals[index];
+      if (vl === p || (vl === undefined && ignoreAbort && updateCache)) {
+        if (value === undefined) {
+          if (p.__staleWhileFetching !== undefined) this.#vals[index!] = p.__staleWhileFetching;
+          else this.#delete(k, 'fetch');
+        } else {
+          if (options.status) options.status.fetchUpdated = true;
+          this.#set(k, value, options as SetOptions<K, V, FC>, p);
+        }
+        this.#flushEvents();
+      }
+      return value;
+    };
+
+    const eb = (er: unknown): V | undefined => {
+      if (options.status) {
+        options.status.fetchRejected = true;
+        options.status.fetchError = er as Error;
+      }
+      return fetchFail(er, false);
+    };
+
+    const pcall = (res: (v: V | undefined) => void, rej: (e: unknown) => void): void => {
+      const fmp = this.#fetchMethod!(k, v as V | undefined, fetchOpts as never);
+      // the method may resolve after an abort; only give up here if told to
+      ac.signal.addEventListener('abort', () => {
+        if (!options.ignoreFetchAbort || options.allowStaleOnFetchAbort) {
+          res(undefined);
+          // when it eventually resolves, update the cache
+          if (options.allowStaleOnFetchAbort) res = (value) => void cb(value, true);
+        }
+      });
+      if (fmp && fmp instanceof Promise) {
+        fmp.then((value) => res(value === undefined ? undefined : (value as V)), rej);
+      } else if (fmp !== undefined) {
+        res(fmp as V);
+      }
+    };
+
+    if (options.status) options.status.fetchDispatched = true;
+    p = Object.assign(new Promise<V | undefined>(pcall).then(cb, eb), {
+      __abortController: ac,
+      __staleWhileFetching: v as V | undefined,
+      __returned: undefined,
+      [BACKGROUND]: true as const,
+    }) as Pending<V>;
+    if (index === undefined) {
+      // internal: no status for the placeholder
+      const { status: _status, ...setOptions } = options;
+      this.#set(k, p, setOptions as SetOptions<K, V, FC>, undefined);
+      index = this.#keyMap.get(k);
+    } else {
+      // not a set: a pending refresh neither counts as a use nor changes the entry's size
+      this.#vals[index] = p;
+    }
+    return p;
+  }
+
+  // ---------------------------------------------------------------- memo
+
+  /** The value for `k`, computed synchronously with `memoMethod` and stored when absent or stale. */
+  memo(
+    k: K,
+    memoOptions: unknown extends FC
+      ? MemoOptions<K, V, FC>
+      : FC extends undefined | void
+        ? MemoOptionsNoContext<K, V, FC>
+        : MemoOptionsWithContext<K, V, FC>,
+  ): V;
+  memo(
+    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
+    memoOptions?: unknown extends FC
+      ? MemoOptions<K, V, FC>
+      : FC extends undefined | void
+        ? MemoOptionsNoContext<K, V, FC>
+        : never,
+  ): V;
+  memo(k: K, memoOptions: MemoOptions<K, V, FC> = {}): V {
+    const t0 = this.#slowStart();
+    const status = memoOptions.status;
+    if (status) {
+      status.op = 'memo';
+      status.key = k;
+      if (memoOptions.context) status.context = memoOptions.context;
+      status.cache = this;
+    }
+    const memoMethod = this.#memoMethod;
+    if (!memoMethod) throw new Error('no memoMethod provided to constructor');
+    const { context, status: _status, forceRefresh, ...options } = memoOptions;
+    if (status && forceRefresh) status.forceRefresh = true;
+    const v = this.#get(k, options);
+    const refresh = forceRefresh || v === undefined;
+    if (status) {
+      status.memo = refresh ? 'miss' : 'hit';
+      if (!refresh) status.value = v;
+    }
+    let result: V;
+    if (!refresh) {
+      result = v;
+    } else {
+      result = memoMethod(k, v, { options, context: context as FC });
+      if (status) status.value = result;
+      this.#set(k, result, options, undefined);
+    }
+    if (status) status.value = result;
+    this.#done(t0, 'memo', k);
+    this.#flushEvents();
+    return result;
+  }
+
+  // ---------------------------------------------------------------- listeners, slow log, stats (Larder)
+
+  /**
+   * Listen for entries leaving the cache (`'remove'`: `(key, value, reason)`), for slow operations
+   * (`'slow'`: `(entry)`), or for errors thrown by listeners (`'error'`). Listeners run after the
+   * operation that caused them has finished, so they may use the cache; one that throws never
+   * corrupts it (its error goes to `'error'` listeners, or a process warning).
+   */
+  on(event: 'remove', listener: RemoveListener<K, V>): this;
+  on(event: 'slow', listener: SlowListener): this;
+  on(event: 'error', listener: (error: unknown) => void): this;
+  on(event: 'remove' | 'slow' | 'error', listener: (...args: never[]) => void): this {
+    if (typeof listener !== 'function') throw new TypeError(`${event} listener must be a function`);
+    this.#listeners(event).push(listener as never);
+    return this;
+  }
+
+  /** Remove a listener added with {@link Cache.on}. */
+  off(event: 'remove', listener: RemoveListener<K, V>): this;
+  off(event: 'slow', listener: SlowListener): this;
+  off(event: 'error', listener: (error: unknown) => void): this;
+  off(event: 'remove' | 'slow' | 'error', listener: (...args: never[]) => void): this {
+    const list = this.#listeners(event) as unknown[];
+    const at = list.lastIndexOf(listener);
+    if (at !== -1) list.splice(at, 1);
+    return this;
+  }
+
+  #listeners(event: 'remove' | 'slow' | 'error'): unknown[] {
+    switch (event) {
+      case 'remove':
+        return this.#removeListeners;
+      case 'slow':
+        return this.#slowListeners;
+      case 'error':
+        return this.#errorListeners;
+      default:
+        throw new TypeError(`Unknown cache event ${JSON.stringify(event)}: expected remove, slow or error`);
+    }
+  }
+
+  #slowStart(): number {
+    return this.#slowThreshold === undefined ? 0 : this.#perf.now();
+  }
+
+  /** Record the operation begun at `t0` if it was slower than `slowThreshold`. */
+  #done(t0: number, op: SlowOp, key: unknown): void {
+    const threshold = this.#slowThreshold;
+    if (threshold === undefined) return;
+    const duration = this.#perf.now() - t0;
+    if (duration < threshold) return;
+    const entry: SlowlogEntry = { id: this.#slowId++, timestamp: Date.now() - duration, duration, op };
+    if (key !== undefined) entry.key = key;
+    const log = this.#slowlog;
+    log.unshift(entry);
+    if (log.length > this.#slowlogMaxLen) log.length = this.#slowlogMaxLen;
+    for (const fn of this.#slowListeners) {
+      try {
+        fn(entry);
+      } catch (error) {
+        this.#listenerError(error);
+      }
+    }
+  }
+
+  /**
+   * The slow log, newest first: at most `count` entries (all by default), at most `slowlogMaxLen`
+   * kept (Redis `SLOWLOG GET`).
+   */
+  slowlog(count?: number): SlowlogEntry[] {
+    const log = this.#slowlog;
+    return log.slice(0, count === undefined || count < 0 ? log.length : count);
+  }
+
+  /** Empty the slow log (Redis `SLOWLOG RESET`). */
+  slowlogReset(): void {
+    this.#slowlog = [];
+  }
+
+  /** A snapshot of the counters since construction (or the last {@link Cache.resetStats}). */
+  stats(): CacheStats {
+    const reads = this.#hits + this.#misses;
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      sets: this.#sets,
+      evictions: { ...this.#removed },
+      fetchSuccesses: this.#fetchSuccesses,
+      fetchFailures: this.#fetchFailures,
+      fetchTime: this.#fetchTime,
+      hitRatio: reads === 0 ? 0 : this.#hits / reads,
+    };
+  }
+
+  /** Zero every counter. */
+  resetStats(): void {
+    this.#hits = 0;
+    this.#misses = 0;
+    this.#sets = 0;
+    this.#removed = { evict: 0, expire: 0, delete: 0, set: 0, clear: 0 };
+    this.#fetchSuccesses = 0;
+    this.#fetchFailures = 0;
+    this.#fetchTime = 0;
+  }
+
+  /** Stop the expiry timer (entries stay; expiry becomes lazy). Call when dropping a `ttlAutopurge` cache early. */
+  close(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+}
+
+/** The option values of an existing cache, read through its public getters and fields. */
+function copyOptions(cache: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of [
+    'max',
+    'maxSize',
+    'maxEntrySize',
+    'ttl',
+    'ttlResolution',
+    'backgroundFetchSize',
+    'perf',
+    ...BOOLEAN_OPTIONS,
+    ...FUNCTION_OPTIONS,
+  ]) {
+    const value = (cache as unknown as Record<string, unknown>)[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function policyNameOf(policy: EvictionPolicy): string {
+  if (!isPolicyName(policy.name)) {
+    throw new ConfigError('policy', policy, 'a built-in policy to copy (a custom instance cannot be shared)');
+  }
+  return policy.name;
+}
+
+type InternalFetchOptions<K, V, FC> = FetchOptions<K, V, FC> & {
+  allowStale: boolean;
+  ttl: number;
+};
+
+function growFloat<T extends Int32Array | Float64Array>(
+  array: T | undefined,
+  capacity: number,
+  Type: { new (n: number): T },
+): T | undefined {
+  if (array === undefined) return undefined;
+  const grown = new Type(capacity);
+  grown.set(array);
+  return grown;
+}
+
+interface ResolvedCacheOptions<K, V, FC> {
+  max: number;
+  maxSize: number;
+  maxEntrySize: number;
+  ttl: number;
+  ttlResolution: number;
+  ttlAutopurge: boolean;
+  updateAgeOnGet: boolean;
+  updateAgeOnHas: boolean;
+  allowStale: boolean;
+  noDisposeOnSet: boolean;
+  noUpdateTTL: boolean;
+  noDeleteOnFetchRejection: boolean;
+  noDeleteOnStaleGet: boolean;
+  allowStaleOnFetchRejection: boolean;
+  allowStaleOnFetchAbort: boolean;
+  ignoreFetchAbort: boolean;
+  backgroundFetchSize: number;
+  sizeCalculation: SizeCalculator<K, V> | undefined;
+  dispose: Disposer<K, V> | undefined;
+  disposeAfter: Disposer<K, V> | undefined;
+  onInsert: Inserter<K, V> | undefined;
+  fetchMethod: Fetcher<K, V, FC> | undefined;
+  memoMethod: Memoizer<K, V, FC> | undefined;
+  perf: Perf;
+  policy: EvictionPolicy;
+  slowThreshold: number | undefined;
+  slowlogMaxLen: number;
+}
+
+const BOOLEAN_OPTIONS = [
+  'ttlAutopurge',
+  'updateAgeOnGet',
+  'updateAgeOnHas',
+  'allowStale',
+  'noDisposeOnSet',
+  'noUpdateTTL',
+  'noDeleteOnFetchRejection',
+  'noDeleteOnStaleGet',
+  'allowStaleOnFetchRejection',
+  'allowStaleOnFetchAbort',
+  'ignoreFetchAbort',
+] as const;
+
+const FUNCTION_OPTIONS = [
+  'sizeCalculation',
+  'dispose',
+  'disposeAfter',
+  'onInsert',
+  'fetchMethod',
+  'memoMethod',
+] as const;
+
+const POLICY_METHODS = [
+  'init',
+  'resize',
+  'insert',
+  'access',
+  'update',
+  'remove',
+  'victim',
+  'slots',
+  'clear',
+] as const;
+
+/** Check every option; throw {@link ConfigError} naming the first bad one. */
+function validateOptions<K, V, FC>(options: CacheOptions<K, V, FC>): ResolvedCacheOptions<K, V, FC> {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('options', options, 'an options object');
+  }
+  const o = options as unknown as Record<string, unknown>;
+  const count = (name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const value = o[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+      throw new ConfigError(name, value, `an integer from 0 to ${max}`);
+    }
+    return value;
+  };
+  const max = count('max', 0, 2 ** 31 - 1);
+  const maxSize = count('maxSize', 0);
+  const maxEntrySize = count('maxEntrySize', 0);
+  const ttl = count('ttl', 0);
+  const ttlResolution = count('ttlResolution', 1);
+  const backgroundFetchSize = o.backgroundFetchSize === undefined ? 1 : count('backgroundFetchSize', 1);
+  if (backgroundFetchSize === 0) throw new ConfigError('backgroundFetchSize', 0, 'a positive integer');
+  for (const name of BOOLEAN_OPTIONS) {
+    const value = o[name];
+    if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, value, 'a boolean');
+  }
+  for (const name of FUNCTION_OPTIONS) {
+    const value = o[name];
+    if (value !== undefined && typeof value !== 'function') throw new ConfigError(name, value, 'a function');
+  }
+  if (o.sizeCalculation !== undefined && !maxSize && !maxEntrySize) {
+    throw new ConfigError(
+      'sizeCalculation',
+      o.sizeCalculation,
+      'to be set only with maxSize or maxEntrySize',
+    );
+  }
+  if ((maxSize || maxEntrySize) && o.sizeCalculation === undefined) {
+    const name = maxSize ? 'maxSize' : 'maxEntrySize';
+    throw new ConfigError(
+      name,
+      maxSize || maxEntrySize,
+      'a sizeCalculation function alongside it (how else would entries be sized?)',
+    );
+  }
+  if (maxSize && maxEntrySize > maxSize) {
+    throw new ConfigError('maxEntrySize', maxEntrySize, `at most maxSize (${maxSize})`);
+  }
+  if (max === 0 && ttl === 0 && maxSize === 0) {
+    throw new ConfigError('max', o.max, 'at least one of max, maxSize or ttl to bound the cache');
+  }
+  const perf = o.perf;
+  if (perf !== undefined && (perf === null || typeof (perf as Perf).now !== 'function')) {
+    throw new ConfigError('perf', perf, 'an object with a now() method');
+  }
+  let policy: EvictionPolicy;
+  const p = o.policy;
+  if (p === undefined) {
+    policy = createPolicy('lru');
+  } else if (typeof p === 'string') {
+    if (!isPolicyName(p)) throw new ConfigError('policy', p, `one of ${policyNames.join(', ')}`);
+    policy = createPolicy(p);
+  } else if (
+    p !== null &&
+    typeof p === 'object' &&
+    POLICY_METHODS.every((m) => typeof (p as never)[m] === 'function')
+  ) {
+    policy = p as EvictionPolicy;
+  } else {
+    throw new ConfigError('policy', p, `a policy name (${policyNames.join(', ')}) or an EvictionPolicy`);
+  }
+  const slowThreshold = o.slowThreshold;
+  if (
+    slowThreshold !== undefined &&
+    (typeof slowThreshold !== 'number' || !(slowThreshold >= 0) || !Number.isFinite(slowThreshold))
+  ) {
+    throw new ConfigError('slowThreshold', slowThreshold, 'a number of milliseconds, 0 or more');
+  }
+  const slowlogMaxLen = o.slowlogMaxLen === undefined ? 128 : count('slowlogMaxLen', 128);
+  if (slowlogMaxLen === 0) throw new ConfigError('slowlogMaxLen', 0, 'a positive integer');
+  const bool = (name: (typeof BOOLEAN_OPTIONS)[number]): boolean => o[name] === true;
+  return {
+    max,
+    maxSize,
+    maxEntrySize,
+    ttl,
+    ttlResolution,
+    ttlAutopurge: bool('ttlAutopurge'),
+    updateAgeOnGet: bool('updateAgeOnGet'),
+    updateAgeOnHas: bool('updateAgeOnHas'),
+    allowStale: bool('allowStale'),
+    noDisposeOnSet: bool('noDisposeOnSet'),
+    noUpdateTTL: bool('noUpdateTTL'),
+    noDeleteOnFetchRejection: bool('noDeleteOnFetchRejection'),
+    noDeleteOnStaleGet: bool('noDeleteOnStaleGet'),
+    allowStaleOnFetchRejection: bool('allowStaleOnFetchRejection'),
+    allowStaleOnFetchAbort: bool('allowStaleOnFetchAbort'),
+    ignoreFetchAbort: bool('ignoreFetchAbort'),
+    backgroundFetchSize,
+    sizeCalculation: o.sizeCalculation as SizeCalculator<K, V> | undefined,
+    dispose: o.dispose as Disposer<K, V> | undefined,
+    disposeAfter: o.disposeAfter as Disposer<K, V> | undefined,
+    onInsert: o.onInsert as Inserter<K, V> | undefined,
+    fetchMethod: o.fetchMethod as Fetcher<K, V, FC> | undefined,
+    memoMethod: o.memoMethod as Memoizer<K, V, FC> | undefined,
+    perf: (perf as Perf | undefined) ?? defaultPerf,
+    policy,
+    slowThreshold: slowThreshold as number | undefined,
+    slowlogMaxLen,
+  };
+}

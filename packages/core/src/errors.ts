@@ -1,0 +1,41 @@
+/**
+ * Coded errors. Every failure Larder reports has its own class and a stable `code`, so callers can
+ * branch on `err.code` without parsing messages.
+ */
+
+/** Base class of every Larder error. */
+export class LarderError extends Error {
+  /** A stable, machine-readable code such as `'ERR_LARDER_CONFIG'`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Describe a received value for an error message: `-1`, `NaN`, `'5 min'`, `an object`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * An invalid option, thrown at construction or registration time. The message names the option and
+ * the value it got; `option` and `value` carry the same for programs.
+ */
+export class ConfigError extends LarderError {
+  /** The option's name, dotted for nested options (`'policy'`, `'ttl'`). */
+  readonly option: string;
+  /** The value that was rejected. */
+  readonly value: unknown;
+  constructor(option: string, value: unknown, expected: string) {
+    super('ERR_LARDER_CONFIG', `Invalid option ${option}: expected ${expected}, got ${describeValue(value)}`);
+    this.option = option;
+    this.value = value;
+  }
+}

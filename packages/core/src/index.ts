@@ -1,0 +1,44 @@
+export { Cache, Cache as LRUCache } from './cache.js';
+export type {
+  BackgroundFetch,
+  CacheOptions,
+  CacheOptionsBase,
+  CacheStats,
+  DisposeReason,
+  Disposer,
+  Entry,
+  Fetcher,
+  FetcherFetchOptions,
+  FetcherOptions,
+  FetchOptions,
+  FetchOptionsNoContext,
+  FetchOptionsWithContext,
+  GetOptions,
+  HasOptions,
+  Inserter,
+  InsertReason,
+  Memoizer,
+  MemoizerMemoOptions,
+  MemoizerOptions,
+  MemoOptions,
+  MemoOptionsNoContext,
+  MemoOptionsWithContext,
+  PeekOptions,
+  Perf,
+  RemoveListener,
+  RemoveReason,
+  SetOptions,
+  SizeCalculator,
+  SlowListener,
+  SlowlogEntry,
+  SlowOp,
+  Status,
+} from './cache-types.js';
+export { ConfigError, LarderError } from './errors.js';
+export { hashKey } from './hash-key.js';
+export { createPolicy, isPolicyName, type PolicyName, policyNames } from './policies/create-policy.js';
+export type { EvictionPolicy } from './policies/eviction-policy.js';
+export { FifoPolicy } from './policies/fifo.js';
+export { LinkedSlots } from './policies/linked-slots.js';
+export { LruPolicy } from './policies/lru.js';
+export { TimerWheel } from './timer-wheel.js';
