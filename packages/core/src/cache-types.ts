@@ -114,7 +114,13 @@ export interface Status<K, V, FC = unknown> {
   get?: 'stale' | 'hit' | 'miss' | 'fetching' | 'stale-fetching';
   returnedStale?: true;
   trace?: boolean;
-  cache?: unknown;
+  /**
+   * The cache the operation ran on. Typed `any` on purpose: lru-cache types this field as its own
+   * class, which no other class can satisfy (it is nominal), and a `fetchMethod` written for
+   * lru-cache must still type-check when handed to us.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  cache?: any;
 }
 
 /** The options a `fetchMethod` sees (a subset of the fetch options). */

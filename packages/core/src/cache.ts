@@ -138,6 +138,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #wheel: TimerWheel | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  #purging = false;
   #cachedNow = 0;
   /** True while reads can skip TTL and fetch bookkeeping entirely. */
   #plain: boolean;
@@ -381,7 +382,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     }
     // stale means now - start > ttl: due one ms after the TTL, as lru-cache's own timers
     wheel.schedule(index, start + ttl + 1);
-    this.#armTimer();
+    // while the wheel is advancing, #purgeDue arms the timer once it is done
+    if (!this.#purging) this.#armTimer();
   }
 
   #armTimer(): void {
@@ -403,13 +405,18 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#timerAt = Number.POSITIVE_INFINITY;
     const wheel = this.#wheel;
     if (wheel === undefined) return;
-    wheel.advance(this.#perf.now(), (index) => {
-      const k = this.#keys[index];
-      if (k === undefined || !this.#isValidIndex(index)) return;
-      this.#cachedNow = 0;
-      if (this.#isStale(index)) this.#delete(k, 'expire');
-      else this.#schedulePurge(index);
-    });
+    this.#purging = true;
+    try {
+      wheel.advance(this.#perf.now(), (index) => {
+        const k = this.#keys[index];
+        if (k === undefined || !this.#isValidIndex(index)) return;
+        this.#cachedNow = 0;
+        if (this.#isStale(index)) this.#delete(k, 'expire');
+        else this.#schedulePurge(index);
+      });
+    } finally {
+      this.#purging = false;
+    }
     this.#armTimer();
     this.#flushEvents();
   }
@@ -608,31 +615,43 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   [Symbol.toStringTag] = 'LRUCache';
 
   /** The first value (most recently used first) for which `fn` is truthy, read with `get`. */
-  find(fn: (v: V, k: K, self: Cache<K, V, FC>) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined {
+  find(fn: (v: V, k: K, self: Cache<K, V, FC>) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined;
+  /** lru-cache's signature, whose `self` is its own (nominal) class: accepted for code typed against it. */
+  find(fn: (v: V, k: K, self: never) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined;
+  find(fn: (v: V, k: K, self: never) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined {
+    const test = fn as unknown as (v: V, k: K, self: this) => boolean;
     for (const i of this.#indexes()) {
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
       if (value === undefined) continue;
-      if (fn(value, this.#keys[i] as K, this)) return this.get(this.#keys[i] as K, getOptions ?? {});
+      if (test(value, this.#keys[i] as K, this)) return this.get(this.#keys[i] as K, getOptions ?? {});
     }
     return undefined;
   }
 
   /** Call `fn(value, key, cache)` for each fresh entry, most recently used first. Changes no recency. */
-  forEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp: unknown = this): void {
+  forEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp?: unknown): void;
+  /** lru-cache's signature, whose `self` is its own (nominal) class: accepted for code typed against it. */
+  forEach(fn: (v: V, k: K, self: never) => unknown, thisp?: unknown): void;
+  forEach(fn: (v: V, k: K, self: never) => unknown, thisp: unknown = this): void {
+    const visit = fn as unknown as (this: unknown, v: V, k: K, self: this) => unknown;
     for (const i of this.#indexes()) {
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
-      if (value !== undefined) fn.call(thisp, value, this.#keys[i] as K, this);
+      if (value !== undefined) visit.call(thisp, value, this.#keys[i] as K, this);
     }
   }
 
   /** {@link Cache.forEach}, least recently used first. */
-  rforEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp: unknown = this): void {
+  rforEach(fn: (v: V, k: K, self: Cache<K, V, FC>) => unknown, thisp?: unknown): void;
+  /** lru-cache's signature, whose `self` is its own (nominal) class: accepted for code typed against it. */
+  rforEach(fn: (v: V, k: K, self: never) => unknown, thisp?: unknown): void;
+  rforEach(fn: (v: V, k: K, self: never) => unknown, thisp: unknown = this): void {
+    const visit = fn as unknown as (this: unknown, v: V, k: K, self: this) => unknown;
     for (const i of this.#rindexes()) {
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
-      if (value !== undefined) fn.call(thisp, value, this.#keys[i] as K, this);
+      if (value !== undefined) visit.call(thisp, value, this.#keys[i] as K, this);
     }
   }
 

@@ -26,15 +26,19 @@ export function describeValue(value: unknown): string {
 
 /**
  * An invalid option, thrown at construction or registration time. The message names the option and
- * the value it got; `option` and `value` carry the same for programs.
+ * the value it got; `option` and `value` carry the same for programs. It extends `TypeError`, which is
+ * what lru-cache throws for a bad option, so code written for lru-cache keeps catching it.
  */
-export class ConfigError extends LarderError {
+export class ConfigError extends TypeError {
+  /** Always `'ERR_LARDER_CONFIG'`. */
+  readonly code = 'ERR_LARDER_CONFIG';
   /** The option's name, dotted for nested options (`'policy'`, `'ttl'`). */
   readonly option: string;
   /** The value that was rejected. */
   readonly value: unknown;
   constructor(option: string, value: unknown, expected: string) {
-    super('ERR_LARDER_CONFIG', `Invalid option ${option}: expected ${expected}, got ${describeValue(value)}`);
+    super(`Invalid option ${option}: expected ${expected}, got ${describeValue(value)}`);
+    this.name = 'ConfigError';
     this.option = option;
     this.value = value;
   }
