@@ -536,7 +536,12 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       this.#free[this.#freeTop++] = index;
     }
     this.#keyMap.delete(k);
-    this.#size--;
+    // an emptied cache hands out slots from 0 again, as lru-cache does: a late write from an
+    // aborted fetch then finds the slot in the same state it would find it in lru-cache
+    if (--this.#size === 0 && free) {
+      this.#freeTop = 0;
+      this.#used = 0;
+    }
     return index;
   }
 
@@ -624,7 +629,12 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
       if (value === undefined) continue;
-      if (test(value, this.#keys[i] as K, this)) return this.get(this.#keys[i] as K, getOptions ?? {});
+      if (test(value, this.#keys[i] as K, this)) {
+        // lru-cache reads the match with its internal get: the status gets no op/key/value
+        const found = this.#get(this.#keys[i] as K, getOptions);
+        this.#flushEvents();
+        return found;
+      }
     }
     return undefined;
   }
