@@ -1025,6 +1025,13 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
         this.#policy.access(index);
         return this.#vals[index] as V;
       }
+      // a fresh entry in a TTL cache without a fetchMethod: no status, nothing to delete
+      if (!this.#hasFetchMethod && !this.#isStale(index)) {
+        this.#hits++;
+        this.#policy.access(index);
+        if (this.updateAgeOnGet) this.#updateItemAge(index);
+        return this.#vals[index] as V;
+      }
     }
     const t0 = this.#slowStart();
     const status = getOptions?.status;

@@ -158,7 +158,7 @@ describe('ttlAutopurge through the timer wheel', () => {
   it('removes entries when they expire, with one timer for the whole cache', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const cache = new Cache<number, number>({
-      max: 200_000,
+      max: 1_000_000,
       ttl: 1000,
       ttlAutopurge: true,
       ttlResolution: 0,
@@ -166,17 +166,17 @@ describe('ttlAutopurge through the timer wheel', () => {
     });
     const expired: number[] = [];
     cache.on('remove', (k, _v, reason) => reason === 'expire' && expired.push(k));
-    for (let i = 0; i < 100_000; i++) cache.set(i, i, { ttl: 1000 + (i % 1000) });
-    // lru-cache would now hold 100,000 timers; we hold one
+    for (let i = 0; i < 1_000_000; i++) cache.set(i, i, { ttl: 1000 + (i % 1000) });
+    // lru-cache would now hold a million timers; we hold one
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(1000);
-    expect(cache.size).toBe(100_000);
+    expect(cache.size).toBe(1_000_000);
     vi.advanceTimersByTime(501);
     // entries with ttl <= 1500 are gone (stale means older than ttl, so due at ttl + 1)
-    expect(cache.size).toBe(100_000 - 501 * 100); // ttl 1000..1500: 501 of every 1000
+    expect(cache.size).toBe(1_000_000 - 501 * 1000); // ttl 1000..1500: 501 of every 1000
     vi.advanceTimersByTime(600);
     expect(cache.size).toBe(0);
-    expect(expired).toHaveLength(100_000);
+    expect(expired).toHaveLength(1_000_000);
     expect(vi.getTimerCount()).toBe(0);
   });
 

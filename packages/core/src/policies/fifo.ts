@@ -5,32 +5,31 @@ import { LinkedSlots } from './linked-slots.js';
  * First in, first out: entries leave in insertion order; reads and updates change nothing.
  * The cheapest policy, and a baseline for the others.
  */
-export class FifoPolicy implements EvictionPolicy {
+export class FifoPolicy extends LinkedSlots implements EvictionPolicy {
   readonly name = 'fifo';
   readonly needsHash = false;
-  #list = new LinkedSlots(0);
 
+  constructor() {
+    super(0);
+  }
   init(capacity: number): void {
-    this.#list = new LinkedSlots(capacity);
+    this.grow(capacity);
   }
   resize(capacity: number): void {
-    this.#list.grow(capacity);
+    this.grow(capacity);
   }
   insert(slot: number): void {
-    this.#list.push(slot);
+    this.push(slot);
   }
   access(): void {}
   update(): void {}
   remove(slot: number): void {
-    this.#list.unlink(slot);
+    this.unlink(slot);
   }
   victim(): number {
-    return this.#list.head;
+    return this.head;
   }
   slots(): IterableIterator<number> {
-    return this.#list.newestFirst();
-  }
-  clear(): void {
-    this.#list.clear();
+    return this.newestFirst();
   }
 }
