@@ -1,0 +1,220 @@
+/**
+ * The contract between the HTTP engine ({@link HttpCache}) and its doors: the Fastify plugin, the
+ * Express middleware and the decorators. Adapters translate their framework's request and reply to
+ * these shapes; every decision about HTTP caching is made by the engine.
+ */
+import type { Duration } from '../duration.js';
+
+/** Header values as Node's `http` module carries them; names are lower-case. */
+export type HeaderValue = string | number | readonly string[];
+/** A header map with lower-case names. */
+export type HeaderMap = Record<string, HeaderValue | undefined>;
+
+/** What the engine needs to know of a request. */
+export interface RequestLike {
+  /** The method, upper-case (`'GET'`). */
+  method: string;
+  /** Path and query as received (`'/items?b=2&a=1'`); the engine normalises it for keys. */
+  url: string;
+  /** Request headers, lower-case names (`host`, `authorization`, `if-none-match`, ...). */
+  headers: Readonly<HeaderMap>;
+}
+
+/** A complete response, as captured from the origin or as the engine asks the adapter to send it. */
+export interface ResponseLike {
+  status: number;
+  /** Lower-case names. */
+  headers: HeaderMap;
+  /** The body bytes; empty for HEAD, 204 and 304. */
+  body: Uint8Array;
+}
+
+/**
+ * One stored response. Stores keep these as they are given: bytes, absolute times and tags; they
+ * never parse headers.
+ */
+export interface StoredEntry {
+  status: number;
+  /** The response headers to replay (lower-case names; hop-by-hop headers already removed). */
+  headers: Record<string, string | string[]>;
+  body: Uint8Array;
+  /** When it was stored, ms since the epoch (the base of `Age`). */
+  storedAt: number;
+  /** The `Age` the origin reported, in seconds (RFC 9111 section 4.2.3), usually 0. */
+  initialAge: number;
+  /** When it turns stale, ms since the epoch. */
+  staleAt: number;
+  /** Until when it may be served stale while one request revalidates it, ms since the epoch (>= staleAt). */
+  staleWhileRevalidateUntil: number;
+  /** Until when it may be served stale in place of an origin error, ms since the epoch (>= staleAt). */
+  staleIfErrorUntil: number;
+  /** When the store may drop it, ms since the epoch: the latest of the three times above. */
+  expiresAt: number;
+  /** Tags for `invalidate({ tags })`, including the engine's internal URL tag. */
+  tags: string[];
+  /**
+   * Set on the entry stored at a URL's base key when responses vary: the lower-case request header
+   * names of its `Vary`. The variants themselves are stored under derived keys. Such an index entry
+   * has an empty body.
+   */
+  vary?: string[];
+}
+
+/**
+ * Where the engine keeps entries. Asynchronous so that a network store (Redis) fits the same shape.
+ * Implementations must be bounded, and must never throw synchronously; a rejected promise is treated
+ * by the engine as a miss (for reads) or a skipped write, never as a failed request.
+ */
+export interface ResponseStore {
+  /** The entry at `key`, or `undefined`. May return entries past `expiresAt`; the engine checks. */
+  get(key: string): Promise<StoredEntry | undefined>;
+  /** Store `entry` at `key`, replacing what was there, until `entry.expiresAt`. */
+  set(key: string, entry: StoredEntry): Promise<void>;
+  /** Remove `key`. */
+  delete(key: string): Promise<void>;
+  /** Remove every entry carrying any of `tags`; resolves the number removed. */
+  deleteByTags(tags: readonly string[]): Promise<number>;
+  /** Remove everything. */
+  clear(): Promise<void>;
+  /** Release timers and connections. */
+  close?(): Promise<void>;
+}
+
+/** Per-route cache settings (Fastify `config.cache`, Express `cache.route(...)`), also the plugin's defaults. */
+export interface RouteCacheOptions {
+  /**
+   * Fresh lifetime. When given, it wins over the response's `s-maxage`, `max-age` and `Expires`
+   * (the route owner knows best); when absent, those headers decide, then the plugin's `ttl`.
+   */
+  ttl?: Duration;
+  /** Serve stale for this long after `ttl` while one background request refreshes (RFC 5861). */
+  staleWhileRevalidate?: Duration;
+  /** Serve stale for this long after `ttl` when the origin fails (throws or answers 5xx) (RFC 5861). */
+  staleIfError?: Duration;
+  /** Replace the key derivation: return the cache key for this request (Vary still selects variants). */
+  key?: (req: RequestLike) => string;
+  /** Tags for this request's entry, merged with `Surrogate-Key`/`Cache-Tag` from the response. */
+  tags?: (req: RequestLike) => readonly string[];
+  /**
+   * Store responses to requests that carry `Authorization` even when the response does not say
+   * `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5). Only for routes whose response
+   * does not depend on who asks. @defaultValue false
+   */
+  cacheAuthorized?: boolean;
+  /** Largest body stored, in bytes; larger responses pass through unstored. */
+  maxEntryBytes?: number;
+}
+
+/** Options of {@link HttpCache} (and of the adapters, which add their own few). */
+export interface HttpCacheOptions extends RouteCacheOptions {
+  /** Where entries live. @defaultValue a bounded {@link MemoryStore} */
+  store?: ResponseStore;
+  /** Bounds of the default memory store: most entries. @defaultValue 10_000 */
+  maxEntries?: number;
+  /** Bounds of the default memory store: most total bytes (bodies and headers). @defaultValue 64 MiB */
+  maxBytes?: number;
+  /** How long a request waits for another's in-flight fill of the same key before going to the origin itself (and not storing). @defaultValue 5 s */
+  lockTimeout?: Duration;
+  /** How long a key that produced an uncacheable response bypasses the cache, so requests do not queue behind it (Varnish hit-for-miss). @defaultValue 10 s */
+  hitForPass?: Duration;
+  /** Honour a client's `Cache-Control: no-cache` / `max-age=0` by revalidating (forwarding) instead of serving from cache. @defaultValue false */
+  honorClientNoCache?: boolean;
+  /** Add a strong `ETag` computed from the body to stored responses that have none. @defaultValue true */
+  etag?: boolean;
+  /** Invalidate a URL's entries after a successful unsafe request to it (POST, PUT, PATCH, DELETE). @defaultValue true */
+  invalidateOnUnsafe?: boolean;
+  /** The name in `Cache-Status` (RFC 9211). @defaultValue 'larder' */
+  name?: string;
+  /** Clock for freshness, in ms since the epoch (tests inject one). @defaultValue Date.now */
+  now?: () => number;
+  /**
+   * How the engine runs a background refresh for stale-while-revalidate: dispatch `req` through the
+   * application as a new internal request (the adapters pass Fastify's `inject` or light-my-request).
+   * The request carries an internal header that makes the engine treat it as a refresh. Without it,
+   * stale-while-revalidate serves stale but refreshes on the next miss.
+   */
+  revalidate?: (req: RequestLike) => Promise<unknown>;
+  /** Called with errors the engine absorbed (store failures, refresh failures); never rethrown. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** What to send to the client, fully decided by the engine. */
+export type ResponseToSend = ResponseLike;
+
+/** The origin's part of a miss: give the engine what the origin answered. */
+export interface Fill {
+  /** The cache key being filled. */
+  readonly key: string;
+  /**
+   * Status and headers are known, the body is not (streams): returns the headers to send (the
+   * origin's own, unchanged, plus `Cache-Status`), and whether the body should be buffered for
+   * storing. Or, when the origin failed with 5xx and a stale entry may be served instead
+   * (stale-if-error), `{ substitute }`: send that instead of the origin's response.
+   */
+  start(status: number, headers: HeaderMap): { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend };
+  /** The body after `start` (only when `start` said `store: true`): stores the entry. */
+  finish(body: Uint8Array): void;
+  /**
+   * A buffered response in one call: `start` then `finish`, and returns what to send (with
+   * `Cache-Status`, a generated `ETag`, a 304 when the request was conditional and matches, or the
+   * stale substitute under stale-if-error).
+   */
+  commit(response: ResponseLike): ResponseToSend;
+  /**
+   * The origin failed without a response (the handler threw and the framework has no response yet),
+   * or the body exceeded `maxEntryBytes`, or the client went away. Releases waiters. Returns a stale
+   * response to send instead when stale-if-error allows, else `undefined`.
+   */
+  abandon(reason?: unknown): ResponseToSend | undefined;
+}
+
+/** The outcome of {@link HttpCache.lookup}. */
+export type LookupResult =
+  /** Serve `response` (a stored response, a 304, or a HEAD without body); the origin is not called. */
+  | { kind: 'hit'; response: ResponseToSend }
+  /** Serve `response`, a stale entry, at once; the engine has started at most one background refresh. */
+  | { kind: 'stale'; response: ResponseToSend }
+  /** Call the origin, then hand its response to `fill`. */
+  | { kind: 'miss'; fill: Fill }
+  /**
+   * Call the origin and send what it answers; nothing will be stored (uncacheable request, unsafe
+   * method, hit-for-pass, opted-out route, lock timeout). Still hand the response to `fill`: it adds
+   * `Cache-Status`, invalidates after unsafe methods, and applies stale-if-error.
+   */
+  | { kind: 'pass'; reason: PassReason; fill: Fill };
+
+/** Why a request was passed to the origin without caching (RFC 9211 `fwd` where one applies). */
+export type PassReason =
+  | 'method'
+  | 'bypass'
+  | 'authorization'
+  | 'request'
+  | 'hit-for-pass'
+  | 'lock-timeout'
+  | 'store-error';
+
+/** Counters of {@link HttpCache.stats}. */
+export interface HttpCacheStats {
+  hits: number;
+  staleHits: number;
+  misses: number;
+  passes: number;
+  /** Requests answered by another request's fill (single-flight). */
+  coalesced: number;
+  stores: number;
+  notStored: number;
+  revalidations: number;
+  invalidations: number;
+  /** Errors the engine absorbed (store failures, refresh failures). */
+  errors: number;
+}
+
+/** What {@link HttpCache.invalidate} removes. */
+export interface InvalidateOptions {
+  /** A cache key (as `key(req)` returns, or as derived). */
+  key?: string;
+  /** A URL path with optional query (`'/items/1'`), on any host, all its variants. */
+  url?: string;
+  /** Every entry with any of these tags. */
+  tags?: readonly string[];
+}
