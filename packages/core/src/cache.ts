@@ -676,6 +676,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       }
     }
     this.#done(t0, 'purgeStale', undefined);
+    this.#flushEvents();
     return deleted;
   }
 

@@ -1,0 +1,11 @@
+/**
+ * Test utilities for `@larder/core`, published as `@larder/core/testing`. Framework-free: they throw
+ * on failure, so they work under vitest, node:test, jest or a plain script.
+ */
+export {
+  PolicyContractError,
+  type PolicyContractOptions,
+  type PolicyContractReport,
+  type PolicyDebugHooks,
+  runPolicyContract,
+} from './run-policy-contract.js';
