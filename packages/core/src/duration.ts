@@ -25,5 +25,9 @@ export function parseDuration(option: string, value: unknown): number {
     const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
     if (match) return Number(match[1]) * UNITS[match[2]!]!;
   }
-  throw new ConfigError(option, value, 'a duration: milliseconds >= 0, or a string like "500ms", "30s", "5m", "2h", "1d"');
+  throw new ConfigError(
+    option,
+    value,
+    'a duration: milliseconds >= 0, or a string like "500ms", "30s", "5m", "2h", "1d"',
+  );
 }
