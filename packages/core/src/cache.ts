@@ -845,14 +845,15 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     }
     let index = this.#size === 0 ? undefined : this.#keyMap.get(k);
     if (index === undefined) {
-      // room by size first, then by count: the same victims, in the same order, as lru-cache
-      if (this.#maxSize) this.#evictForSize(size);
+      // as lru-cache: take the slot (evicting by count if full), count the entry, then evict by
+      // size; the newcomer joins the policy only afterwards, so no policy can pick it as a victim
       index = this.#newIndex();
       this.#keys[index] = k;
       this.#vals[index] = v;
       this.#keyMap.set(k, index);
-      this.#policy.insert(index, this.#needsHash ? (this.#hashes![index] = hashKey(k)) : 0);
       this.#size++;
+      if (this.#maxSize) this.#evictForSize(size);
+      this.#policy.insert(index, this.#needsHash ? (this.#hashes![index] = hashKey(k)) : 0);
       if (this.#sizes !== undefined) this.#addItemSize(index, size, status);
       if (status) status.set = 'add';
       noUpdateTTL = false;

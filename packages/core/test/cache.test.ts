@@ -178,7 +178,7 @@ describe('ttlAutopurge through the timer wheel', () => {
     expect(cache.size).toBe(0);
     expect(expired).toHaveLength(1_000_000);
     expect(vi.getTimerCount()).toBe(0);
-  });
+  }, 60_000);
 
   it('reschedules when updateAgeOnGet restarts a TTL, and stops on close', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
