@@ -37,8 +37,28 @@ export type {
   SlowOp,
   Status,
 } from './cache-types.js';
+export type { Duration } from './duration.js';
 export { ConfigError, LarderError } from './errors.js';
 export { hashKey } from './hash-key.js';
+export { HttpCache, type WrapOptions } from './http/http-cache.js';
+export { MemoryStore, type MemoryStoreOptions } from './http/memory-store.js';
+export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
+export type {
+  Fill,
+  HeaderMap,
+  HeaderValue,
+  HttpCacheOptions,
+  HttpCacheStats,
+  InvalidateOptions,
+  LookupResult,
+  PassReason,
+  RequestLike,
+  ResponseLike,
+  ResponseStore,
+  ResponseToSend,
+  RouteCacheOptions,
+  StoredEntry,
+} from './http/types.js';
 export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
 export { ArcPolicy } from './policies/arc.js';
 export { ClockPolicy } from './policies/clock.js';

@@ -151,7 +151,10 @@ export interface Fill {
    * storing. Or, when the origin failed with 5xx and a stale entry may be served instead
    * (stale-if-error), `{ substitute }`: send that instead of the origin's response.
    */
-  start(status: number, headers: HeaderMap): { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend };
+  start(
+    status: number,
+    headers: HeaderMap,
+  ): { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend };
   /** The body after `start` (only when `start` said `store: true`): stores the entry. */
   finish(body: Uint8Array): void;
   /**

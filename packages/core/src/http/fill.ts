@@ -1,0 +1,339 @@
+/**
+ * The {@link Fill} handed out with a `miss` or a `pass`: it receives what the origin answered and
+ * decides, once, whether to store it, what to send, and what the requests waiting on it get.
+ */
+import { type CacheControl, parseCacheControl } from './cache-control.js';
+import {
+  appendCacheStatus,
+  type CacheStatusParams,
+  type ForwardReason,
+  formatCacheStatus,
+} from './cache-status.js';
+import { isConditional, isNotModified, notModifiedHeaders } from './conditional.js';
+import { EMPTY_BODY } from './entry-response.js';
+import { strongEtag } from './etag.js';
+import { computeFreshness, type EntryTimes } from './freshness.js';
+import { headerString, storableHeaders } from './headers.js';
+import type { FlightLeader } from './single-flight.js';
+import { type NotStoredReason, notStorableReason } from './storability.js';
+import { isApplicationTag, keyTag, responseTags } from './tags.js';
+import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend, StoredEntry } from './types.js';
+import { parseVary, variantKey } from './vary.js';
+
+/** Origin statuses that stale-if-error may replace (RFC 5861 section 4). */
+export const STALE_IF_ERROR_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/**
+ * Statuses that describe this request rather than the resource (a 304 to the client's own
+ * validators, a 412 or 416 to its preconditions or range, a 206): they say nothing about whether the
+ * next request's response can be stored, so they neither mark hit-for-pass nor end the waiters' turn.
+ */
+const REQUEST_SPECIFIC_STATUSES: ReadonlySet<number> = new Set([206, 304, 412, 416]);
+const REQUEST_SPECIFIC_REASONS: ReadonlySet<NotStoredReason> = new Set(['authorization', 'request-no-store']);
+
+/** What a single-flight leader hands its waiters. */
+export type FlightOutcome =
+  /** Stored at `key`; `vary` are the field names that selected it (waiters check they match). */
+  | { kind: 'stored'; key: string; entry: StoredEntry; vary: readonly string[] }
+  /** Not storable; waiters go to the origin themselves (or serve stale for a 5xx under stale-if-error). */
+  | { kind: 'uncacheable'; status: number }
+  /** Nothing learned about the resource (the origin threw, or the answer was request-specific): look up again. */
+  | { kind: 'retry'; abandoned: boolean };
+
+/** A route's options merged with the engine's, as a fill uses them. Durations in ms. */
+export interface EffectiveRoute {
+  /** The route's own `ttl`, which wins over the response's headers. */
+  readonly ttl: number | undefined;
+  /** The engine's `ttl`, used when the response gives no lifetime. */
+  readonly defaultTtl: number | undefined;
+  readonly staleWhileRevalidate: number | undefined;
+  readonly staleIfError: number | undefined;
+  readonly key: ((req: RequestLike) => string) | undefined;
+  readonly tags: readonly ((req: RequestLike) => readonly string[])[];
+  readonly cacheAuthorized: boolean;
+  readonly maxEntryBytes: number;
+}
+
+/** The engine services a fill uses. */
+export interface FillHost {
+  readonly name: string;
+  readonly etag: boolean;
+  now(): number;
+  /** Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. */
+  write(key: string, entry: StoredEntry, index?: { key: string; entry: StoredEntry }): Promise<void>;
+  /** Invalidate the entries of the request URL and its response's same-origin Location/Content-Location. */
+  invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void;
+  markPass(key: string): void;
+  clearPass(key: string): void;
+  /** Build the response to `req` from a stored entry. */
+  respond(entry: StoredEntry, req: RequestLike, now: number, params: CacheStatusParams): ResponseToSend;
+  report(error: unknown, context: string): void;
+  count(counter: 'stores' | 'notStored' | 'staleHits'): void;
+}
+
+/** Everything the lookup learned that the fill needs. */
+export interface FillPlan {
+  /** `miss` may store; `pass` never does; `unsafe` never does and invalidates on success. */
+  kind: 'miss' | 'pass' | 'unsafe';
+  /** The key being filled (the variant key when a Vary index was found). */
+  key: string;
+  /** The URL's base key (derived or from `key(req)`). */
+  baseKey: string;
+  /** The internal URL tag. */
+  urlTag: string;
+  req: RequestLike;
+  route: EffectiveRoute;
+  /** The `fwd` of this response's `Cache-Status`. */
+  fwd: ForwardReason;
+  /** `detail` for a pass (`hit-for-pass`, `lock-timeout`, ...). */
+  detail?: string | undefined;
+  /** A stored entry that stale-if-error may serve instead of an origin failure. */
+  stale?: StoredEntry | undefined;
+  /** The Vary index found at the base key, if any. */
+  index?: StoredEntry | undefined;
+  /** Set when this fill leads a single flight. */
+  flight?: FlightLeader<FlightOutcome> | undefined;
+  /** Called once when the fill is over (ends a background refresh). */
+  onDone?: (() => void) | undefined;
+  /** The request said `no-store` and the engine honours client directives. */
+  requestNoStore: boolean;
+}
+
+interface Pending {
+  status: number;
+  headers: HeaderMap;
+  cc: CacheControl;
+  vary: string[];
+  times: EntryTimes;
+}
+
+type Decision = { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend };
+
+/** The engine's {@link Fill}. One use: after `commit`, `finish` or `abandon`, further calls change nothing. */
+export class HttpFill implements Fill {
+  readonly key: string;
+  readonly #host: FillHost;
+  readonly #plan: FillPlan;
+  #state: 'new' | 'started' | 'done' = 'new';
+  #pending: Pending | undefined;
+
+  constructor(host: FillHost, plan: FillPlan) {
+    this.#host = host;
+    this.#plan = plan;
+    this.key = plan.key;
+  }
+
+  start(
+    status: number,
+    headers: HeaderMap,
+  ): { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend } {
+    if (this.#state !== 'new') return { store: false, headers };
+    return this.#decide(status, headers, undefined);
+  }
+
+  finish(body: Uint8Array): void {
+    if (this.#state !== 'started' || this.#pending === undefined) return;
+    if (body.byteLength > this.#plan.route.maxEntryBytes) {
+      this.#notStored('too-large', this.#pending.status);
+      return;
+    }
+    this.#store(body);
+  }
+
+  commit(response: ResponseLike): ResponseToSend {
+    if (this.#state !== 'new') return response;
+    const decision = this.#decide(response.status, response.headers, response.body.byteLength);
+    if ('substitute' in decision) return decision.substitute;
+    const { headers } = decision;
+    if (!decision.store) return { status: response.status, headers, body: response.body };
+    const entry = this.#store(response.body);
+    // a generated validator goes to this client too, so its next request can be conditional
+    if (headers.etag === undefined && entry.headers.etag !== undefined) headers.etag = entry.headers.etag;
+    const req = this.#plan.req;
+    if (isConditional(req.headers) && isNotModified(req.headers, response.status, headers)) {
+      const notModified = notModifiedHeaders(headers);
+      notModified['cache-status'] = headers['cache-status'];
+      return { status: 304, headers: notModified, body: EMPTY_BODY };
+    }
+    return { status: response.status, headers, body: response.body };
+  }
+
+  abandon(_reason?: unknown): ResponseToSend | undefined {
+    const state = this.#state;
+    if (state === 'done') return undefined;
+    this.#state = 'done';
+    if (state === 'started') {
+      // headers are out already: a substitute cannot be sent, and the body was cut short (too large,
+      // or the client left); waiters go to the origin rather than retrying a fill that may do the same
+      this.#end({ kind: 'uncacheable', status: this.#pending?.status ?? 0 });
+      return undefined;
+    }
+    this.#end({ kind: 'retry', abandoned: true });
+    return this.#substitute(undefined);
+  }
+
+  #decide(status: number, headers: HeaderMap, bodyLength: number | undefined): Decision {
+    this.#state = 'started';
+    const plan = this.#plan;
+    if (plan.kind === 'unsafe') {
+      this.#state = 'done';
+      // RFC 9111 section 4.4: a non-error response to an unsafe method invalidates the target URI
+      if (status >= 200 && status < 400) this.#host.invalidateUnsafe(plan.req, headers);
+      this.#end(undefined);
+      return { store: false, headers: this.#withStatus(headers, { fwd: 'method' }) };
+    }
+    if (STALE_IF_ERROR_STATUSES.has(status)) {
+      const substitute = this.#substitute(status);
+      if (substitute !== undefined) {
+        this.#state = 'done';
+        // no hit-for-pass: the next request should lead a coalesced retry, not stampede the origin
+        this.#end({ kind: 'uncacheable', status });
+        return { substitute };
+      }
+    }
+    if (plan.kind === 'pass') {
+      this.#state = 'done';
+      this.#end(undefined);
+      return { store: false, headers: this.#withStatus(headers, { fwd: plan.fwd, detail: plan.detail }) };
+    }
+    const now = this.#host.now();
+    const cc = parseCacheControl(headers['cache-control']);
+    const vary = parseVary(headers.vary);
+    let reason = notStorableReason({
+      status,
+      headers,
+      cacheControl: cc,
+      vary,
+      authorized: plan.req.headers.authorization !== undefined,
+      cacheAuthorized: plan.route.cacheAuthorized,
+      requestNoStore: plan.requestNoStore,
+    });
+    let times: EntryTimes | undefined;
+    if (reason === undefined) {
+      const route = plan.route;
+      times = computeFreshness({
+        now,
+        headers,
+        cacheControl: cc!,
+        ttl: route.ttl,
+        defaultTtl: route.defaultTtl,
+        staleWhileRevalidate: route.staleWhileRevalidate,
+        staleIfError: route.staleIfError,
+      });
+      if (times.staleAt <= now) reason = 'no-ttl';
+    }
+    if (reason === undefined) {
+      const declared = Number(headerString(headers['content-length']));
+      const length = bodyLength ?? (Number.isFinite(declared) ? declared : 0);
+      if (length > plan.route.maxEntryBytes) reason = 'too-large';
+    }
+    if (reason !== undefined) {
+      this.#notStored(reason, status);
+      return { store: false, headers: this.#withStatus(headers, { fwd: plan.fwd, detail: reason }) };
+    }
+    this.#pending = { status, headers, cc: cc!, vary: vary as string[], times: times! };
+    return { store: true, headers: this.#withStatus(headers, { fwd: plan.fwd, stored: true }) };
+  }
+
+  /** The origin's headers (a copy) with this cache's `Cache-Status` member appended. */
+  #withStatus(headers: HeaderMap, params: CacheStatusParams): HeaderMap {
+    const member = formatCacheStatus(this.#host.name, params);
+    // see entryResponse: a spread plus an extra property is slow in V8
+    const out: HeaderMap = Object.assign({}, headers);
+    out['cache-status'] = appendCacheStatus(headers['cache-status'], member);
+    return out;
+  }
+
+  /** The stale entry as the response to this request, when stale-if-error still allows it. */
+  #substitute(status: number | undefined): ResponseToSend | undefined {
+    const stale = this.#plan.stale;
+    if (stale === undefined) return undefined;
+    const now = this.#host.now();
+    if (now >= stale.staleIfErrorUntil) return undefined;
+    this.#host.count('staleHits');
+    const params: CacheStatusParams = { fwd: 'stale' };
+    if (status !== undefined) params.fwdStatus = status;
+    return this.#host.respond(stale, this.#plan.req, now, params);
+  }
+
+  #notStored(reason: NotStoredReason, status: number): void {
+    this.#state = 'done';
+    this.#host.count('notStored');
+    const specific = REQUEST_SPECIFIC_REASONS.has(reason) || REQUEST_SPECIFIC_STATUSES.has(status);
+    if (!specific) this.#host.markPass(this.key);
+    this.#end(specific ? { kind: 'retry', abandoned: false } : { kind: 'uncacheable', status });
+  }
+
+  #store(body: Uint8Array): StoredEntry {
+    const plan = this.#plan;
+    const host = this.#host;
+    const p = this.#pending!;
+    this.#state = 'done';
+    const headers = storableHeaders(p.headers, Array.isArray(p.cc.noCache) ? p.cc.noCache : []);
+    if (p.status !== 204 && p.status !== 304) headers['content-length'] = String(body.byteLength);
+    if (host.etag && headers.etag === undefined && (p.status === 200 || p.status === 203)) {
+      headers.etag = strongEtag(body);
+    }
+    const entry: StoredEntry = { status: p.status, headers, body, ...p.times, tags: this.#tags(p.headers) };
+    const key = p.vary.length === 0 ? plan.baseKey : variantKey(plan.baseKey, p.vary, plan.req.headers);
+    let index: { key: string; entry: StoredEntry } | undefined;
+    if (p.vary.length !== 0) {
+      // the index lives as long as its longest-lived variant under the same Vary
+      const previous = plan.index;
+      const sameVary = previous?.vary !== undefined && previous.vary.join() === p.vary.join();
+      const expiresAt = Math.max(entry.expiresAt, sameVary ? previous.expiresAt : 0);
+      index = {
+        key: plan.baseKey,
+        entry: {
+          status: 200,
+          headers: {},
+          body: EMPTY_BODY,
+          storedAt: entry.storedAt,
+          initialAge: 0,
+          staleAt: expiresAt,
+          staleWhileRevalidateUntil: expiresAt,
+          staleIfErrorUntil: expiresAt,
+          expiresAt,
+          tags: [plan.urlTag, keyTag(plan.baseKey)],
+          vary: p.vary,
+        },
+      };
+    }
+    const written = host.write(key, entry, index);
+    host.count('stores');
+    host.clearPass(this.key);
+    if (key !== this.key) host.clearPass(key);
+    this.#end({ kind: 'stored', key, entry, vary: p.vary }, written);
+    return entry;
+  }
+
+  /** The entry's tags: the route's, the response's, and the internal URL and key tags. */
+  #tags(headers: HeaderMap): string[] {
+    const plan = this.#plan;
+    const tags = new Set<string>();
+    for (const fn of plan.route.tags) {
+      try {
+        const list = fn(plan.req);
+        if (list === undefined || list === null || typeof list[Symbol.iterator] !== 'function') {
+          throw new TypeError('tags(req) must return an array of strings');
+        }
+        for (const tag of list) if (isApplicationTag(tag)) tags.add(tag);
+      } catch (error) {
+        this.#host.report(error, 'tags');
+      }
+    }
+    for (const tag of responseTags(headers)) if (isApplicationTag(tag)) tags.add(tag);
+    tags.add(plan.urlTag);
+    tags.add(keyTag(plan.baseKey));
+    return [...tags];
+  }
+
+  /** Settle the flight (if leading) and signal the end of the fill, once. */
+  #end(outcome: FlightOutcome | undefined, linger?: Promise<unknown>): void {
+    const plan = this.#plan;
+    if (outcome !== undefined && plan.flight !== undefined) plan.flight.settle(outcome, linger);
+    const onDone = plan.onDone;
+    plan.onDone = undefined;
+    onDone?.();
+  }
+}

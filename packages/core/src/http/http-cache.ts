@@ -1,0 +1,821 @@
+/**
+ * The HTTP caching engine. Adapters hand it requests and origin responses; it decides everything
+ * else (DESIGN "Layers and data flow").
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import { type Duration, parseDuration } from '../duration.js';
+import { ConfigError } from '../errors.js';
+import { parseCacheControl } from './cache-control.js';
+import { cacheKey, normalizeHost, normalizePathAndQuery } from './cache-key.js';
+import type { CacheStatusParams, ForwardReason } from './cache-status.js';
+import { entryResponse } from './entry-response.js';
+import {
+  type EffectiveRoute,
+  type FillHost,
+  type FillPlan,
+  type FlightOutcome,
+  HttpFill,
+  STALE_IF_ERROR_STATUSES,
+} from './fill.js';
+import { remainingTtl } from './freshness.js';
+import { headerString } from './headers.js';
+import { HitForPass } from './hit-for-pass.js';
+import { MemoryStore } from './memory-store.js';
+import {
+  type ResolvedHttpCacheOptions,
+  type ResolvedRouteOptions,
+  resolveHttpCacheOptions,
+  validateRouteOptions,
+} from './options.js';
+import { FLIGHT_TIMEOUT, SingleFlight } from './single-flight.js';
+import { isApplicationTag, keyTag, urlTag } from './tags.js';
+import type {
+  HeaderMap,
+  HttpCacheOptions,
+  HttpCacheStats,
+  InvalidateOptions,
+  LookupResult,
+  PassReason,
+  RequestLike,
+  ResponseStore,
+  RouteCacheOptions,
+  StoredEntry,
+} from './types.js';
+import { variantKey } from './vary.js';
+
+/** Options of {@link HttpCache.wrap}. */
+export interface WrapOptions {
+  /** Fresh lifetime of the value. @defaultValue the engine's `ttl` (one of the two is required) */
+  ttl?: Duration;
+  /** After `ttl`, serve the stale value for this long while one background call of `fn` refreshes it (RFC 5861 semantics). @defaultValue the engine's, else 0 */
+  staleWhileRevalidate?: Duration;
+  /** Tags for {@link HttpCache.invalidate}. */
+  tags?: readonly string[];
+}
+
+/** Methods that never change state (RFC 9110 section 9.2.1), so a response to them invalidates nothing. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** Request fields that must not reach a background refresh: it has to fetch a full, storable response. */
+const REFRESH_DROPPED = [
+  'if-none-match',
+  'if-modified-since',
+  'if-match',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+];
+const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags'];
+/** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
+const MAX_RETRIES = 2;
+
+interface LookupContext {
+  req: RequestLike;
+  route: EffectiveRoute;
+  baseKey: string;
+  /** The normalised path and query, once computed. */
+  path: string | undefined;
+  head: boolean;
+  refresh: boolean;
+  /** The client asked to bypass stored responses and the engine honours it. */
+  clientNoCache: boolean;
+  requestNoStore: boolean;
+  authorized: boolean;
+}
+
+type WrapOutcome = { ok: true; value: unknown; body: Uint8Array | undefined } | { ok: false; error: unknown };
+
+function isEntry(value: unknown): value is StoredEntry {
+  const e = value as StoredEntry | undefined;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.body instanceof Uint8Array &&
+    typeof e.status === 'number' &&
+    typeof e.expiresAt === 'number' &&
+    typeof e.staleAt === 'number' &&
+    typeof e.headers === 'object' &&
+    e.headers !== null
+  );
+}
+
+/**
+ * The framework-agnostic HTTP cache: key derivation, storability, freshness, Vary, 304s, `Age` and
+ * `Cache-Status`, stale-while-revalidate, stale-if-error, tags and invalidation, single-flight and
+ * hit-for-pass, over a {@link ResponseStore} (a bounded {@link MemoryStore} by default).
+ *
+ * Lookup-then-commit: `lookup(req, route)` answers `hit` or `stale` (send the response), or `miss`
+ * or `pass` (call the origin, then hand its response to the returned {@link Fill}, whose `commit`
+ * returns what to send). A failing store never fails a request: reads that fail are misses, writes
+ * that fail are skipped, and both are reported to `onError`.
+ */
+export class HttpCache {
+  /** The request header that marks the engine's own background refreshes (with a per-engine secret). */
+  static readonly revalidateHeader = 'x-larder-revalidate';
+
+  readonly #o: ResolvedHttpCacheOptions;
+  readonly #store: ResponseStore;
+  readonly #flights: SingleFlight<FlightOutcome>;
+  readonly #wrapFlights: SingleFlight<WrapOutcome>;
+  readonly #refreshing = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #hitForPass: HitForPass;
+  readonly #secret = randomBytes(18).toString('base64url');
+  readonly #secretBytes = Buffer.from(this.#secret);
+  readonly #routes = new WeakMap<object, EffectiveRoute>();
+  readonly #defaultRoute: EffectiveRoute;
+  readonly #host: FillHost;
+  readonly #warned = new Set<string>();
+  #closed = false;
+  readonly #stats: HttpCacheStats = {
+    hits: 0,
+    staleHits: 0,
+    misses: 0,
+    passes: 0,
+    coalesced: 0,
+    stores: 0,
+    notStored: 0,
+    revalidations: 0,
+    invalidations: 0,
+    errors: 0,
+  };
+
+  /**
+   * @param options Engine options; every one is validated here, unknown names included.
+   * @throws {@link ConfigError} naming the first invalid option and its value.
+   */
+  constructor(options: HttpCacheOptions = {}) {
+    const o = resolveHttpCacheOptions(options);
+    this.#o = o;
+    this.#store = o.store ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+    this.#flights = new SingleFlight(o.lockTimeout);
+    this.#wrapFlights = new SingleFlight(o.lockTimeout);
+    this.#hitForPass = new HitForPass(o.hitForPass);
+    this.#defaultRoute = this.#merge(undefined);
+    this.#host = {
+      name: o.name,
+      etag: o.etag,
+      now: () => this.#now(),
+      write: (key, entry, index) => this.#write(key, entry, index),
+      invalidateUnsafe: (req, headers) => this.#invalidateUnsafe(req, headers),
+      markPass: (key) => this.#hitForPass.mark(key, this.#now()),
+      clearPass: (key) => this.#hitForPass.delete(key),
+      respond: (entry, req, now, params) => entryResponse(entry, req, now, o.name, params),
+      report: (error, context) => this.#report(error, context),
+      count: (counter) => {
+        this.#stats[counter]++;
+      },
+    };
+  }
+
+  /** The store entries live in. */
+  get store(): ResponseStore {
+    return this.#store;
+  }
+
+  /**
+   * Look `req` up. GET and HEAD are served from the cache (HEAD from the GET entry); other methods
+   * pass, and their fill invalidates the URL after a 2xx/3xx (RFC 9111 section 4.4). `route` is a
+   * route's options, preferably as {@link validateRouteOptions} returned them (raw options are
+   * validated on first use and remembered by identity); absent, the engine's defaults apply.
+   * Never rejects because of the store; rejects with {@link ConfigError} for invalid raw route options.
+   */
+  async lookup(req: RequestLike, route?: ResolvedRouteOptions | RouteCacheOptions): Promise<LookupResult> {
+    const r = this.#effective(route);
+    const method = req.method.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') {
+      this.#stats.passes++;
+      const unsafe = this.#o.invalidateOnUnsafe && !SAFE_METHODS.has(method);
+      return this.#pass('method', req, r, {
+        kind: unsafe ? 'unsafe' : 'pass',
+        key: cacheKey(req),
+        fwd: 'method',
+      });
+    }
+    let baseKey: string;
+    let path: string | undefined;
+    try {
+      if (r.key === undefined) {
+        path = normalizePathAndQuery(req.url);
+        baseKey = cacheKey(req, path);
+      } else {
+        baseKey = r.key(req);
+      }
+      if (typeof baseKey !== 'string' || baseKey === '') {
+        throw new TypeError(`key(req) must return a non-empty string, got ${typeof baseKey}`);
+      }
+    } catch (error) {
+      this.#report(error, 'key');
+      this.#stats.passes++;
+      return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: 'key-error' });
+    }
+    let clientNoCache = false;
+    let requestNoStore = false;
+    if (this.#o.honorClientNoCache) {
+      const cc = parseCacheControl(req.headers['cache-control']);
+      if (req.headers['cache-control'] === undefined) {
+        // RFC 9111 section 5.4: Pragma counts only when Cache-Control is absent
+        clientNoCache = /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(headerString(req.headers.pragma) ?? '');
+      } else if (cc !== undefined) {
+        clientNoCache = cc.noCache !== false || cc.maxAge === 0;
+        requestNoStore = cc.noStore;
+      }
+    }
+    return this.#lookup(
+      {
+        req,
+        route: r,
+        baseKey,
+        path,
+        head: method === 'HEAD',
+        refresh: this.#isRefresh(req),
+        clientNoCache,
+        requestNoStore,
+        authorized: req.headers.authorization !== undefined,
+      },
+      0,
+    );
+  }
+
+  async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
+    const base = await this.#read(ctx.baseKey);
+    let key = ctx.baseKey;
+    let entry = base;
+    let index: StoredEntry | undefined;
+    let fwd: ForwardReason = 'miss';
+    if (base?.vary !== undefined) {
+      index = base;
+      key = variantKey(ctx.baseKey, base.vary, ctx.req.headers);
+      entry = await this.#read(key);
+      if (entry === undefined) fwd = 'vary-miss';
+    }
+    const now = this.#now();
+    if (entry !== undefined && (entry.vary !== undefined || now >= entry.expiresAt)) entry = undefined;
+    const stale = entry !== undefined && now < entry.staleIfErrorUntil ? entry : undefined;
+
+    if (ctx.refresh) {
+      // our own background refresh: always to the origin, never waiting on (or for) itself
+      this.#stats.misses++;
+      const flight = this.#flights.begin(key);
+      return this.#miss(ctx, {
+        key,
+        index,
+        stale,
+        fwd: 'stale',
+        flight,
+        onDone: () => this.#refreshDone(key),
+      });
+    }
+    if (entry !== undefined && !ctx.clientNoCache) {
+      if (now < entry.staleAt) {
+        this.#stats.hits++;
+        return {
+          kind: 'hit',
+          response: entryResponse(entry, ctx.req, now, this.#o.name, this.#hitParams(entry, now)),
+        };
+      }
+      if (now < entry.staleWhileRevalidateUntil) {
+        this.#stats.staleHits++;
+        this.#startRefresh(key, ctx.req);
+        return {
+          kind: 'stale',
+          response: entryResponse(entry, ctx.req, now, this.#o.name, this.#hitParams(entry, now)),
+        };
+      }
+    }
+    if (entry !== undefined) fwd = 'stale';
+    if (ctx.clientNoCache) fwd = 'request';
+
+    const waiting = this.#flights.join(key);
+    if (waiting !== undefined) {
+      const outcome = await waiting;
+      return this.#afterWait(ctx, outcome, { key, index, stale, fwd }, attempt);
+    }
+    if (this.#hitForPass.has(key, now)) {
+      this.#stats.passes++;
+      return this.#pass('hit-for-pass', ctx.req, ctx.route, {
+        kind: 'pass',
+        key,
+        fwd,
+        detail: 'hit-for-pass',
+        stale,
+      });
+    }
+    if (ctx.head) {
+      // a HEAD response has no body to store for GET; it goes forward without leading a fill
+      this.#stats.passes++;
+      return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
+    }
+    this.#stats.misses++;
+    // an authorized request's answer is often not shareable: it may store, but must not make
+    // other users' requests wait for it
+    const flight = ctx.authorized && !ctx.route.cacheAuthorized ? undefined : this.#flights.begin(key);
+    return this.#miss(ctx, { key, index, stale, fwd, flight });
+  }
+
+  async #afterWait(
+    ctx: LookupContext,
+    outcome: FlightOutcome | typeof FLIGHT_TIMEOUT,
+    at: { key: string; index: StoredEntry | undefined; stale: StoredEntry | undefined; fwd: ForwardReason },
+    attempt: number,
+  ): Promise<LookupResult> {
+    const now = this.#now();
+    if (outcome === FLIGHT_TIMEOUT) {
+      this.#stats.passes++;
+      return this.#pass('lock-timeout', ctx.req, ctx.route, { kind: 'pass', ...at, detail: 'lock-timeout' });
+    }
+    if (outcome.kind === 'stored') {
+      // the leader's response may vary on a field this request sends differently
+      const expected =
+        outcome.vary.length === 0 ? ctx.baseKey : variantKey(ctx.baseKey, outcome.vary, ctx.req.headers);
+      if (expected === outcome.key) {
+        this.#stats.hits++;
+        this.#stats.coalesced++;
+        return {
+          kind: 'hit',
+          response: entryResponse(outcome.entry, ctx.req, now, this.#o.name, { hit: true, collapsed: true }),
+        };
+      }
+    } else if (outcome.kind === 'uncacheable' || outcome.abandoned) {
+      const failed = outcome.kind === 'retry' || STALE_IF_ERROR_STATUSES.has(outcome.status);
+      if (failed && at.stale !== undefined && now < at.stale.staleIfErrorUntil) {
+        this.#stats.staleHits++;
+        this.#stats.coalesced++;
+        const params: CacheStatusParams = { fwd: 'stale', collapsed: true };
+        if (outcome.kind === 'uncacheable') params.fwdStatus = outcome.status;
+        return { kind: 'stale', response: entryResponse(at.stale, ctx.req, now, this.#o.name, params) };
+      }
+      if (outcome.kind === 'uncacheable') {
+        this.#stats.passes++;
+        return this.#pass('hit-for-pass', ctx.req, ctx.route, {
+          kind: 'pass',
+          ...at,
+          detail: 'hit-for-pass',
+        });
+      }
+    }
+    if (attempt >= MAX_RETRIES) {
+      this.#stats.passes++;
+      return this.#pass('lock-timeout', ctx.req, ctx.route, { kind: 'pass', ...at, detail: 'lock-timeout' });
+    }
+    return this.#lookup(ctx, attempt + 1);
+  }
+
+  #hitParams(entry: StoredEntry, now: number): CacheStatusParams {
+    return { hit: true, ttl: remainingTtl(entry, now) };
+  }
+
+  #miss(
+    ctx: LookupContext,
+    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone'>,
+  ): LookupResult {
+    // the URL tag is only needed to store, so hits never pay for it
+    ctx.path ??= normalizePathAndQuery(ctx.req.url);
+    const fill = new HttpFill(this.#host, {
+      kind: 'miss',
+      baseKey: ctx.baseKey,
+      urlTag: urlTag(ctx.path),
+      req: ctx.req,
+      route: ctx.route,
+      requestNoStore: ctx.requestNoStore,
+      ...at,
+    });
+    return { kind: 'miss', fill };
+  }
+
+  #pass(
+    reason: PassReason,
+    req: RequestLike,
+    route: EffectiveRoute,
+    at: Pick<FillPlan, 'kind' | 'key' | 'fwd'> & Partial<Pick<FillPlan, 'detail' | 'stale' | 'index'>>,
+  ): LookupResult {
+    const fill = new HttpFill(this.#host, {
+      baseKey: at.key,
+      urlTag: '',
+      req,
+      route,
+      requestNoStore: false,
+      ...at,
+      flight: undefined,
+    });
+    return { kind: 'pass', reason, fill };
+  }
+
+  /** Start the one background refresh of `key`, unless one is running or the engine cannot dispatch. */
+  #startRefresh(key: string, req: RequestLike): void {
+    const revalidate = this.#o.revalidate;
+    if (revalidate === undefined || this.#refreshing.has(key) || this.#closed) return;
+    const timer = this.#beginRefresh(key);
+    const headers: HeaderMap = { ...req.headers };
+    for (const name of REFRESH_DROPPED) delete headers[name];
+    headers[HttpCache.revalidateHeader] = this.#secret;
+    const refresh: RequestLike = { method: 'GET', url: req.url, headers };
+    void (async () => {
+      try {
+        await revalidate(refresh);
+      } catch (error) {
+        this.#report(error, 'revalidate');
+      } finally {
+        this.#refreshDone(key, timer);
+      }
+    })();
+  }
+
+  /** Mark `key` as refreshing until {@link #refreshDone}, or for `lockTimeout` at most. */
+  #beginRefresh(key: string): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => this.#refreshDone(key, timer), this.#o.lockTimeout);
+    timer.unref?.();
+    this.#refreshing.set(key, timer);
+    this.#stats.revalidations++;
+    return timer;
+  }
+
+  /** End the refresh of `key`: the one started with `timer`, or whichever is running. */
+  #refreshDone(key: string, timer?: ReturnType<typeof setTimeout>): void {
+    const current = this.#refreshing.get(key);
+    if (current === undefined || (timer !== undefined && current !== timer)) return;
+    clearTimeout(current);
+    this.#refreshing.delete(key);
+  }
+
+  /** Whether `req` is this engine's own refresh: a client that does not know the secret gets nothing special. */
+  #isRefresh(req: RequestLike): boolean {
+    const value = headerString(req.headers[HttpCache.revalidateHeader]);
+    if (value === undefined) return false;
+    // compare bytes: a non-ASCII value can have the secret's length in characters but not in bytes
+    const given = Buffer.from(value);
+    return given.length === this.#secretBytes.length && timingSafeEqual(given, this.#secretBytes);
+  }
+
+  #effective(route: ResolvedRouteOptions | RouteCacheOptions | undefined): EffectiveRoute {
+    if (route === undefined) return this.#defaultRoute;
+    let effective = this.#routes.get(route);
+    if (effective === undefined) {
+      effective = this.#merge(validateRouteOptions(route));
+      this.#routes.set(route, effective);
+    }
+    return effective;
+  }
+
+  #merge(route: ResolvedRouteOptions | undefined): EffectiveRoute {
+    const engine = this.#o.route;
+    const tags: ((req: RequestLike) => readonly string[])[] = [];
+    if (engine.tags !== undefined) tags.push(engine.tags);
+    if (route?.tags !== undefined) tags.push(route.tags);
+    return {
+      ttl: route?.ttl,
+      defaultTtl: engine.ttl,
+      staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
+      staleIfError: route?.staleIfError ?? engine.staleIfError,
+      key: route?.key ?? engine.key,
+      tags,
+      cacheAuthorized: route?.cacheAuthorized ?? engine.cacheAuthorized ?? false,
+      maxEntryBytes: route?.maxEntryBytes ?? this.#o.maxEntryBytes,
+    };
+  }
+
+  #now(): number {
+    return this.#o.now();
+  }
+
+  /** Read `key`, absorbing store failures (a miss) and anything that is not an entry. */
+  #read(key: string): Promise<StoredEntry | undefined> {
+    let pending: Promise<StoredEntry | undefined>;
+    try {
+      pending = this.#store.get(key);
+    } catch (error) {
+      this.#report(error, 'store.get');
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(pending).then(
+      (value) => {
+        if (value === undefined || value === null) return undefined;
+        if (isEntry(value)) return value;
+        const error = new TypeError(
+          `store.get(${JSON.stringify(key)}) returned something that is not an entry`,
+        );
+        this.#report(error, 'store.get');
+        return undefined;
+      },
+      (error: unknown) => {
+        this.#report(error, 'store.get');
+        return undefined;
+      },
+    );
+  }
+
+  /** Write an entry (and a Vary index), absorbing failures; resolves when both writes settled. */
+  #write(key: string, entry: StoredEntry, index?: { key: string; entry: StoredEntry }): Promise<void> {
+    const one = (k: string, e: StoredEntry): Promise<void> => {
+      try {
+        return Promise.resolve(this.#store.set(k, e)).catch((error: unknown) =>
+          this.#report(error, 'store.set'),
+        );
+      } catch (error) {
+        this.#report(error, 'store.set');
+        return Promise.resolve();
+      }
+    };
+    // the variant first: an index visible before its variant would send readers to a vary-miss
+    const written = one(key, entry);
+    if (index === undefined) return written;
+    return Promise.all([written, one(index.key, index.entry)]).then(() => undefined);
+  }
+
+  #deleteByTags(tags: string[], context: string): Promise<number> {
+    try {
+      return Promise.resolve(this.#store.deleteByTags(tags)).then(
+        (n) => {
+          const removed = typeof n === 'number' && n > 0 ? n : 0;
+          this.#stats.invalidations += removed;
+          return removed;
+        },
+        (error: unknown) => {
+          this.#report(error, context);
+          return 0;
+        },
+      );
+    } catch (error) {
+      this.#report(error, context);
+      return Promise.resolve(0);
+    }
+  }
+
+  /** After a successful unsafe request: its URL, and same-origin `Location` / `Content-Location`. */
+  #invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void {
+    const tags = [urlTag(normalizePathAndQuery(req.url))];
+    for (const name of ['location', 'content-location']) {
+      const value = headerString(headers[name]);
+      if (value === undefined) continue;
+      const path = sameOriginPath(value, req);
+      if (path !== undefined) tags.push(urlTag(path));
+    }
+    void this.#deleteByTags(tags, 'invalidate');
+  }
+
+  #report(error: unknown, context: string): void {
+    this.#stats.errors++;
+    const onError = this.#o.onError;
+    if (onError !== undefined) {
+      try {
+        onError(error, context);
+      } catch {
+        // a throwing error handler must not turn an absorbed error into a failed request
+      }
+      return;
+    }
+    if (this.#warned.has(context)) return;
+    this.#warned.add(context);
+    process.emitWarning(
+      `HttpCache absorbed an error in ${context}: ${error instanceof Error ? error.message : String(error)} (pass onError to see every one)`,
+      'LarderHttpCacheWarning',
+      'LARDER_HTTP_CACHE_ERROR',
+    );
+  }
+
+  /**
+   * Remove entries: by cache `key` (the entry and all its Vary variants), by `url` (a path with
+   * optional query, normalised as keys are; every variant on every host), and by `tags` (route tags,
+   * `Surrogate-Key`, `Cache-Tag`, {@link HttpCache.wrap} tags). Resolves how many entries were removed
+   * (as the store counts them). Rejects with {@link ConfigError} for invalid arguments, and with the
+   * store's error when the store fails: an explicit invalidation must not silently do nothing.
+   */
+  async invalidate(options: InvalidateOptions): Promise<number> {
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError('invalidate', options, 'an object with key, url or tags');
+    }
+    const { key, url, tags } = options;
+    if (key !== undefined && (typeof key !== 'string' || key === '')) {
+      throw new ConfigError('key', key, 'a non-empty string');
+    }
+    if (url !== undefined && (typeof url !== 'string' || url === '')) {
+      throw new ConfigError('url', url, 'a non-empty string');
+    }
+    if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) {
+      throw new ConfigError('tags', tags, 'an array of strings');
+    }
+    if (key === undefined && url === undefined && tags === undefined) {
+      throw new ConfigError('invalidate', options, 'at least one of key, url or tags');
+    }
+    const all: string[] = [];
+    if (key !== undefined) all.push(keyTag(key));
+    if (url !== undefined) all.push(urlTag(normalizePathAndQuery(url)));
+    if (tags !== undefined) all.push(...tags.filter(isApplicationTag));
+    const removed = await this.#store.deleteByTags(all);
+    if (key !== undefined) {
+      // an entry written by something other than this engine carries no key tag
+      await this.#store.delete(key);
+      this.#hitForPass.delete(key);
+    }
+    this.#stats.invalidations += removed;
+    return removed;
+  }
+
+  /** Remove every entry and forget hit-for-pass keys. Rejects when the store fails. */
+  async clear(): Promise<void> {
+    this.#hitForPass.clear();
+    await this.#store.clear();
+  }
+
+  /** A snapshot of the counters since construction. */
+  stats(): HttpCacheStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Stop every timer (in-flight waits end as lock timeouts, background refreshes are forgotten) and
+   * close the store. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flights.close();
+    this.#wrapFlights.close();
+    for (const timer of this.#refreshing.values()) clearTimeout(timer);
+    this.#refreshing.clear();
+    this.#hitForPass.clear();
+    await this.#store.close?.();
+  }
+
+  /**
+   * Cache the result of `fn` under `key` for callers that are not HTTP handlers (the decorator).
+   * Concurrent calls for a missing key share one call of `fn` (waiting at most `lockTimeout`, then
+   * calling `fn` themselves); rejections are shared with those waiters but never stored. Values go
+   * through `node:v8` `serialize`/`deserialize`, so Dates, Maps, Sets, typed arrays and bigints
+   * survive and every hit returns a fresh copy; a value that cannot be serialised (a function) is
+   * returned but not stored. With `staleWhileRevalidate`, a stale value is returned at once while one
+   * background call of `fn` refreshes it. `key` is used as the store key as is, so it shares the
+   * namespace of `key(req)` results; `invalidate({ key })` and `invalidate({ tags })` remove it.
+   * @throws {@link ConfigError} (as a rejection) for an invalid key, fn or option, or with no `ttl`
+   * here nor on the engine.
+   */
+  async wrap<T>(key: string, fn: () => T | Promise<T>, options: WrapOptions = {}): Promise<T> {
+    if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
+    if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
+    const o = this.#wrapOptions(options);
+    const entry = await this.#read(key);
+    const now = this.#now();
+    if (
+      entry !== undefined &&
+      entry.vary === undefined &&
+      now < entry.expiresAt &&
+      now < entry.staleWhileRevalidateUntil
+    ) {
+      let value: T | undefined;
+      let decoded = false;
+      try {
+        value = deserialize(entry.body) as T;
+        decoded = true;
+      } catch (error) {
+        this.#report(error, 'wrap.deserialize');
+      }
+      if (decoded) {
+        if (now < entry.staleAt) {
+          this.#stats.hits++;
+          return value as T;
+        }
+        this.#stats.staleHits++;
+        this.#refreshWrap(key, fn, o);
+        return value as T;
+      }
+    }
+    return this.#wrapMiss(key, fn, o);
+  }
+
+  #wrapOptions(options: WrapOptions): { ttl: number; swr: number; tags: string[] } {
+    if (typeof options !== 'object' || options === null)
+      throw new ConfigError('options', options, 'an object');
+    for (const name of Object.keys(options)) {
+      if (!WRAP_OPTION_NAMES.includes(name)) {
+        throw new ConfigError(
+          name,
+          (options as Record<string, unknown>)[name],
+          `a known option (${WRAP_OPTION_NAMES.join(', ')})`,
+        );
+      }
+    }
+    const engine = this.#o.route;
+    const ttl = options.ttl === undefined ? engine.ttl : parseDuration('ttl', options.ttl);
+    const swr =
+      options.staleWhileRevalidate === undefined
+        ? (engine.staleWhileRevalidate ?? 0)
+        : parseDuration('staleWhileRevalidate', options.staleWhileRevalidate);
+    const tags = options.tags ?? [];
+    if (!Array.isArray(tags) || !tags.every(isApplicationTag)) {
+      throw new ConfigError('tags', tags, 'an array of non-empty strings');
+    }
+    if (ttl === undefined) throw new ConfigError('ttl', undefined, 'a duration, on wrap() or on the engine');
+    return { ttl, swr, tags: [...tags] };
+  }
+
+  async #wrapMiss<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    o: { ttl: number; swr: number; tags: string[] },
+  ): Promise<T> {
+    const waiting = this.#wrapFlights.join(key);
+    if (waiting !== undefined) {
+      const outcome = await waiting;
+      if (outcome === FLIGHT_TIMEOUT) {
+        this.#stats.passes++;
+        return fn();
+      }
+      this.#stats.coalesced++;
+      if (!outcome.ok) throw outcome.error;
+      if (outcome.body !== undefined) {
+        // each caller gets its own copy, as from a hit, so one caller's mutation is not another's
+        try {
+          return deserialize(outcome.body) as T;
+        } catch {
+          // fall through to the shared value
+        }
+      }
+      return outcome.value as T;
+    }
+    const leader = this.#wrapFlights.begin(key)!;
+    this.#stats.misses++;
+    try {
+      const value = await fn();
+      const { body, written } = this.#wrapStore(key, value, o);
+      leader.settle({ ok: true, value, body }, written);
+      return value;
+    } catch (error) {
+      leader.settle({ ok: false, error });
+      throw error;
+    }
+  }
+
+  /** Serialise and store a wrapped value; nothing is stored when it cannot be serialised or is too large. */
+  #wrapStore(
+    key: string,
+    value: unknown,
+    o: { ttl: number; swr: number; tags: string[] },
+  ): { body: Uint8Array | undefined; written: Promise<void> | undefined } {
+    let body: Uint8Array;
+    try {
+      body = serialize(value);
+    } catch (error) {
+      this.#report(error, 'wrap.serialize');
+      this.#stats.notStored++;
+      return { body: undefined, written: undefined };
+    }
+    if (o.ttl <= 0 || body.byteLength > this.#o.maxEntryBytes) {
+      this.#stats.notStored++;
+      return { body, written: undefined };
+    }
+    const now = this.#now();
+    const staleAt = now + o.ttl;
+    const entry: StoredEntry = {
+      status: 200,
+      headers: { 'content-type': 'application/x-v8-serialized' },
+      body,
+      storedAt: now,
+      initialAge: 0,
+      staleAt,
+      staleWhileRevalidateUntil: staleAt + o.swr,
+      staleIfErrorUntil: staleAt,
+      expiresAt: staleAt + o.swr,
+      tags: [...new Set([...o.tags, keyTag(key)])],
+    };
+    this.#stats.stores++;
+    return { body, written: this.#write(key, entry) };
+  }
+
+  #refreshWrap<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    o: { ttl: number; swr: number; tags: string[] },
+  ): void {
+    if (this.#refreshing.has(key) || this.#closed) return;
+    const timer = this.#beginRefresh(key);
+    void (async () => {
+      try {
+        this.#wrapStore(key, await fn(), o);
+      } catch (error) {
+        this.#report(error, 'wrap.refresh');
+      } finally {
+        this.#refreshDone(key, timer);
+      }
+    })();
+  }
+}
+
+/**
+ * The normalised path and query a `Location` or `Content-Location` value names, when it is on the
+ * request's own host (relative references always are); `undefined` for another host or a value that
+ * is not a URI reference. RFC 9111 section 4.4 forbids invalidating another origin's URIs: that would
+ * let one site purge another's entries.
+ */
+function sameOriginPath(reference: string, req: RequestLike): string | undefined {
+  const host = normalizeHost(req);
+  try {
+    const base = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(req.url)
+      ? req.url
+      : `http://${host || 'localhost'}${req.url}`;
+    const resolved = new URL(reference.trim(), base);
+    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference.trim());
+    if (absolute && resolved.host.toLowerCase() !== host) return undefined;
+    return normalizePathAndQuery(resolved.pathname + resolved.search);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The default {@link ResponseStore}: entries in a bounded {@link Cache}, plus a tag index that the
+ * cache's `remove` events keep exact, so entries that are evicted or expire leave the index too.
+ */
+import { Cache } from '../cache.js';
+import { ConfigError } from '../errors.js';
+import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
+import type { EvictionPolicy } from '../policies/eviction-policy.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from './options.js';
+import type { ResponseStore, StoredEntry } from './types.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most entries held. @defaultValue 10_000 */
+  maxEntries?: number;
+  /** Most bytes held: bodies plus an estimate of headers and tags; an entry larger than this is not stored. @defaultValue 64 MiB */
+  maxBytes?: number;
+  /** Eviction policy: a built-in name or an instance. @defaultValue 'w-tinylfu' when built in, else 'lru' */
+  policy?: PolicyName | EvictionPolicy;
+  /** Clock, in ms since the epoch: entries expire at their `expiresAt` by it. @defaultValue Date.now */
+  now?: () => number;
+}
+
+const OPTION_NAMES = ['maxEntries', 'maxBytes', 'policy', 'now'];
+
+/** Fixed cost charged per entry for the object, its times and its slot, in bytes. */
+const ENTRY_OVERHEAD = 128;
+
+/** The bytes an entry is charged: body, header names and values, tags, and a fixed overhead. */
+function entrySize(entry: StoredEntry, key: string): number {
+  let size = ENTRY_OVERHEAD + entry.body.byteLength + key.length;
+  for (const [name, value] of Object.entries(entry.headers)) {
+    size += name.length + 4;
+    if (typeof value === 'string') size += value.length;
+    else for (const v of value) size += v.length + 4;
+  }
+  for (const tag of entry.tags) size += tag.length + 8;
+  if (entry.vary !== undefined) for (const name of entry.vary) size += name.length + 8;
+  return size;
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  throw new ConfigError(option, value, 'a positive integer');
+}
+
+/**
+ * A bounded in-memory {@link ResponseStore} over {@link Cache}: at most `maxEntries` entries and
+ * `maxBytes` bytes (body plus header and tag estimate), evicted by `policy`; each entry expires at its
+ * `expiresAt`. `deleteByTags` uses a tag index (tag to keys) kept exact through the cache's `remove`
+ * events, so evictions and expiries never leave stale keys behind in it. Every method does its work
+ * synchronously and returns a settled promise: a write is visible to the next read at once.
+ */
+export class MemoryStore implements ResponseStore {
+  readonly #cache: Cache<string, StoredEntry>;
+  readonly #tags = new Map<string, Set<string>>();
+  readonly #now: () => number;
+
+  /** @throws {@link ConfigError} for an unknown option or an invalid value. */
+  constructor(options: MemoryStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new ConfigError('options', options, 'an object');
+    for (const name of Object.keys(options)) {
+      if (!OPTION_NAMES.includes(name)) {
+        throw new ConfigError(
+          name,
+          (options as Record<string, unknown>)[name],
+          `a known option (${OPTION_NAMES.join(', ')})`,
+        );
+      }
+    }
+    const max = positiveInteger('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
+    const maxSize = positiveInteger('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
+    const now = options.now ?? Date.now;
+    if (typeof now !== 'function') throw new ConfigError('now', now, 'a function');
+    // the admission filter of w-tinylfu keeps one-hit wonders (crawlers, unique URLs) from evicting
+    // the hot set, which is most of what an HTTP cache sees
+    const policy = options.policy ?? (isPolicyName('w-tinylfu') ? 'w-tinylfu' : 'lru');
+    this.#now = now;
+    // Cache validates `policy` itself and names it in its ConfigError
+    this.#cache = new Cache<string, StoredEntry>({
+      max,
+      maxSize,
+      sizeCalculation: entrySize,
+      // the cache measures ttls with this clock, so entries expire at their absolute expiresAt
+      perf: { now },
+      // read the clock on every check: a debounced clock would serve entries past expiresAt to a
+      // burst of requests, and would hide an injected clock's jumps
+      ttlResolution: 0,
+      ttlAutopurge: true,
+      policy,
+    });
+    this.#cache.on('remove', (key, entry) => this.#unindex(key, entry));
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  /** Bytes charged for the entries held. */
+  get bytes(): number {
+    return this.#cache.calculatedSize;
+  }
+
+  /** Distinct tags in the index (for leak checks). */
+  get tagCount(): number {
+    return this.#tags.size;
+  }
+
+  /** The entry at `key`, unless it has expired. */
+  get(key: string): Promise<StoredEntry | undefined> {
+    try {
+      return Promise.resolve(this.#cache.get(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Store `entry` at `key` until `entry.expiresAt`; an entry already expired, or too large, removes what was there. */
+  set(key: string, entry: StoredEntry): Promise<void> {
+    try {
+      const ttl = Math.ceil(entry.expiresAt - this.#now());
+      if (!(ttl > 0)) {
+        this.#cache.delete(key);
+        return Promise.resolve();
+      }
+      // the replaced entry's `remove` event unindexes its tags before we index the new ones
+      this.#cache.set(key, entry, { ttl });
+      if (this.#cache.peek(key, { allowStale: true }) === entry) {
+        for (const tag of entry.tags) {
+          let keys = this.#tags.get(tag);
+          if (keys === undefined) this.#tags.set(tag, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Remove `key`. */
+  delete(key: string): Promise<void> {
+    try {
+      this.#cache.delete(key);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Remove every entry carrying any of `tags`; resolves how many were removed. */
+  deleteByTags(tags: readonly string[]): Promise<number> {
+    try {
+      const keys = new Set<string>();
+      for (const tag of tags) {
+        const tagged = this.#tags.get(tag);
+        if (tagged !== undefined) for (const key of tagged) keys.add(key);
+      }
+      let removed = 0;
+      for (const key of keys) if (this.#cache.delete(key)) removed++;
+      return Promise.resolve(removed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Remove everything. */
+  clear(): Promise<void> {
+    try {
+      this.#cache.clear();
+      this.#tags.clear();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Stop the expiry timer. Entries stay readable; expiry becomes lazy. */
+  close(): Promise<void> {
+    this.#cache.close();
+    return Promise.resolve();
+  }
+
+  #unindex(key: string, entry: StoredEntry): void {
+    for (const tag of entry.tags) {
+      const keys = this.#tags.get(tag);
+      if (keys === undefined) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.#tags.delete(tag);
+    }
+  }
+}

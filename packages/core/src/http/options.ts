@@ -1,0 +1,236 @@
+/**
+ * Validation of the engine's and the routes' options, done once (at construction, at route
+ * registration) so that requests never parse a duration. Every failure is a {@link ConfigError}
+ * naming the option and the value.
+ */
+import { parseDuration } from '../duration.js';
+import { ConfigError } from '../errors.js';
+import type { HttpCacheOptions, RequestLike, ResponseStore, RouteCacheOptions } from './types.js';
+
+/** {@link RouteCacheOptions} after validation: durations in milliseconds, absent options absent. */
+export interface ResolvedRouteOptions {
+  /** Fresh lifetime in ms, winning over the response's headers. */
+  readonly ttl?: number;
+  /** Stale-while-revalidate window in ms (RFC 5861 section 3). */
+  readonly staleWhileRevalidate?: number;
+  /** Stale-if-error window in ms (RFC 5861 section 4). */
+  readonly staleIfError?: number;
+  /** The cache key override. */
+  readonly key?: (req: RequestLike) => string;
+  /** The tags of this request's entry. */
+  readonly tags?: (req: RequestLike) => readonly string[];
+  /** Store responses to authorized requests (RFC 9111 section 3.5). */
+  readonly cacheAuthorized?: boolean;
+  /** Largest body stored, in bytes. */
+  readonly maxEntryBytes?: number;
+}
+
+/** {@link HttpCacheOptions} after validation, with defaults applied. Durations in milliseconds. */
+export interface ResolvedHttpCacheOptions {
+  /** The engine-wide route options (`ttl` and the others), the defaults under every route's. */
+  readonly route: ResolvedRouteOptions;
+  /** Largest body stored, in bytes. @defaultValue 2 MiB */
+  readonly maxEntryBytes: number;
+  /** The store given, or `undefined` for the default {@link MemoryStore}. */
+  readonly store: ResponseStore | undefined;
+  /** @defaultValue 10_000 */
+  readonly maxEntries: number;
+  /** @defaultValue 64 MiB */
+  readonly maxBytes: number;
+  /** @defaultValue 5000 ms */
+  readonly lockTimeout: number;
+  /** @defaultValue 10_000 ms */
+  readonly hitForPass: number;
+  /** @defaultValue false */
+  readonly honorClientNoCache: boolean;
+  /** @defaultValue true */
+  readonly etag: boolean;
+  /** @defaultValue true */
+  readonly invalidateOnUnsafe: boolean;
+  /** @defaultValue 'larder' */
+  readonly name: string;
+  /** @defaultValue Date.now */
+  readonly now: () => number;
+  /** Dispatches a background refresh through the application; absent, stale entries are served until their window ends. */
+  readonly revalidate: ((req: RequestLike) => Promise<unknown>) | undefined;
+  /** Receives absorbed errors; absent, each context warns once through `process.emitWarning`. */
+  readonly onError: ((error: unknown, context: string) => void) | undefined;
+}
+
+/** Default largest stored body: 2 MiB. */
+export const DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+/** Default most entries of the default memory store. */
+export const DEFAULT_MAX_ENTRIES = 10_000;
+/** Default most bytes of the default memory store: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+const ROUTE_OPTION_NAMES = [
+  'ttl',
+  'staleWhileRevalidate',
+  'staleIfError',
+  'key',
+  'tags',
+  'cacheAuthorized',
+  'maxEntryBytes',
+] as const satisfies readonly (keyof RouteCacheOptions)[];
+
+const ENGINE_OPTION_NAMES = [
+  ...ROUTE_OPTION_NAMES,
+  'store',
+  'maxEntries',
+  'maxBytes',
+  'lockTimeout',
+  'hitForPass',
+  'honorClientNoCache',
+  'etag',
+  'invalidateOnUnsafe',
+  'name',
+  'now',
+  'revalidate',
+  'onError',
+] as const satisfies readonly (keyof HttpCacheOptions)[];
+
+const STORE_METHODS = ['get', 'set', 'delete', 'deleteByTags', 'clear'] as const;
+
+/** Route options objects that came out of {@link validateRouteOptions}, so lookups skip validation. */
+const resolved = new WeakSet<object>();
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function dotted(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function checkKnown(options: Record<string, unknown>, known: readonly string[], prefix: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw new ConfigError(dotted(prefix, name), options[name], `a known option (${known.join(', ')})`);
+    }
+  }
+}
+
+function positiveInteger(option: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  throw new ConfigError(option, value, 'a positive integer');
+}
+
+function boolean(option: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new ConfigError(option, value, 'true or false');
+}
+
+function func<F>(option: string, value: unknown): F {
+  if (typeof value === 'function') return value as F;
+  throw new ConfigError(option, value, 'a function');
+}
+
+/**
+ * Validate route cache options (Fastify `config.cache`, Express `cache.route(...)`) once, at
+ * registration, and return them normalised: durations in milliseconds, absent options left out.
+ * `prefix` is prepended to option names in errors (`'config.cache'` gives `config.cache.ttl`).
+ * Throws {@link ConfigError} for an unknown option, a bad duration (`'5 min'`, `-1`), a non-function
+ * `key` or `tags`, a non-boolean `cacheAuthorized` or a `maxEntryBytes` that is not a positive integer.
+ * The result may be passed to {@link HttpCache.lookup} as is.
+ */
+export function validateRouteOptions(options: unknown, prefix = ''): ResolvedRouteOptions {
+  if (isObject(options) && resolved.has(options)) return options as ResolvedRouteOptions;
+  if (!isObject(options)) throw new ConfigError(prefix === '' ? 'route' : prefix, options, 'an object');
+  checkKnown(options, ROUTE_OPTION_NAMES, prefix);
+  const out = resolveRouteFields(options, prefix);
+  resolved.add(out);
+  return out;
+}
+
+function resolveRouteFields(options: Record<string, unknown>, prefix: string): ResolvedRouteOptions {
+  const out: {
+    -readonly [K in keyof ResolvedRouteOptions]: ResolvedRouteOptions[K];
+  } = {};
+  const { ttl, staleWhileRevalidate, staleIfError, key, tags, cacheAuthorized, maxEntryBytes } = options;
+  if (ttl !== undefined) out.ttl = parseDuration(dotted(prefix, 'ttl'), ttl);
+  if (staleWhileRevalidate !== undefined) {
+    out.staleWhileRevalidate = parseDuration(dotted(prefix, 'staleWhileRevalidate'), staleWhileRevalidate);
+  }
+  if (staleIfError !== undefined)
+    out.staleIfError = parseDuration(dotted(prefix, 'staleIfError'), staleIfError);
+  if (key !== undefined) out.key = func(dotted(prefix, 'key'), key);
+  if (tags !== undefined) out.tags = func(dotted(prefix, 'tags'), tags);
+  if (cacheAuthorized !== undefined)
+    out.cacheAuthorized = boolean(dotted(prefix, 'cacheAuthorized'), cacheAuthorized);
+  if (maxEntryBytes !== undefined)
+    out.maxEntryBytes = positiveInteger(dotted(prefix, 'maxEntryBytes'), maxEntryBytes);
+  return Object.freeze(out);
+}
+
+/** Whether `options` is a {@link ResolvedRouteOptions} returned by {@link validateRouteOptions}. */
+export function isResolvedRouteOptions(options: unknown): options is ResolvedRouteOptions {
+  return isObject(options) && resolved.has(options);
+}
+
+/**
+ * Validate {@link HttpCacheOptions} and apply defaults. Throws {@link ConfigError} naming the first
+ * bad option, unknown names included.
+ */
+export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOptions {
+  if (options === undefined) options = {};
+  if (!isObject(options)) throw new ConfigError('options', options, 'an object');
+  checkKnown(options, ENGINE_OPTION_NAMES, '');
+  const o = options;
+  const defined = (name: string) => o[name] !== undefined;
+  const { maxEntryBytes, ...routeFields } = Object.fromEntries(
+    ROUTE_OPTION_NAMES.filter(defined).map((name) => [name, o[name]]),
+  );
+  const route = resolveRouteFields(routeFields, '');
+  resolved.add(route);
+
+  let store: ResponseStore | undefined;
+  if (o.store !== undefined) {
+    const s = o.store;
+    if (!isObject(s) || STORE_METHODS.some((m) => typeof s[m] !== 'function')) {
+      throw new ConfigError(
+        'store',
+        s,
+        `a ResponseStore (an object with ${STORE_METHODS.join(', ')} methods)`,
+      );
+    }
+    if (s.close !== undefined && typeof s.close !== 'function') {
+      throw new ConfigError('store', s, 'a ResponseStore whose close, when present, is a method');
+    }
+    store = s as unknown as ResponseStore;
+    // bounds of the default store would be silently ignored; a custom store is bounded by its own options
+    for (const name of ['maxEntries', 'maxBytes']) {
+      if (defined(name))
+        throw new ConfigError(name, o[name], 'no value when a store is given (bound the store itself)');
+    }
+  }
+
+  const name = o.name ?? 'larder';
+  if (typeof name !== 'string' || !/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(name)) {
+    throw new ConfigError('name', name, 'a non-empty string of printable ASCII');
+  }
+  const lockTimeout = defined('lockTimeout') ? parseDuration('lockTimeout', o.lockTimeout) : 5000;
+  if (lockTimeout <= 0) throw new ConfigError('lockTimeout', o.lockTimeout, 'a duration above zero');
+
+  return {
+    route,
+    maxEntryBytes:
+      maxEntryBytes === undefined ? DEFAULT_MAX_ENTRY_BYTES : positiveInteger('maxEntryBytes', maxEntryBytes),
+    store,
+    maxEntries: defined('maxEntries') ? positiveInteger('maxEntries', o.maxEntries) : DEFAULT_MAX_ENTRIES,
+    maxBytes: defined('maxBytes') ? positiveInteger('maxBytes', o.maxBytes) : DEFAULT_MAX_BYTES,
+    lockTimeout,
+    hitForPass: defined('hitForPass') ? parseDuration('hitForPass', o.hitForPass) : 10_000,
+    honorClientNoCache: defined('honorClientNoCache')
+      ? boolean('honorClientNoCache', o.honorClientNoCache)
+      : false,
+    etag: defined('etag') ? boolean('etag', o.etag) : true,
+    invalidateOnUnsafe: defined('invalidateOnUnsafe')
+      ? boolean('invalidateOnUnsafe', o.invalidateOnUnsafe)
+      : true,
+    name,
+    now: defined('now') ? func('now', o.now) : Date.now,
+    revalidate: defined('revalidate') ? func('revalidate', o.revalidate) : undefined,
+    onError: defined('onError') ? func('onError', o.onError) : undefined,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Entry tags: the application's (route `tags(req)`, `Surrogate-Key`, `Cache-Tag`) and the engine's
+ * internal ones, which let the store's tag index find every variant of a URL or of a key.
+ */
+import { headerString } from './headers.js';
+import type { HeaderMap } from './types.js';
+
+/** Internal tags start with a NUL, which no header value can carry, so no application tag collides. */
+const INTERNAL = '\0';
+
+/** The internal tag on every entry of a normalised path and query, on any host. */
+export function urlTag(pathAndQuery: string): string {
+  return `${INTERNAL}url:${pathAndQuery}`;
+}
+
+/** The internal tag on every entry stored under a base key (the entry and all its variants). */
+export function keyTag(key: string): string {
+  return `${INTERNAL}key:${key}`;
+}
+
+/** Whether `tag` is one the application may use (not internal, not empty). */
+export function isApplicationTag(tag: unknown): tag is string {
+  return typeof tag === 'string' && tag !== '' && !tag.startsWith(INTERNAL);
+}
+
+/**
+ * The tags a response names: `Surrogate-Key` (space-separated, as Fastly) and `Cache-Tag`
+ * (comma-separated, as Cloudflare).
+ */
+export function responseTags(headers: Readonly<HeaderMap>): string[] {
+  const tags: string[] = [];
+  const surrogate = headerString(headers['surrogate-key']);
+  if (surrogate !== undefined) for (const t of surrogate.split(/[ \t]+/)) if (t !== '') tags.push(t);
+  const cacheTag = headerString(headers['cache-tag']);
+  if (cacheTag !== undefined) {
+    for (const t of cacheTag.split(',')) {
+      const tag = t.trim();
+      if (tag !== '') tags.push(tag);
+    }
+  }
+  return tags;
+}

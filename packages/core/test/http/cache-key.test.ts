@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKey, normalizeHost, normalizePathAndQuery } from '../../src/http/cache-key.js';
+
+describe('normalizePathAndQuery', () => {
+  it('sorts parameters by name, keeping repeated names in their order', () => {
+    expect(normalizePathAndQuery('/items?b=2&a=1')).toBe('/items?a=1&b=2');
+    expect(normalizePathAndQuery('/items?a=2&b=1&a=1')).toBe('/items?a=2&a=1&b=1');
+    expect(normalizePathAndQuery('/items?a=1&a=2')).not.toBe(normalizePathAndQuery('/items?a=2&a=1'));
+  });
+
+  it('drops empty queries, empty parameters and fragments', () => {
+    expect(normalizePathAndQuery('/x?')).toBe('/x');
+    expect(normalizePathAndQuery('/x?&a=1&&')).toBe('/x?a=1');
+    expect(normalizePathAndQuery('/x?a=1#top')).toBe('/x?a=1');
+  });
+
+  it('normalises percent-encoding without merging distinct values', () => {
+    expect(normalizePathAndQuery('/%7euser/%2f?q=%7e%2c')).toBe('/~user/%2F?q=~%2C');
+    expect(normalizePathAndQuery('/a?q=a+b')).not.toBe(normalizePathAndQuery('/a?q=a%20b'));
+    expect(normalizePathAndQuery('/a?q')).not.toBe(normalizePathAndQuery('/a?q='));
+    expect(normalizePathAndQuery('/a?x=%26')).not.toBe(normalizePathAndQuery('/a?x=&'));
+    expect(normalizePathAndQuery('/a%zz?x=%')).toBe('/a%zz?x=%');
+  });
+
+  it('strips scheme and authority of absolute-form targets', () => {
+    expect(normalizePathAndQuery('http://example.com/a?b=1')).toBe('/a?b=1');
+    expect(normalizePathAndQuery('http://example.com')).toBe('/');
+  });
+});
+
+describe('cacheKey', () => {
+  it('is method class, host and normalised path', () => {
+    const req = { method: 'GET', url: '/items?b=2&a=1', headers: { host: 'Example.COM:8080' } };
+    expect(cacheKey(req)).toBe('GET example.com:8080/items?a=1&b=2');
+    expect(cacheKey({ ...req, method: 'HEAD' })).toBe(cacheKey(req));
+  });
+
+  it('separates hosts, and cannot be confused by a forged Host containing a path', () => {
+    const a = cacheKey({ method: 'GET', url: '/evil/x', headers: { host: 'victim.com' } });
+    const b = cacheKey({ method: 'GET', url: '/x', headers: { host: 'victim.com/evil' } });
+    expect(a).not.toBe(b);
+    expect(normalizeHost({ method: 'GET', url: '/', headers: { host: 'a b/c' } })).toBe('a%20b%2Fc');
+  });
+
+  it('uses the authority of an absolute-form target, then Host, then :authority', () => {
+    expect(cacheKey({ method: 'GET', url: 'http://u@other.com/a', headers: { host: 'x.com' } })).toBe(
+      'GET other.com/a',
+    );
+    expect(cacheKey({ method: 'GET', url: '/a', headers: { ':authority': 'h2.com' } })).toBe('GET h2.com/a');
+    expect(cacheKey({ method: 'GET', url: '/a', headers: {} })).toBe('GET /a');
+  });
+});

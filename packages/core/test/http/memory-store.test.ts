@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { MemoryStore } from '../../src/http/memory-store.js';
+import type { StoredEntry } from '../../src/http/types.js';
+
+const T0 = 1_700_000_000_000;
+
+function entry(bytes: number, tags: string[], expiresIn = 60_000, now = T0): StoredEntry {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/plain' },
+    body: new Uint8Array(bytes),
+    storedAt: now,
+    initialAge: 0,
+    staleAt: now + expiresIn,
+    staleWhileRevalidateUntil: now + expiresIn,
+    staleIfErrorUntil: now + expiresIn,
+    expiresAt: now + expiresIn,
+    tags,
+  };
+}
+
+const stores: MemoryStore[] = [];
+function store(options: ConstructorParameters<typeof MemoryStore>[0] & object) {
+  const s = new MemoryStore(options);
+  stores.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+
+describe('MemoryStore', () => {
+  it('stores, reads, deletes and clears', async () => {
+    const now = T0;
+    const s = store({ now: () => now });
+    const e = entry(10, ['a']);
+    await s.set('k', e);
+    expect(await s.get('k')).toBe(e);
+    await s.delete('k');
+    expect(await s.get('k')).toBeUndefined();
+    await s.set('k', e);
+    await s.clear();
+    expect(s.size).toBe(0);
+    expect(s.tagCount).toBe(0);
+  });
+
+  it('is bounded by entries', async () => {
+    const s = store({ maxEntries: 3, now: () => T0, policy: 'lru' });
+    for (let i = 0; i < 10; i++) await s.set(`k${i}`, entry(1, [`t${i}`, 'all']));
+    expect(s.size).toBe(3);
+    expect(s.tagCount).toBe(4);
+    expect(await s.get('k9')).toBeDefined();
+    expect(await s.get('k0')).toBeUndefined();
+  });
+
+  it('is bounded by bytes, counting bodies and headers', async () => {
+    const s = store({ maxBytes: 10_000, now: () => T0, policy: 'lru' });
+    for (let i = 0; i < 10; i++) await s.set(`k${i}`, entry(2000, ['t']));
+    expect(s.bytes).toBeLessThanOrEqual(10_000);
+    expect(s.size).toBeLessThan(5);
+    expect(s.size).toBeGreaterThan(0);
+    // an entry larger than the whole store is not stored, and removes what was at its key
+    await s.set('k9', entry(20_000, ['big']));
+    expect(await s.get('k9')).toBeUndefined();
+    expect(s.tagCount).toBe(1);
+  });
+
+  it('drops evicted entries from the tag index (no leak)', async () => {
+    const s = store({ maxEntries: 100, now: () => T0 });
+    for (let i = 0; i < 5000; i++) await s.set(`k${i}`, entry(1, [`tag-${i}`, `group-${i % 7}`]));
+    expect(s.size).toBeLessThanOrEqual(100);
+    expect(s.tagCount).toBeLessThanOrEqual(107);
+    const removed = await s.deleteByTags(['group-3']);
+    expect(removed).toBeGreaterThan(0);
+    expect(removed).toBeLessThanOrEqual(100);
+    expect(s.size).toBeLessThanOrEqual(100 - removed);
+  });
+
+  it('replacing an entry re-indexes its tags', async () => {
+    const s = store({ now: () => T0 });
+    await s.set('k', entry(1, ['old', 'shared']));
+    await s.set('k', entry(1, ['new', 'shared']));
+    expect(await s.deleteByTags(['old'])).toBe(0);
+    expect(await s.deleteByTags(['shared'])).toBe(1);
+    expect(s.tagCount).toBe(0);
+  });
+
+  it('expires entries at expiresAt by the injected clock, and unindexes them', async () => {
+    let now = T0;
+    const s = store({ now: () => now });
+    await s.set('short', entry(1, ['a'], 1000));
+    await s.set('long', entry(1, ['a', 'b'], 5000));
+    now += 999;
+    expect(await s.get('short')).toBeDefined();
+    // the store may hand out an entry at its very expiresAt (the engine checks); never after
+    now += 2;
+    expect(await s.get('short')).toBeUndefined();
+    expect(await s.deleteByTags(['a'])).toBe(1);
+    await s.set('late', entry(1, ['c'], 1000, now));
+    now += 10_000;
+    expect(await s.get('late')).toBeUndefined();
+    expect(s.tagCount).toBe(0);
+  });
+
+  it('does not store an entry already expired, and removes the old one', async () => {
+    const s = store({ now: () => T0 });
+    await s.set('k', entry(1, ['a']));
+    await s.set('k', entry(1, ['a'], 0));
+    expect(await s.get('k')).toBeUndefined();
+    expect(s.tagCount).toBe(0);
+  });
+
+  it('deleteByTags counts each entry once across tags', async () => {
+    const s = store({ now: () => T0 });
+    await s.set('x', entry(1, ['a', 'b']));
+    await s.set('y', entry(1, ['b']));
+    await s.set('z', entry(1, ['c']));
+    expect(await s.deleteByTags(['a', 'b', 'missing'])).toBe(2);
+    expect(await s.get('z')).toBeDefined();
+  });
+
+  it.each([
+    ['maxEntries', { maxEntries: 0 }],
+    ['maxBytes', { maxBytes: 1.5 }],
+    ['policy', { policy: 'mru' }],
+    ['now', { now: 5 }],
+    ['max', { max: 5 }],
+  ])('rejects a bad %s with ConfigError', (option, options) => {
+    expect(() => new MemoryStore(options as never)).toThrow(ConfigError);
+    try {
+      new MemoryStore(options as never);
+    } catch (error) {
+      expect((error as ConfigError).option).toBe(option);
+    }
+  });
+});

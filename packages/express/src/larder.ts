@@ -1,0 +1,168 @@
+import type { ServerResponse } from 'node:http';
+import {
+  HttpCache,
+  type HttpCacheOptions,
+  type HttpCacheStats,
+  type InvalidateOptions,
+  type LookupResult,
+  type RequestLike,
+  type ResolvedRouteOptions,
+  type ResponseLike,
+  type RouteCacheOptions,
+  validateRouteOptions,
+} from '@larder/core';
+import type { Application, Request, RequestHandler } from 'express';
+import inject, { type DispatchFunc, type InjectOptions } from 'light-my-request';
+import { captureResponse } from './capture-response.js';
+
+/** The engine's default `maxEntryBytes` (2 MiB), which `@larder/core` does not export. */
+const DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+
+/** Options of {@link larder}: the engine's options, plus the Express application. */
+export interface LarderOptions extends HttpCacheOptions {
+  /**
+   * The application that background refreshes (stale-while-revalidate) are dispatched through, with
+   * light-my-request. Without it, the middleware takes the top-level application of the first request
+   * it sees (`req.app`, then its `parent`s), which is the same app unless you dispatch requests to
+   * several apps through one `larder()`; give it then, or pass your own `revalidate`.
+   */
+  app?: Application;
+}
+
+/**
+ * The middleware `larder()` returns: `app.use(cache)` caches the GET and HEAD responses of every
+ * route below it with the plugin-level options; `cache.route(options)` caches one route.
+ */
+export interface LarderMiddleware extends RequestHandler {
+  /**
+   * A middleware for one route: `app.get('/x', cache.route({ ttl: '30s' }), handler)`. Its options are
+   * validated now (a {@link ConfigError} names the option) and override the plugin's. A request that a
+   * `cache` mounted higher up (`app.use(cache)`) already looked up is not looked up again: the first
+   * lookup's options apply.
+   */
+  route(options?: RouteCacheOptions): RequestHandler;
+  /** Remove entries by key, URL or tags; resolves the number removed. */
+  invalidate(options: InvalidateOptions): Promise<number>;
+  /** The engine's counters. */
+  stats(): HttpCacheStats;
+  /** Remove every entry. */
+  clear(): Promise<void>;
+  /** Release the store and its timers. */
+  close(): Promise<void>;
+  /** The engine behind this middleware. */
+  readonly engine: HttpCache;
+}
+
+/**
+ * Create the Express middleware for HTTP response caching. Works with Express 4.21+ and 5.
+ *
+ * ```ts
+ * const cache = larder({ ttl: '1m' });
+ * app.use(cache); // or per route:
+ * app.get('/items', cache.route({ ttl: '30s', tags: () => ['items'] }), handler);
+ * ```
+ *
+ * @throws {@link ConfigError} for an invalid option, naming it.
+ */
+export function larder(options: LarderOptions = {}): LarderMiddleware {
+  const { app, ...engineOptions } = options;
+  let target: Application | undefined = app;
+  const engine = new HttpCache({
+    revalidate: (req) => (target === undefined ? Promise.resolve() : refresh(target, req)),
+    ...engineOptions,
+  });
+  const defaultMaxEntryBytes = engineOptions.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  // One lookup per request, however many of this cache's middlewares it passes through.
+  const seen = new WeakSet<Request>();
+
+  const middleware = (route: ResolvedRouteOptions | undefined): RequestHandler => {
+    // The engine enforces the limit on what it stores; this bounds what capture buffers meanwhile.
+    const maxEntryBytes = route?.maxEntryBytes ?? defaultMaxEntryBytes;
+    return (req, res, next) => {
+      if (seen.has(req)) return next();
+      seen.add(req);
+      if (target === undefined && req.app !== undefined) target = root(req.app);
+      const onResult = (result: LookupResult): void => {
+        if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
+        else {
+          captureResponse(res, result.fill, maxEntryBytes);
+          next();
+        }
+      };
+      // A failed lookup is the engine's failure, never the request's: serve it uncached.
+      const onFailure = (error: unknown): void => {
+        try {
+          options.onError?.(error, 'express.lookup');
+        } finally {
+          next();
+        }
+      };
+      let lookup: Promise<LookupResult>;
+      try {
+        lookup = engine.lookup({ method: req.method, url: req.originalUrl, headers: req.headers }, route);
+      } catch (error) {
+        return onFailure(error);
+      }
+      lookup.then(onResult, onFailure).catch(next);
+    };
+  };
+
+  return Object.assign(middleware(undefined), {
+    route: (routeOptions: RouteCacheOptions = {}) => middleware(validateRouteOptions(routeOptions, 'route')),
+    invalidate: (invalidateOptions: InvalidateOptions) => engine.invalidate(invalidateOptions),
+    stats: () => engine.stats(),
+    clear: () => engine.clear(),
+    close: () => engine.close(),
+    engine,
+  });
+}
+
+/**
+ * Write a response the engine answered (hit, stale, 304) with Node's own methods. Headers that
+ * middleware mounted above the cache already set for this request (a request id, CORS) are kept.
+ */
+function send(res: ServerResponse, response: ResponseLike): void {
+  res.statusCode = response.status;
+  for (const name in response.headers) {
+    const value = response.headers[name];
+    if (value !== undefined && !res.hasHeader(name)) res.setHeader(name, value);
+  }
+  const body = response.body;
+  res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
+/** The application a request entered through: sub-apps mounted with `app.use` have a `parent`. */
+function root(app: Application): Application {
+  let current = app as Application & { parent?: Application };
+  while (current.parent !== undefined) current = current.parent;
+  return current;
+}
+
+/**
+ * Dispatch a background refresh through the application with light-my-request. Not as
+ * `inject(app)`: for an Express app, light-my-request re-parents Express's shared request and response
+ * prototypes for good, and every later real request of the process breaks. A plain function is
+ * dispatched instead, and since Express replaces the prototypes of the fake request and response,
+ * their own methods are pinned onto them first.
+ */
+function refresh(app: Application, req: RequestLike): Promise<unknown> {
+  const dispatch: DispatchFunc = (fakeReq, fakeRes) => {
+    pin(fakeReq);
+    pin(fakeRes);
+    app(fakeReq, fakeRes);
+  };
+  return inject(dispatch, {
+    method: req.method as NonNullable<InjectOptions['method']>,
+    url: req.url,
+    headers: req.headers as NonNullable<InjectOptions['headers']>,
+  });
+}
+
+/** Copy the methods of an object's prototype onto the object, so they survive a prototype swap. */
+function pin(object: object): void {
+  const descriptors = Object.getOwnPropertyDescriptors(Object.getPrototypeOf(object));
+  for (const [name, descriptor] of Object.entries(descriptors)) {
+    if (name !== 'constructor' && !Object.hasOwn(object, name))
+      Object.defineProperty(object, name, descriptor);
+  }
+}

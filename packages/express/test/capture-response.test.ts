@@ -1,0 +1,336 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Fill, HeaderMap, ResponseLike } from '@larder/core';
+import type { Express, RequestHandler } from 'express';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { captureResponse } from '../src/capture-response.js';
+import { binary, frameworks, settle } from './helpers.js';
+
+interface Recorder {
+  fill: Fill;
+  starts: { status: number; headers: HeaderMap }[];
+  finished: Buffer[];
+  commits: ResponseLike[];
+  abandoned: unknown[];
+  /** How many times the fill was settled (finish, commit, abandon). */
+  settlements(): number;
+}
+
+interface RecorderOptions {
+  store?: boolean;
+  /** What `start` returns for a status, instead of `{ store, headers + cache-status }`. */
+  substitute?: (status: number) => ResponseLike | undefined;
+  /** Replace what `commit` returns. */
+  commit?: (response: ResponseLike) => ResponseLike;
+}
+
+function recorder(options: RecorderOptions = {}): Recorder {
+  const r: Recorder = {
+    starts: [],
+    finished: [],
+    commits: [],
+    abandoned: [],
+    settlements: () => r.finished.length + r.commits.length + r.abandoned.length,
+    fill: {
+      key: 'k',
+      start(status, headers) {
+        r.starts.push({ status, headers: { ...headers } });
+        const substitute = options.substitute?.(status);
+        if (substitute) return { substitute };
+        return { store: options.store ?? true, headers: { ...headers, 'cache-status': 'test; fwd=miss' } };
+      },
+      finish(body) {
+        r.finished.push(Buffer.from(body));
+      },
+      commit(response) {
+        r.commits.push({ ...response, headers: { ...response.headers }, body: Buffer.from(response.body) });
+        return (
+          options.commit?.(response) ?? {
+            ...response,
+            headers: { ...response.headers, 'cache-status': 'test' },
+          }
+        );
+      },
+      abandon(reason) {
+        r.abandoned.push(reason);
+        return undefined;
+      },
+    },
+  };
+  return r;
+}
+
+const stale: ResponseLike = {
+  status: 200,
+  headers: { 'content-type': 'text/plain', 'cache-status': 'test; hit; detail=stale-if-error' },
+  body: Buffer.from('stale but good'),
+};
+
+for (const [name, express] of frameworks) {
+  describe(`captureResponse (${name})`, () => {
+    function app(fill: Fill, maxEntryBytes = 1024 * 1024, ...handlers: RequestHandler[]): Express {
+      const server = express();
+      server.disable('x-powered-by');
+      server.use((_req, res, next) => {
+        captureResponse(res, fill, maxEntryBytes);
+        next();
+      });
+      server.get('/', ...handlers);
+      return server;
+    }
+
+    it('hands res.send to commit and sends what commit returns', async () => {
+      const r = recorder();
+      const res = await request(app(r.fill, undefined, (_req, res) => void res.send('hello'))).get('/');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('hello');
+      expect(res.headers['cache-status']).toBe('test');
+      expect(r.commits).toHaveLength(1);
+      expect(r.commits[0]?.status).toBe(200);
+      expect(r.commits[0]?.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(Buffer.from(r.commits[0]!.body).toString()).toBe('hello');
+      expect(r.starts).toHaveLength(0);
+      expect(r.settlements()).toBe(1);
+    });
+
+    it('hands res.json to commit', async () => {
+      const r = recorder();
+      const res = await request(
+        app(r.fill, undefined, (_req, res) => void res.status(203).json({ a: 1 })),
+      ).get('/');
+      expect(res.status).toBe(203);
+      expect(res.body).toEqual({ a: 1 });
+      expect(r.commits[0]?.status).toBe(203);
+      expect(r.commits[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Buffer.from(r.commits[0]!.body).toString()).toBe('{"a":1}');
+    });
+
+    it('sends a different response when commit says so (a 304)', async () => {
+      const r = recorder({
+        commit: () => ({ status: 304, headers: { etag: '"x"' }, body: new Uint8Array(0) }),
+      });
+      const res = await request(app(r.fill, undefined, (_req, res) => void res.send('hello'))).get('/');
+      expect(res.status).toBe(304);
+      expect(res.headers.etag).toBe('"x"');
+      expect(res.headers['content-type']).toBeUndefined();
+      expect(res.text).toBe('');
+    });
+
+    it('streams write and end through start and finish', async () => {
+      const r = recorder();
+      const handler: RequestHandler = (_req, res) => {
+        res.setHeader('content-type', 'text/plain');
+        res.write('one ');
+        res.write(Buffer.from('two '));
+        res.end('three');
+      };
+      const res = await request(app(r.fill, undefined, handler)).get('/');
+      expect(res.text).toBe('one two three');
+      expect(res.headers['cache-status']).toBe('test; fwd=miss');
+      expect(r.starts).toEqual([{ status: 200, headers: { 'content-type': 'text/plain' } }]);
+      expect(r.finished.map(String)).toEqual(['one two three']);
+      expect(r.settlements()).toBe(1);
+    });
+
+    it('captures a piped stream byte for byte', async () => {
+      const r = recorder();
+      const bytes = randomBytes(200_000);
+      const handler: RequestHandler = (_req, res) => {
+        res.type('application/octet-stream');
+        Readable.from([bytes.subarray(0, 1), bytes.subarray(1, 70_000), bytes.subarray(70_000)]).pipe(res);
+      };
+      const res = await request(app(r.fill, undefined, handler))
+        .get('/')
+        .buffer(true)
+        .parse(binary);
+      expect(Buffer.compare(res.body as Buffer, bytes)).toBe(0);
+      expect(r.finished).toHaveLength(1);
+      expect(Buffer.compare(r.finished[0]!, bytes)).toBe(0);
+    });
+
+    it('captures res.sendFile', async () => {
+      const r = recorder();
+      const file = join(mkdtempSync(join(tmpdir(), 'larder-')), 'data.bin');
+      const bytes = randomBytes(5000);
+      writeFileSync(file, bytes);
+      const res = await request(app(r.fill, undefined, (_req, res) => res.sendFile(file)))
+        .get('/')
+        .buffer(true)
+        .parse(binary);
+      expect(Buffer.compare(res.body as Buffer, bytes)).toBe(0);
+      expect(r.starts[0]?.headers['content-length']).toBe(5000);
+      expect(Buffer.compare(r.finished[0]!, bytes)).toBe(0);
+    });
+
+    it('keeps the encodings of string chunks', async () => {
+      const r = recorder();
+      const handler: RequestHandler = (_req, res) => {
+        res.write('68c3a9', 'hex');
+        res.write('bMOp', 'base64');
+        res.write('\u00e9', 'latin1');
+        res.end('\u00e9', 'utf8');
+      };
+      const res = await request(app(r.fill, undefined, handler))
+        .get('/')
+        .buffer(true)
+        .parse(binary);
+      const expected = Buffer.from([0x68, 0xc3, 0xa9, 0x6c, 0xc3, 0xa9, 0xe9, 0xc3, 0xa9]);
+      expect(Buffer.compare(res.body as Buffer, expected)).toBe(0);
+      expect(Buffer.compare(r.finished[0]!, expected)).toBe(0);
+    });
+
+    it('commits a single end with an encoded string as bytes', async () => {
+      const r = recorder();
+      const res = await request(
+        app(r.fill, undefined, (_req, res) => void res.end('\u00e9t\u00e9', 'latin1')),
+      )
+        .get('/')
+        .buffer(true)
+        .parse(binary);
+      expect([...(res.body as Buffer)]).toEqual([0xe9, 0x74, 0xe9]);
+      expect([...r.commits[0]!.body]).toEqual([0xe9, 0x74, 0xe9]);
+    });
+
+    it('sees the headers given to an explicit writeHead, as an object or a raw array', async () => {
+      const r = recorder();
+      const handler: RequestHandler = (req, res) => {
+        if (req.query.raw) res.writeHead(201, 'Made', ['x-a', '1', 'x-a', '2', 'content-type', 'text/plain']);
+        else res.writeHead(201, { 'X-A': '1', 'Content-Type': 'text/plain' });
+        res.end('made');
+      };
+      const server = app(r.fill, undefined, handler);
+      const object = await request(server).get('/');
+      expect(object.status).toBe(201);
+      expect(object.headers['cache-status']).toBe('test; fwd=miss');
+      expect(r.starts[0]).toEqual({ status: 201, headers: { 'x-a': '1', 'content-type': 'text/plain' } });
+      const raw = await request(server).get('/?raw=1');
+      expect(raw.status).toBe(201);
+      expect(raw.headers['x-a']).toBe('1, 2');
+      expect(r.starts[1]).toEqual({
+        status: 201,
+        headers: { 'x-a': ['1', '2'], 'content-type': 'text/plain' },
+      });
+      expect(r.finished.map(String)).toEqual(['made', 'made']);
+    });
+
+    it('starts at the first write when headers are implicit, with the status set by then', async () => {
+      const r = recorder({ store: false });
+      const handler: RequestHandler = (_req, res) => {
+        res.statusCode = 404;
+        res.setHeader('x-late', 'no');
+        res.write('a');
+        res.end();
+      };
+      const res = await request(app(r.fill, undefined, handler)).get('/');
+      expect(res.status).toBe(404);
+      expect(res.text).toBe('a');
+      expect(r.starts).toEqual([{ status: 404, headers: { 'x-late': 'no' } }]);
+      expect(r.finished).toHaveLength(0);
+      expect(r.abandoned).toHaveLength(0);
+    });
+
+    it('passes the body through but abandons the fill past maxEntryBytes', async () => {
+      const r = recorder();
+      const handler: RequestHandler = (_req, res) => {
+        res.write('x'.repeat(60));
+        res.write('y'.repeat(60));
+        res.end('z');
+      };
+      const res = await request(app(r.fill, 100, handler)).get('/');
+      expect(res.text).toBe(`${'x'.repeat(60)}${'y'.repeat(60)}z`);
+      expect(r.finished).toHaveLength(0);
+      expect(r.abandoned).toHaveLength(1);
+      expect(r.settlements()).toBe(1);
+    });
+
+    it('sends the substitute from start and swallows the origin output (stale-if-error)', async () => {
+      const r = recorder({ substitute: (status) => (status >= 500 ? stale : undefined) });
+      const handler: RequestHandler = (_req, res) => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.write('bad', () => undefined);
+        res.write('gateway');
+        res.end();
+      };
+      const res = await request(app(r.fill, undefined, handler)).get('/');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('stale but good');
+      expect(res.headers['content-type']).toBe('text/plain');
+      expect(r.finished).toHaveLength(0);
+    });
+
+    it('sends a substitute commit returns for the default error handler 500', async () => {
+      const r = recorder({ commit: (response) => (response.status === 500 ? stale : response) });
+      const res = await request(
+        app(r.fill, undefined, () => {
+          throw new Error('origin down');
+        }),
+      ).get('/');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('stale but good');
+      expect(r.commits[0]?.status).toBe(500);
+    });
+
+    it('restores exactly what it patched when the response finishes', async () => {
+      let seen: ServerResponse | undefined;
+      const outerEnd = function (this: ServerResponse, ...args: unknown[]) {
+        return (Object.getPrototypeOf(this) as { end: (...a: unknown[]) => unknown }).end.apply(this, args);
+      };
+      const server = express();
+      server.use((_req, res, next) => {
+        seen = res;
+        res.end = outerEnd as typeof res.end;
+        captureResponse(res, recorder().fill, 1024);
+        expect(res.end).not.toBe(outerEnd);
+        expect(Object.hasOwn(res, 'write')).toBe(true);
+        next();
+      });
+      server.get('/', (_req, res) => void res.send('ok'));
+      await request(server).get('/');
+      await settle();
+      expect(seen?.end).toBe(outerEnd);
+      expect(Object.hasOwn(seen!, 'write')).toBe(false);
+      expect(Object.hasOwn(seen!, 'writeHead')).toBe(false);
+    });
+
+    it('abandons the fill when the response closes before finishing', async () => {
+      const r = recorder();
+      let seen: ServerResponse | undefined;
+      const server = app(r.fill, undefined, (_req, res) => {
+        seen = res;
+        res.write('partial');
+        res.destroy();
+      });
+      await expect(request(server).get('/')).rejects.toThrow();
+      await settle();
+      expect(r.abandoned).toHaveLength(1);
+      expect(r.finished).toHaveLength(0);
+      expect(Object.hasOwn(seen!, 'end')).toBe(false);
+    });
+
+    it('abandons the fill when the client goes away mid-stream', async () => {
+      const r = recorder();
+      const closed = new Promise<void>((resolve) => {
+        const server = app(r.fill, undefined, (_req, res) => {
+          res.on('close', () => resolve());
+          res.write('first chunk');
+        }).listen(0, () => {
+          const { port } = server.address() as AddressInfo;
+          const req = httpRequest({ port, path: '/' }, (res) => res.once('data', () => req.destroy()));
+          req.on('error', () => undefined);
+          req.on('close', () => server.close());
+          req.end();
+        });
+      });
+      await closed;
+      await settle();
+      expect(r.abandoned).toHaveLength(1);
+      expect(r.settlements()).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,230 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  ConfigError,
+  type Fill,
+  type HeaderMap,
+  HttpCache,
+  type HttpCacheOptions,
+  type LookupResult,
+  type RequestLike,
+  type ResponseLike,
+  validateRouteOptions,
+} from '@larder/core';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  InjectOptions,
+  onRequestAbortHookHandler,
+  onResponseHookHandler,
+  onSendHookHandler,
+  RouteOptions,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import { captureStream } from './capture-stream.js';
+
+/** Options of the {@link larder} plugin: the engine's options plus the adapter's own. */
+export interface LarderFastifyOptions extends HttpCacheOptions {
+  /**
+   * Cache every GET (and HEAD) route that does not say `config: { cache: false }`. When false, a route
+   * opts in with `config: { cache: true }` or `config: { cache: { ttl: '30s', ... } }`.
+   * @defaultValue false
+   */
+  cacheAllGet?: boolean;
+}
+
+/** `app.larder`: the cache of this application. */
+export interface LarderDecoration {
+  /** Remove entries by `key`, `url` or `tags`; see {@link HttpCache.invalidate}. */
+  invalidate: HttpCache['invalidate'];
+  /** The engine's counters; see {@link HttpCache.stats}. */
+  stats: HttpCache['stats'];
+  /** Remove every entry. */
+  clear: HttpCache['clear'];
+  /** The engine itself, for what the shortcuts above do not cover. */
+  readonly engine: HttpCache;
+}
+
+/** The request decoration holding the fill between `onRequest` and `onSend`. */
+const kFill = Symbol('larder.fill');
+type Slot = { [kFill]: Fill | null };
+const slot = (request: FastifyRequest): Slot => request as unknown as Slot;
+
+/** The engine's default `maxEntryBytes` (2 MiB), which `@larder/core` does not export. */
+const ENGINE_DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+const isRead = (method: string): boolean => method === 'GET' || method === 'HEAD';
+
+/** Hooks given as one function, an array, or not at all, as an array. */
+const hooks = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
+
+/** Add a route-level hook, last or first, without mutating an array the route options may share. */
+function addHook(route: RouteOptions, name: LifecycleHook, hook: unknown, first = false): void {
+  const list = hooks(route[name] as unknown);
+  (route as Record<LifecycleHook, unknown>)[name] = first ? [hook, ...list] : [...list, hook];
+}
+type LifecycleHook = 'onRequest' | 'onSend' | 'onRequestAbort' | 'onResponse';
+
+/**
+ * The payload for Fastify: the body as a Buffer, without copying. No body is `null`, except for HEAD,
+ * where Fastify would recompute `content-length` from the payload (and its HEAD route handler
+ * fails on `null`): there an empty stream keeps the length the engine sent.
+ */
+function payloadOf(reply: FastifyReply, { body }: ResponseLike): Buffer | Readable | null {
+  if (body.byteLength > 0) {
+    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+  return reply.request.method === 'HEAD' ? Readable.from([]) : null;
+}
+
+/** Make the reply's headers exactly `headers` (the engine returns the complete set to send). */
+function replaceHeaders(reply: FastifyReply, headers: HeaderMap): void {
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) reply.header(name, value);
+  }
+}
+
+/** Hand the origin's captured response to the fill; returns the payload to send on. */
+function capture(reply: FastifyReply, fill: Fill, payload: unknown, maxBytes: number): unknown {
+  const headers = reply.getHeaders() as HeaderMap;
+  if (payload instanceof ReadableStream) payload = Readable.fromWeb(payload as WebReadableStream);
+  if (payload instanceof Readable) {
+    const started = fill.start(reply.statusCode, headers);
+    if ('substitute' in started) {
+      payload.destroy();
+      return send(reply, started.substitute);
+    }
+    replaceHeaders(reply, started.headers);
+    return started.store ? captureStream(payload, fill, maxBytes) : payload;
+  }
+  if (payload == null || typeof payload === 'string' || Buffer.isBuffer(payload)) {
+    const body = payload == null ? EMPTY : typeof payload === 'string' ? Buffer.from(payload) : payload;
+    return send(reply, fill.commit({ status: reply.statusCode, headers, body }));
+  }
+  // A fetch `Response` or another shape Fastify unwraps after onSend: sent as is, not stored.
+  fill.abandon(new TypeError('unsupported payload type'));
+  return payload;
+}
+
+function send(reply: FastifyReply, response: ResponseLike): Buffer | Readable | null {
+  reply.code(response.status);
+  replaceHeaders(reply, response.headers);
+  return payloadOf(reply, response);
+}
+
+/** Release a fill the response never reached (client gone, error before onSend). */
+function release(request: FastifyRequest, reason: string): void {
+  const fill = slot(request)[kFill];
+  if (fill === null) return;
+  slot(request)[kFill] = null;
+  fill.abandon(new Error(reason));
+}
+
+async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Promise<void> {
+  const { cacheAllGet = false, ...engineOptions } = options;
+  if (typeof cacheAllGet !== 'boolean') throw new ConfigError('cacheAllGet', cacheAllGet, 'a boolean');
+  const engine = new HttpCache({
+    // A background refresh (stale-while-revalidate) is a real request through this application, so it
+    // runs the route's own hooks, and this plugin's capture stores the new response.
+    revalidate: (req: RequestLike) =>
+      app.inject({ method: req.method, url: req.url, headers: req.headers } as InjectOptions),
+    ...engineOptions,
+  });
+  // The stream tee stops buffering at the bound the engine will apply (it validated the option).
+  const defaultMaxBytes = engineOptions.maxEntryBytes ?? ENGINE_DEFAULT_MAX_ENTRY_BYTES;
+
+  app.decorateRequest(kFill, null);
+  app.decorate('larder', {
+    invalidate: (opts) => engine.invalidate(opts),
+    stats: () => engine.stats(),
+    clear: () => engine.clear(),
+    engine,
+  } satisfies LarderDecoration);
+  app.addHook('onClose', () => engine.close());
+
+  const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
+    release(request, 'client aborted the request');
+    done();
+  };
+  const onResponse: onResponseHookHandler = (request, _reply, done) => {
+    release(request, 'response sent without reaching the cache');
+    done();
+  };
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const setting: unknown = route.config?.cache;
+    if (setting === false) return;
+    const methods = hooks(route.method);
+    const cached = setting !== undefined || (cacheAllGet && methods.some(isRead));
+    // A route that is not cached still hands its unsafe requests (POST, ...) to the engine, so that
+    // a successful one invalidates the cached entries of its URL.
+    if (!cached && methods.every(isRead)) return;
+    // Read and validated once per route; requests only carry the resolved object.
+    const resolved = cached
+      ? validateRouteOptions(setting === true || setting === undefined ? {} : setting, 'config.cache')
+      : undefined;
+    const limit = resolved?.maxEntryBytes ?? defaultMaxBytes;
+
+    const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      if (resolved === undefined && isRead(request.method)) return;
+      let result: LookupResult;
+      try {
+        result = await engine.lookup(
+          { method: request.method, url: request.url, headers: request.headers },
+          resolved,
+        );
+      } catch (error) {
+        // the engine absorbs store failures; anything else must not fail the request either
+        request.log.error({ err: error }, 'larder: lookup failed, forwarding to the handler');
+        return;
+      }
+      if (result.kind === 'miss' || result.kind === 'pass') {
+        slot(request)[kFill] = result.fill;
+        return;
+      }
+      return reply
+        .code(result.response.status)
+        .headers(result.response.headers as Record<string, string | string[]>)
+        .send(payloadOf(reply, result.response));
+    };
+    const onSend: onSendHookHandler = (request, reply, payload, done) => {
+      const fill = slot(request)[kFill];
+      if (fill === null) return done(null, payload);
+      slot(request)[kFill] = null;
+      let out: unknown;
+      try {
+        out = capture(reply, fill, payload, limit);
+      } catch (error) {
+        request.log.error({ err: error }, 'larder: capture failed, sending the response unstored');
+        fill.abandon(error);
+        out = payload;
+      }
+      done(null, out);
+    };
+
+    // Lookup after the route's other onRequest hooks (authentication runs before a hit is served);
+    // capture before the route's other onSend hooks, so @fastify/compress (which adds route-level
+    // onSend hooks) always compresses after the cache has seen the identity body, in either
+    // registration order.
+    addHook(route, 'onRequest', onRequest);
+    addHook(route, 'onSend', onSend, true);
+    addHook(route, 'onRequestAbort', onRequestAbort);
+    addHook(route, 'onResponse', onResponse);
+  });
+}
+
+/**
+ * The Larder plugin for Fastify 5: HTTP response caching for the routes that opt in.
+ *
+ * ```ts
+ * await app.register(larder, { ttl: '1m' });
+ * app.get('/items', { config: { cache: { ttl: '30s' } } }, handler);
+ * ```
+ *
+ * Registration throws {@link ConfigError} for invalid plugin options; a route with invalid
+ * `config.cache` throws it when the route is added. Register it (and await it) before the routes.
+ */
+export const larder = fp(plugin, { fastify: '5.x', name: '@larder/fastify' });
