@@ -1716,8 +1716,8 @@ function validateOptions<K, V, FC>(options: CacheOptions<K, V, FC>): ResolvedCac
   const maxEntrySize = count('maxEntrySize', 0);
   const ttl = count('ttl', 0);
   const ttlResolution = count('ttlResolution', 1);
-  const backgroundFetchSize = o.backgroundFetchSize === undefined ? 1 : count('backgroundFetchSize', 1);
-  if (backgroundFetchSize === 0) throw new ConfigError('backgroundFetchSize', 0, 'a positive integer');
+  // 0 is allowed, as in lru-cache: a pending fetch then counts for nothing until it settles
+  const backgroundFetchSize = count('backgroundFetchSize', 1);
   for (const name of BOOLEAN_OPTIONS) {
     const value = o[name];
     if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, value, 'a boolean');

@@ -43,9 +43,10 @@ const EMPTY = Buffer.alloc(0);
  *
  * @param res - the response, before anything was written to it.
  * @param fill - the engine's fill handle for this request.
- * @param maxEntryBytes - the most body bytes buffered for the store.
  */
-export function captureResponse(res: ServerResponse, fill: Fill, maxEntryBytes: number): void {
+export function captureResponse(res: ServerResponse, fill: Fill): void {
+  // buffer no more than the engine would store; past it the body only passes through
+  const maxEntryBytes = fill.maxEntryBytes;
   const target = res as unknown as Patchable;
   const writeHead = target.writeHead;
   const write = target.write;
@@ -101,8 +102,8 @@ export function captureResponse(res: ServerResponse, fill: Fill, maxEntryBytes: 
     const buffer = toBuffer(chunk, encoding);
     if (buffer === undefined || buffer.length === 0) return;
     size += buffer.length;
-    if (size > maxEntryBytes)
-      abandon(new RangeError(`response body exceeds maxEntryBytes (${maxEntryBytes})`));
+    // 'too-large' tells the engine to remember the key as pass, so it is not buffered again
+    if (size > maxEntryBytes) abandon('too-large');
     else chunks.push(buffer);
   };
 

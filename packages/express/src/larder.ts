@@ -15,9 +15,6 @@ import type { Application, Request, RequestHandler } from 'express';
 import inject, { type DispatchFunc, type InjectOptions } from 'light-my-request';
 import { captureResponse } from './capture-response.js';
 
-/** The engine's default `maxEntryBytes` (2 MiB), which `@larder/core` does not export. */
-const DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
-
 /** Options of {@link larder}: the engine's options, plus the Express application. */
 export interface LarderOptions extends HttpCacheOptions {
   /**
@@ -71,13 +68,10 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
     revalidate: (req) => (target === undefined ? Promise.resolve() : refresh(target, req)),
     ...engineOptions,
   });
-  const defaultMaxEntryBytes = engineOptions.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   // One lookup per request, however many of this cache's middlewares it passes through.
   const seen = new WeakSet<Request>();
 
   const middleware = (route: ResolvedRouteOptions | undefined): RequestHandler => {
-    // The engine enforces the limit on what it stores; this bounds what capture buffers meanwhile.
-    const maxEntryBytes = route?.maxEntryBytes ?? defaultMaxEntryBytes;
     return (req, res, next) => {
       if (seen.has(req)) return next();
       seen.add(req);
@@ -85,7 +79,7 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
       const onResult = (result: LookupResult): void => {
         if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
         else {
-          captureResponse(res, result.fill, maxEntryBytes);
+          captureResponse(res, result.fill);
           next();
         }
       };

@@ -51,8 +51,6 @@ const kFill = Symbol('larder.fill');
 type Slot = { [kFill]: Fill | null };
 const slot = (request: FastifyRequest): Slot => request as unknown as Slot;
 
-/** The engine's default `maxEntryBytes` (2 MiB), which `@larder/core` does not export. */
-const ENGINE_DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const isRead = (method: string): boolean => method === 'GET' || method === 'HEAD';
 
@@ -88,7 +86,7 @@ function replaceHeaders(reply: FastifyReply, headers: HeaderMap): void {
 }
 
 /** Hand the origin's captured response to the fill; returns the payload to send on. */
-function capture(reply: FastifyReply, fill: Fill, payload: unknown, maxBytes: number): unknown {
+function capture(reply: FastifyReply, fill: Fill, payload: unknown): unknown {
   const headers = reply.getHeaders() as HeaderMap;
   if (payload instanceof ReadableStream) payload = Readable.fromWeb(payload as WebReadableStream);
   if (payload instanceof Readable) {
@@ -98,7 +96,7 @@ function capture(reply: FastifyReply, fill: Fill, payload: unknown, maxBytes: nu
       return send(reply, started.substitute);
     }
     replaceHeaders(reply, started.headers);
-    return started.store ? captureStream(payload, fill, maxBytes) : payload;
+    return started.store ? captureStream(payload, fill) : payload;
   }
   if (payload == null || typeof payload === 'string' || Buffer.isBuffer(payload)) {
     const body = payload == null ? EMPTY : typeof payload === 'string' ? Buffer.from(payload) : payload;
@@ -133,8 +131,6 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
       app.inject({ method: req.method, url: req.url, headers: req.headers } as InjectOptions),
     ...engineOptions,
   });
-  // The stream tee stops buffering at the bound the engine will apply (it validated the option).
-  const defaultMaxBytes = engineOptions.maxEntryBytes ?? ENGINE_DEFAULT_MAX_ENTRY_BYTES;
 
   app.decorateRequest(kFill, null);
   app.decorate('larder', {
@@ -166,15 +162,13 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     const resolved = cached
       ? validateRouteOptions(setting === true || setting === undefined ? {} : setting, 'config.cache')
       : undefined;
-    const limit = resolved?.maxEntryBytes ?? defaultMaxBytes;
 
     const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      if (resolved === undefined && isRead(request.method)) return;
       let result: LookupResult;
       try {
         result = await engine.lookup(
           { method: request.method, url: request.url, headers: request.headers },
-          resolved,
+          resolved ?? false,
         );
       } catch (error) {
         // the engine absorbs store failures; anything else must not fail the request either
@@ -196,7 +190,7 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
       slot(request)[kFill] = null;
       let out: unknown;
       try {
-        out = capture(reply, fill, payload, limit);
+        out = capture(reply, fill, payload);
       } catch (error) {
         request.log.error({ err: error }, 'larder: capture failed, sending the response unstored');
         fill.abandon(error);

@@ -158,9 +158,19 @@ export class HttpFill implements Fill {
     return { status: response.status, headers, body: response.body };
   }
 
-  abandon(_reason?: unknown): ResponseToSend | undefined {
+  /** The most body bytes this fill will store; adapters stop buffering past it. */
+  get maxEntryBytes(): number {
+    return this.#plan.route.maxEntryBytes;
+  }
+
+  abandon(reason?: unknown): ResponseToSend | undefined {
     const state = this.#state;
     if (state === 'done') return undefined;
+    if (state === 'started' && reason === 'too-large') {
+      // a body that outgrew the limit will do so again: remember the key as pass (hit-for-pass)
+      this.#notStored('too-large', this.#pending?.status ?? 200);
+      return undefined;
+    }
     this.#state = 'done';
     if (state === 'started') {
       // headers are out already: a substitute cannot be sent, and the body was cut short (too large,

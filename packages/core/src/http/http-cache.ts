@@ -179,9 +179,17 @@ export class HttpCache {
    * validated on first use and remembered by identity); absent, the engine's defaults apply.
    * Never rejects because of the store; rejects with {@link ConfigError} for invalid raw route options.
    */
-  async lookup(req: RequestLike, route?: ResolvedRouteOptions | RouteCacheOptions): Promise<LookupResult> {
-    const r = this.#effective(route);
+  async lookup(
+    req: RequestLike,
+    route?: ResolvedRouteOptions | RouteCacheOptions | false,
+  ): Promise<LookupResult> {
+    const r = this.#effective(route === false ? undefined : route);
     const method = req.method.toUpperCase();
+    if (route === false && (method === 'GET' || method === 'HEAD')) {
+      // a route that opted out: untouched, but its unsafe requests below still invalidate
+      this.#stats.passes++;
+      return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass' });
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       this.#stats.passes++;
       const unsafe = this.#o.invalidateOnUnsafe && !SAFE_METHODS.has(method);

@@ -145,6 +145,8 @@ export type ResponseToSend = ResponseLike;
 export interface Fill {
   /** The cache key being filled. */
   readonly key: string;
+  /** The most body bytes that will be stored (the route's or the engine's `maxEntryBytes`); stop buffering past it. */
+  readonly maxEntryBytes: number;
   /**
    * Status and headers are known, the body is not (streams): returns the headers to send (the
    * origin's own, unchanged, plus `Cache-Status`), and whether the body should be buffered for
@@ -165,8 +167,9 @@ export interface Fill {
   commit(response: ResponseLike): ResponseToSend;
   /**
    * The origin failed without a response (the handler threw and the framework has no response yet),
-   * or the body exceeded `maxEntryBytes`, or the client went away. Releases waiters. Returns a stale
-   * response to send instead when stale-if-error allows, else `undefined`.
+   * or the body exceeded `maxEntryBytes` (pass the string `'too-large'`: the key is then remembered as
+   * hit-for-pass, so later requests do not buffer it again), or the client went away. Releases
+   * waiters. Returns a stale response to send instead when stale-if-error allows, else `undefined`.
    */
   abandon(reason?: unknown): ResponseToSend | undefined;
 }

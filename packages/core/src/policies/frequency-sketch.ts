@@ -30,8 +30,6 @@ const MIN_ROW = 64;
 const MAX_COUNT = 15;
 /** The default reset period as a multiple of the capacity (TinyLFU's W = 10 × C, as Caffeine). */
 const DEFAULT_SAMPLE_FACTOR = 10;
-/** Experimental: conservative update. */
-const CONSERVATIVE = false as boolean;
 
 /** murmur3's 32-bit finaliser: every input bit flips each output bit with probability near 1/2. */
 function fmix32(h: number): number {
@@ -55,7 +53,7 @@ function nextPowerOfTwo(n: number): number {
  * Admission Policy", ACM Transactions on Storage 2017).
  *
  * - **Layout.** `DEPTH` (4) rows of `4 × nextPowerOfTwo(capacity)` counters, 8 counters packed in
- *   each word of one `Uint32Array`: 8 bytes per entry of capacity, allocated once. A key's counter
+ *   each word of one `Int32Array`: 8 bytes per entry of capacity, allocated once. A key's counter
  *   in row `i` is chosen by double hashing (`h1 + i × h2`, Kirsch and Mitzenmacher, "Less hashing,
  *   same performance") of its hash mixed with the seed, so weak input hashes (small integers) are
  *   fine.
@@ -69,7 +67,7 @@ function nextPowerOfTwo(n: number): number {
  * `sampleFactor × capacity` increments: amortised O(1).
  */
 export class FrequencySketch {
-  #table: Uint32Array = new Uint32Array(0);
+  #table: Int32Array = new Int32Array(0);
   /** Counters per row minus one (rows are powers of two). */
   #rowMask = 0;
   /** Words per row. */
@@ -118,11 +116,12 @@ export class FrequencySketch {
   /** The estimated number of times `hash` was counted since it was last aged, in `[0, 15]`. */
   frequency(hash: number): number {
     const h1 = fmix32(hash ^ this.#seed);
-    const h2 = fmix32(h1 + 0x9e3779b9) | 1;
+    const h2 = ((h1 >>> 16) | (h1 << 16)) | 1;
     const table = this.#table;
     const mask = this.#rowMask;
+    const rowWords = this.#rowWords;
     let min = MAX_COUNT;
-    for (let i = 0, base = 0; i < DEPTH; i++, base += this.#rowWords) {
+    for (let i = 0, base = 0; i < DEPTH; i++, base += rowWords) {
       const index = (h1 + Math.imul(i, h2)) & mask;
       const count = (table[base + (index >>> 3)]! >>> ((index & 7) << 2)) & 0xf;
       if (count < min) min = count;
@@ -136,24 +135,16 @@ export class FrequencySketch {
    */
   increment(hash: number): void {
     const h1 = fmix32(hash ^ this.#seed);
-    const h2 = fmix32(h1 + 0x9e3779b9) | 1;
+    const h2 = ((h1 >>> 16) | (h1 << 16)) | 1;
     const table = this.#table;
     const mask = this.#rowMask;
+    const rowWords = this.#rowWords;
     let added = false;
-    let min = MAX_COUNT;
-    if (CONSERVATIVE) {
-      for (let i = 0, base = 0; i < DEPTH; i++, base += this.#rowWords) {
-        const index = (h1 + Math.imul(i, h2)) & mask;
-        const count = (table[base + (index >>> 3)]! >>> ((index & 7) << 2)) & 0xf;
-        if (count < min) min = count;
-      }
-    }
-    for (let i = 0, base = 0; i < DEPTH; i++, base += this.#rowWords) {
+    for (let i = 0, base = 0; i < DEPTH; i++, base += rowWords) {
       const index = (h1 + Math.imul(i, h2)) & mask;
       const word = base + (index >>> 3);
       const shift = (index & 7) << 2;
-      const count = (table[word]! >>> shift) & 0xf;
-      if (count < MAX_COUNT && (!CONSERVATIVE || count === min)) {
+      if (((table[word]! >>> shift) & 0xf) < MAX_COUNT) {
         table[word] = table[word]! + (1 << shift);
         added = true;
       }
@@ -189,7 +180,7 @@ export class FrequencySketch {
     this.#capacity = cap;
     this.#rowMask = row - 1;
     this.#rowWords = row >>> 3;
-    this.#table = new Uint32Array(this.#rowWords * DEPTH);
+    this.#table = new Int32Array(this.#rowWords * DEPTH);
     this.#sampleSize = this.#sampleFactor * cap;
     this.#additions = 0;
   }

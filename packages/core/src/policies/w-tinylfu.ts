@@ -8,19 +8,20 @@ import { LruPolicy } from './lru.js';
 export interface WTinyLfuOptions {
   /**
    * The admission window's share of the capacity at start, in percent, in `(0, 100]`. With
-   * `adaptive` the hill climber moves it from there.
+   * `adaptive` the window moves from there as the workload demands.
    * @default 1
    */
   windowPercent?: number;
   /**
-   * Seed of the sketch's hashing and of the admission jitter. Two policies with the same seed, fed
-   * the same operations, make the same decisions. Without one, each instance draws a random seed,
-   * so that nobody can aim keys at its counters. A safe integer.
+   * Seed of the sketch's hashing, of the admission jitter and of the key sampling. Two policies
+   * with the same seed, fed the same operations, make the same decisions. Without one, each
+   * instance draws a random seed, so that nobody can aim keys at its counters. A safe integer.
    * @default random
    */
   seed?: number;
   /**
-   * Whether a hill climber resizes the window as the workload shifts between recency and frequency.
+   * Whether the window is resized as the workload shifts between recency and frequency (hill
+   * climber plus an LRU reference). When false the window keeps `windowPercent`.
    * @default true
    */
   adaptive?: boolean;
@@ -32,66 +33,115 @@ const WINDOW = 1;
 const PROBATION = 2;
 const PROTECTED = 3;
 
-/** Default window share: 1% of the capacity, as TinyLFU's W-TinyLFU(1%) and Caffeine. */
+/** Initial window share: 1% of the capacity, W-TinyLFU(1%) of the TinyLFU paper and Caffeine. */
 const DEFAULT_WINDOW = 0.01;
-/** Protected segment's share of the main region: 80%, SLRU as in Caffeine (`percent-main-protected`). */
+/**
+ * The adaptive window stays within [1%, 99%] of the capacity (or the initial share, if outside).
+ * Below 1% the window is too small to absorb bursts of new keys (measured: every trace of the grid
+ * loses at 0.01-0.25%, the TinyLFU paper's reason for W-TinyLFU(1%)); above 99% main would vanish
+ * and the policy would become exactly its LRU reference, which would leave the comparison with no
+ * signal to come back down with.
+ */
+const MIN_WINDOW = 0.01;
+const MAX_WINDOW = 0.99;
+/** Protected segment's share of the main region: 80%, as Caffeine (`percent-main-protected`). */
 const PROTECTED_SHARE = 0.8;
 /**
- * A candidate that loses on frequency is still admitted with probability 1/128 once its frequency
+ * A candidate that loses on frequency is still admitted with probability 1/128 once its estimate
  * reaches 6 (Caffeine's defence against hash flooding: an attacker cannot pin a hot victim by making
- * every candidate collide with it; counters age to at most 7, so 6 is "warm").
+ * every candidate collide with it; counters age to at most 7, so 6 means "warm").
  */
 const JITTER_MIN_FREQUENCY = 6;
 const JITTER_MASK = 127;
-/** Initial step, as a share of the capacity (Caffeine's `percent-pivot`, 6.25%). */
+
+// Hill climber: Caffeine's "simple" climber (Einziger, Eytan, Friedman, Manes, "Adaptive Software
+// Cache Management", Middleware 2018; the defaults of Caffeine's simulator).
+/** Initial step, as a share of the capacity (`percent-pivot` 0.0625). */
 const STEP = 0.0625;
 /** Each step is this factor of the previous one, so the window settles (`step-decay-rate`). */
 const STEP_DECAY = 0.98;
 /** A change of hit ratio this large means the workload changed: restart at the full step. */
 const RESTART_THRESHOLD = 0.05;
-/** Sample period, as a multiple of the capacity (`percent-sample` 10.0, the sketch's reset period). */
+/** Sample period as a multiple of the capacity (`percent-sample` 10, the sketch's reset period). */
 const SAMPLE_FACTOR = 10;
-/** Reference simulations: at least this many entries (sampling rate = min(1, this / maximum)). */
-const SHADOW_MIN = 1024;
-/** Guard: z-score of the McNemar sign test on discordant requests. */
+
+// LRU reference: a miniature simulation (Waldspurger et al., "Cache Modeling and Optimization
+// using Miniature Simulations", USENIX ATC 2017) of LRU on a spatially sampled subset of the keys
+// (SHARDS, Waldspurger et al., FAST 2015), compared request by request with this policy.
+/**
+ * Entries of the miniature LRU: keys are sampled at rate `min(1, SHADOW_SIZE / capacity)`, so a
+ * cache of up to 1024 entries is compared with an exact LRU and a larger one with a scaled-down LRU
+ * of 1024 entries (SHARDS' fixed-size variant). Measured: 128-512 entries let sampling noise move
+ * the window on sprite and zigzag; 1024 does not, and costs at most ~24 KB.
+ */
+const SHADOW_SIZE = 1024;
+/**
+ * A side leads when McNemar's sign test on the discordant requests (hit for one, miss for the
+ * other) puts it `GUARD_Z` = 3 standard deviations ahead (a false alarm about once in 700 looks),
+ * by at least `GUARD_MIN` requests, and by at least `GUARD_EFFECT` = half a point of the sampled
+ * requests, so that the small systematic error of a scaled-down miniature cannot move the window.
+ * The counts restart whenever the window moves and every sample period.
+ */
 const GUARD_Z = 3;
-/** Guard: minimum excess of reference-only hits. */
 const GUARD_MIN = 8;
-/** Guard: window step when a reference is significantly better. */
+const GUARD_EFFECT = 0.005;
+/**
+ * When LRU leads, the window grows by this share of the capacity (the climber's initial step);
+ * when this policy leads, it shrinks by this share of its own size, so a large window comes down
+ * fast and a small one (where frequency already rules) is left to the climber.
+ */
 const GUARD_STEP = 0.0625;
-/** Experimental: 1 = LRU guard on, 0 = off. */
-const GUARD_LRU = 1 as number;
-/** Experimental: 1 = move down when significantly better than LRU. */
-const GUARD_DOWN = 1 as number;
-/** Experimental: step down. */
-const GUARD_STEP_DOWN = 0.0625;
-/** Experimental: after a move, discordance is ignored for SETTLE x maximum requests. */
-const SETTLE = 0 as number;
-/** Experimental: the largest window share. */
-const MAX_WINDOW = 1 as number;
-/** Experimental: at the top the climber probes down. */
-const TOP_PROBE = 0 as number;
-/** Experimental: 1 = hill climber on. */
-const CLIMBER = 1 as number;
-/** Experimental: 1 = frequency guard on, 0 = off. */
-const GUARD_FREQUENCY = 0 as number;
-/** Experimental: climber objective: 1 = advantage over LRU, 0 = raw hit rate, 2 = over both. */
-const OBJECTIVE = 1 as number;
-/** The frequency reference's window share. */
-const FREQUENCY_WINDOW = 0.01;
 
 /**
  * Window TinyLFU: a small LRU admission window in front of a segmented LRU main region, with a
- * TinyLFU frequency sketch deciding which entries are admitted to main and a hill climber sizing the
- * window (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache Admission Policy", 2017;
- * Einziger, Eytan, Friedman, Manes, "Adaptive Software Cache Management", 2018; the design of
- * Caffeine).
+ * TinyLFU frequency sketch deciding which entries are admitted to main, and an adaptive window
+ * (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache Admission Policy", ACM ToS 2017;
+ * Einziger, Eytan, Friedman, Manes, "Adaptive Software Cache Management", Middleware 2018; the
+ * design of Caffeine).
+ *
+ * **Regions.** A new entry enters the **window** (LRU). When the window is full, its oldest entry
+ * is the *candidate* for the main region and the oldest entry of main's **probation** segment is
+ * the *victim*: the one whose key the {@link FrequencySketch} has seen more often stays, the other
+ * leaves the cache (ties keep the victim; a warm candidate, estimate 6 or more, wins a lost contest
+ * with probability 1/128 against hash flooding). A read of a probation entry promotes it to the
+ * **protected** segment (80% of main), whose overflow is demoted back to probation. The sketch
+ * counts every read, update and insertion (a miss is an access of the key) and halves its counters
+ * every 10 × capacity increments, so popularity ages.
+ *
+ * **Adaptive window** (`adaptive`, the default). Two mechanisms size the window between 1% and
+ * 99% of the capacity, both counting only once the cache has been full:
+ * - *Hill climber* (Caffeine's): every 10 × capacity requests (hits are `access`, misses are
+ *   `insert`) it compares the period's hit ratio with the previous period's and moves the window by
+ *   a step in the same direction if it did not drop, in the other direction if it did; the step
+ *   starts at 6.25% of the capacity, decays by 2% a period, and restarts when the hit ratio jumps
+ *   by 5 points. It finds interior optima, slowly.
+ * - *LRU reference*: a miniature LRU replays a hash-sampled subset of the requests, and each sampled
+ *   request that one side hits and the other misses is counted. When LRU leads significantly
+ *   (recency wins: the window is too small) the window grows by 6.25% of the capacity at once; when
+ *   this policy leads significantly (frequency wins) the window shrinks by 6.25% of its own size.
+ *   This reacts within a few dozen requests to workloads that a small window cannot serve (pure
+ *   recency, such as a ledger that writes then reads back), and brings the window down again when
+ *   they end, where the climber alone would need hundreds of thousands of requests. Each such move
+ *   restarts the climber's period, with its step pointing the same way.
+ *
+ * One cost is inherent to starting frequency-first: on a trace whose first repetition favours
+ * recency (a zig-zag), the entries that LRU would hit on that first repetition were refused before
+ * any evidence existed, so about one cache-full of hits is lost once.
+ *
+ * **Contract.** The cache calls {@link WTinyLfuPolicy.victim} before it inserts the new entry, so
+ * the contest happens there: the window's oldest entry competes as if the new entry had already
+ * pushed it out. Every operation is O(1) or amortised O(1) (resizing the window moves at most the
+ * change in its size, once per step); all per-entry state lives in typed arrays indexed by slot.
+ * History is bounded: the sketch takes 8 bytes per entry of capacity, the LRU reference at most
+ * 1024 entries of about 24 bytes.
  */
 export class WTinyLfuPolicy implements EvictionPolicy {
   readonly name = 'w-tinylfu';
   readonly needsHash = true;
 
   readonly #initialWindow: number;
+  readonly #minWindow: number;
+  readonly #maxWindow: number;
   readonly #adaptive: boolean;
   readonly #seed: number;
 
@@ -108,34 +158,27 @@ export class WTinyLfuPolicy implements EvictionPolicy {
   /** The slot victim() returned last: its removal is an eviction, any other removal a deletion. */
   #pendingVictim = -1;
 
-  /** The window's target share of the maximum, in `[0, 1]`. */
+  /** The window's target share of the maximum. */
   #windowShare: number;
-  /** Whether the cache has been full once, which starts the comparisons. */
-  #sampling = false;
+  /** Whether the cache has been full once: from then on the window's size matters. */
+  #full = false;
+  /** Signed step of the climber, as a share of the maximum. */
   #step = STEP;
-  #previousObjective = Number.NaN;
+  #previousHitRate = Number.NaN;
   #periodRequests = 0;
   #periodHits = 0;
-  #periodSampled = 0;
-  #periodLruOnly = 0;
-  #periodOwnOnlyLru = 0;
-  #periodFrequencyOnly = 0;
-  #periodOwnOnlyFrequency = 0;
-  // Discordant requests since the window last moved, for the guards.
+  /** Sampled requests that only the LRU reference hit, since the window last moved. */
   #lruOnly = 0;
-  #ownOnlyLru = 0;
-  #frequencyOnly = 0;
-  #ownOnlyFrequency = 0;
-  /** Requests left before the guards count again after a move. */
-  #settling = 0;
-
-  #shadowThreshold = 0;
-  #lruShadow: ShadowCache | null = null;
-  #frequencyShadow: ShadowCache | null = null;
+  /** Sampled requests that only this policy hit, since the window last moved. */
+  #ownOnly = 0;
+  #sampled = 0;
+  /** Keys whose mixed hash is below this are sampled (`2^32` samples all). */
+  #sampleThreshold = 0;
+  #reference: ShadowCache | null = null;
 
   constructor(options: WTinyLfuOptions = {}) {
     if (typeof options !== 'object' || options === null) {
-      throw new ConfigError('policy', options, 'an options object');
+      throw new ConfigError('options', options, 'an object');
     }
     const { windowPercent = DEFAULT_WINDOW * 100, seed, adaptive = true } = options;
     if (typeof windowPercent !== 'number' || !(windowPercent > 0 && windowPercent <= 100)) {
@@ -148,11 +191,17 @@ export class WTinyLfuPolicy implements EvictionPolicy {
       throw new ConfigError('adaptive', adaptive, 'a boolean');
     }
     this.#initialWindow = windowPercent / 100;
+    this.#minWindow = Math.min(MIN_WINDOW, this.#initialWindow);
+    this.#maxWindow = Math.max(MAX_WINDOW, this.#initialWindow);
     this.#windowShare = this.#initialWindow;
     this.#adaptive = adaptive;
     this.#seed = seed === undefined ? (Math.random() * 0x100000000) | 0 : seed | 0;
     this.#sketch = new FrequencySketch(0, { seed: this.#seed });
-    this.#random = this.#seed ^ 0x2545f491 || 1;
+  }
+
+  /** The window's current target share of the capacity, in `[0, 1]`. */
+  get windowShare(): number {
+    return this.#windowShare;
   }
 
   init(capacity: number, maxEntries: number): void {
@@ -165,7 +214,7 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     this.#hashes = new Int32Array(capacity);
     const basis = maxEntries > 0 ? maxEntries : capacity;
     this.#sketch = new FrequencySketch(basis, { seed: this.#seed });
-    this.#allocateShadows(basis);
+    this.#allocateReference(basis);
     this.#reset();
   }
 
@@ -182,52 +231,47 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     hashes.set(this.#hashes);
     this.#hashes = hashes;
     if (this.#maxEntries === 0) {
+      // Bounded by size only: the slot count is the best guess of how many entries fit.
       this.#sketch.ensureCapacity(capacity);
-      this.#allocateShadows(capacity);
+      this.#allocateReference(capacity);
     }
   }
 
   insert(slot: number, hash: number): void {
-    if (this.#adaptive) this.#observe(hash, false);
+    if (this.#reference !== null) this.#observe(hash, false);
     this.#hashes[slot] = hash;
     this.#segment[slot] = WINDOW;
     this.#window.push(slot);
     this.#size++;
     this.#sketch.increment(hash);
-    // While the cache is not full no victim() came first: the window's overflow enters main, which
+    // Without a victim() first (the cache was not full) the window's overflow enters main, which
     // has room, without a contest.
     const windowMax = this.#windowMax();
-    while (this.#window.length > windowMax) this.#demoteWindowHead();
+    while (this.#window.length > windowMax) this.#moveToProbation(this.#window.head, this.#window);
   }
 
   access(slot: number): void {
-    if (this.#adaptive) this.#observe(this.#hashes[slot]!, true);
+    if (this.#reference !== null) this.#observe(this.#hashes[slot]!, true);
     this.#touch(slot);
   }
 
   update(slot: number): void {
-    // A write to a live key is a use of it (as Caffeine), but neither a hit nor a miss.
+    // A write to a live key is a use of it (as in Caffeine), but neither a hit nor a miss.
     this.#touch(slot);
-    if (this.#lruShadow !== null) {
+    if (this.#reference !== null) {
       const hash = this.#hashes[slot]!;
-      if (this.#isShadowed(hash)) {
-        this.#lruShadow.update(hash);
-        this.#frequencyShadow?.update(hash);
-      }
+      if (this.#isSampled(hash)) this.#reference.update(hash);
     }
   }
 
   remove(slot: number): void {
     const segment = this.#segment[slot];
     if (segment === NONE) return;
-    if (slot !== this.#pendingVictim && this.#lruShadow !== null) {
-      // Deleted or expired, not evicted: the references forget the key too, or they would count a
-      // later insertion of it as a hit that this policy could never have had.
+    if (slot !== this.#pendingVictim && this.#reference !== null) {
+      // Deleted or expired rather than evicted: the reference forgets the key too, or it would
+      // count a later insertion of it as a hit that no eviction policy could have had.
       const hash = this.#hashes[slot]!;
-      if (this.#isShadowed(hash)) {
-        this.#lruShadow.delete(hash);
-        this.#frequencyShadow?.delete(hash);
-      }
+      if (this.#isSampled(hash)) this.#reference.delete(hash);
     }
     this.#pendingVictim = -1;
     if (segment === WINDOW) this.#window.unlink(slot);
@@ -243,8 +287,12 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     return victim;
   }
 
+  /**
+   * Protected entries (most recently used first), then the window, then probation, whose oldest
+   * entry is the usual next victim. The exact next victim depends on a frequency contest, so this
+   * order is the policy's best summary of "kept longest first".
+   */
   *slots(): IterableIterator<number> {
-    // Frequent entries first, then the window, then probation whose oldest is the usual victim.
     yield* this.#protected.newestFirst();
     yield* this.#window.newestFirst();
     yield* this.#probation.newestFirst();
@@ -256,25 +304,48 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     this.#protected.clear();
     this.#segment.fill(NONE);
     this.#sketch.clear();
-    this.#lruShadow?.clear();
-    this.#frequencyShadow?.clear();
+    this.#reference?.clear();
     this.#reset();
   }
 
-  /** The window's current target share of the capacity, in `[0, 1]` (for tests and tools). */
-  get windowShare(): number {
-    return this.#windowShare;
+  /** Which region `slot` is in, or `undefined` when it is not live (tests, simulator). */
+  segmentOf(slot: number): 'window' | 'probation' | 'protected' | undefined {
+    const segment = this.#segment[slot];
+    return segment === WINDOW
+      ? 'window'
+      : segment === PROBATION
+        ? 'probation'
+        : segment === PROTECTED
+          ? 'protected'
+          : undefined;
+  }
+
+  /** Live entries plus the keys of the LRU reference. For the contract suite. */
+  debugSize(): number {
+    return this.#size + (this.#reference?.size ?? 0);
+  }
+
+  /** Bytes held by this policy's typed arrays, sketch and reference. For the contract suite. */
+  debugBytes(): number {
+    return (
+      this.#links.next.byteLength +
+      this.#links.prev.byteLength +
+      this.#segment.byteLength +
+      this.#hashes.byteLength +
+      this.#sketch.byteLength +
+      (this.#reference?.byteLength ?? 0)
+    );
   }
 
   #reset(): void {
     this.#size = 0;
     this.#pendingVictim = -1;
     this.#windowShare = this.#initialWindow;
-    this.#sampling = false;
+    this.#full = false;
     this.#step = STEP;
+    this.#previousHitRate = Number.NaN;
     this.#random = this.#seed ^ 0x2545f491 || 1;
     this.#restartPeriod();
-    this.#previousObjective = Number.NaN;
   }
 
   /** The number of entries the cache holds when full. */
@@ -292,26 +363,25 @@ export class WTinyLfuPolicy implements EvictionPolicy {
 
   #chooseVictim(): number {
     if (this.#size === 0) return -1;
-    this.#sampling = true;
+    this.#full = true;
     const windowMax = this.#windowMax();
-    // A window that the climber shrank hands its oldest entries to main, which grew by as much.
-    while (this.#window.length > windowMax) this.#demoteWindowHead();
+    // A window that shrank hands its oldest entries to main, which grew by as much.
+    while (this.#window.length > windowMax) this.#moveToProbation(this.#window.head, this.#window);
     const protectedMax = this.#protectedMax(windowMax);
-    while (this.#protected.length > protectedMax) this.#demoteProtectedHead();
+    while (this.#protected.length > protectedMax) {
+      this.#moveToProbation(this.#protected.head, this.#protected);
+    }
 
     const mainVictim = this.#probation.head !== -1 ? this.#probation.head : this.#protected.head;
     if (this.#window.length < windowMax) {
-      // The window is below its target (the climber grew it): main gives up its oldest entry.
+      // The window is below its target (it grew): main gives up its oldest entry.
       return mainVictim !== -1 ? mainVictim : this.#window.head;
     }
     // The new entry will push the window's oldest out: it competes with main's victim.
     const candidate = this.#window.head;
     if (mainVictim === -1) return candidate;
-    if (candidate === -1) return mainVictim;
     if (!this.#admit(candidate, mainVictim)) return candidate;
-    this.#window.unlink(candidate);
-    this.#probation.push(candidate);
-    this.#segment[candidate] = PROBATION;
+    this.#moveToProbation(candidate, this.#window);
     return mainVictim;
   }
 
@@ -326,7 +396,9 @@ export class WTinyLfuPolicy implements EvictionPolicy {
         this.#protected.push(slot);
         this.#segment[slot] = PROTECTED;
         const protectedMax = this.#protectedMax(this.#windowMax());
-        while (this.#protected.length > protectedMax) this.#demoteProtectedHead();
+        while (this.#protected.length > protectedMax) {
+          this.#moveToProbation(this.#protected.head, this.#protected);
+        }
         break;
       }
       case PROTECTED:
@@ -335,14 +407,8 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     }
   }
 
-  #demoteWindowHead(): void {
-    const slot = this.#window.shift();
-    this.#probation.push(slot);
-    this.#segment[slot] = PROBATION;
-  }
-
-  #demoteProtectedHead(): void {
-    const slot = this.#protected.shift();
+  #moveToProbation(slot: number, from: LinkedSlots): void {
+    from.unlink(slot);
     this.#probation.push(slot);
     this.#segment[slot] = PROBATION;
   }
@@ -366,142 +432,93 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     return x;
   }
 
-  // ---- adaptation ----
-
-  #allocateShadows(basis: number): void {
+  #allocateReference(basis: number): void {
     if (!this.#adaptive) return;
     const maximum = Math.max(1, basis);
-    const rate = Math.min(1, SHADOW_MIN / maximum);
-    this.#shadowThreshold = rate >= 1 ? 0x100000000 : Math.floor(rate * 0x100000000);
-    const capacity = Math.max(1, Math.round(rate * maximum));
-    this.#lruShadow = new ShadowCache(new LruPolicy(), capacity);
-    this.#frequencyShadow =
-      GUARD_FREQUENCY === 1 || OBJECTIVE === 2
-        ? new ShadowCache(
-            new WTinyLfuPolicy({ windowPercent: FREQUENCY_WINDOW * 100, seed: this.#seed ^ 0x68e31da4, adaptive: false }),
-            capacity,
-          )
-        : null;
+    const rate = Math.min(1, SHADOW_SIZE / maximum);
+    this.#sampleThreshold = rate >= 1 ? 0x100000000 : Math.floor(rate * 0x100000000);
+    this.#reference = new ShadowCache(new LruPolicy(), Math.max(1, Math.round(rate * maximum)));
   }
 
-  #isShadowed(hash: number): boolean {
-    let h = hash ^ 0x1b873593;
+  /** Spatial sampling: a fixed, seeded subset of the keys is replayed through the reference. */
+  #isSampled(hash: number): boolean {
+    let h = hash ^ this.#seed ^ 0x1b873593;
     h = Math.imul(h ^ (h >>> 16), 0x21f0aaad);
     h = Math.imul(h ^ (h >>> 15), 0x735a2d97);
-    return (h ^ (h >>> 15)) >>> 0 < this.#shadowThreshold;
+    return (h ^ (h >>> 15)) >>> 0 < this.#sampleThreshold;
   }
 
   #restartPeriod(): void {
     this.#periodRequests = 0;
     this.#periodHits = 0;
-    this.#periodSampled = 0;
-    this.#periodLruOnly = 0;
-    this.#periodOwnOnlyLru = 0;
-    this.#periodFrequencyOnly = 0;
-    this.#periodOwnOnlyFrequency = 0;
     this.#lruOnly = 0;
-    this.#ownOnlyLru = 0;
-    this.#frequencyOnly = 0;
-    this.#ownOnlyFrequency = 0;
+    this.#ownOnly = 0;
+    this.#sampled = 0;
   }
 
-  /** A request for `hash`, a hit (`own`) or a miss of this policy. */
+  /** A request for `hash` that this policy hit (`own`) or missed. */
   #observe(hash: number, own: boolean): void {
-    const lruShadow = this.#lruShadow!;
-    if (this.#isShadowed(hash)) {
-      const lru = lruShadow.access(hash);
-      const frequency = this.#frequencyShadow?.access(hash) ?? own;
-      if (this.#sampling && this.#settling > 0) this.#settling--;
-      else if (this.#sampling) {
-        this.#periodSampled++;
-        if (lru !== own) {
-          if (lru) {
-            this.#periodLruOnly++;
-            this.#lruOnly++;
-            if (GUARD_LRU === 1 && significant(this.#lruOnly, this.#ownOnlyLru)) this.#jump(GUARD_STEP);
-          } else {
-            this.#periodOwnOnlyLru++;
-            this.#ownOnlyLru++;
-            if (GUARD_DOWN === 1 && significant(this.#ownOnlyLru, this.#lruOnly)) this.#jump(-GUARD_STEP_DOWN);
-          }
-        }
-        if (frequency !== own) {
-          if (frequency) {
-            this.#periodFrequencyOnly++;
-            this.#frequencyOnly++;
-            if (GUARD_FREQUENCY === 1 && significant(this.#frequencyOnly, this.#ownOnlyFrequency)) {
-              this.#jump(-GUARD_STEP);
-            }
-          } else {
-            this.#periodOwnOnlyFrequency++;
-            this.#ownOnlyFrequency++;
-          }
+    if (this.#isSampled(hash)) {
+      // The reference replays every sampled request, warm-up included, to stay in step.
+      const lru = this.#reference!.access(hash);
+      if (this.#full) this.#sampled++;
+      if (this.#full && lru !== own) {
+        if (lru) {
+          if (significant(++this.#lruOnly, this.#ownOnly, this.#sampled)) this.#move(GUARD_STEP);
+        } else if (significant(++this.#ownOnly, this.#lruOnly, this.#sampled)) {
+          this.#move(-GUARD_STEP * this.#windowShare);
         }
       }
     }
-    if (!this.#sampling) return;
+    if (!this.#full) return;
     this.#periodRequests++;
     if (own) this.#periodHits++;
-    if (this.#periodRequests >= SAMPLE_FACTOR * this.#maximum()) {
-      if (CLIMBER === 1) this.#climb();
-      else this.#restartPeriod();
-    }
+    if (this.#periodRequests >= SAMPLE_FACTOR * this.#maximum()) this.#climb();
   }
 
-  /** A reference configuration is significantly better: move towards it and restart the climber. */
-  #jump(amount: number): void {
-    const share = Math.min(MAX_WINDOW, Math.max(0, this.#windowShare + amount));
-    if (share === this.#windowShare) {
-      this.#restartPeriod();
-      return;
-    }
-    this.#windowShare = share;
-    this.#settling = Math.round(SETTLE * this.#maximum() * this.#shadowThreshold / 0x100000000);
+  /** The LRU reference says the window should move by `amount`: do so and restart the climber. */
+  #move(amount: number): void {
+    this.#windowShare = Math.min(this.#maxWindow, Math.max(this.#minWindow, this.#windowShare + amount));
     this.#step = amount >= 0 ? STEP : -STEP;
-    this.#previousObjective = Number.NaN;
+    this.#previousHitRate = Number.NaN;
     this.#restartPeriod();
   }
 
   #climb(): void {
-    const sampled = Math.max(1, this.#periodSampled);
-    let objective: number;
-    if (OBJECTIVE === 1) objective = (this.#periodOwnOnlyLru - this.#periodLruOnly) / sampled;
-    else if (OBJECTIVE === 2) {
-      objective =
-        (this.#periodOwnOnlyLru -
-          this.#periodLruOnly +
-          this.#periodOwnOnlyFrequency -
-          this.#periodFrequencyOnly) /
-        (2 * sampled);
-    } else objective = this.#periodHits / this.#periodRequests;
-    const change = Number.isNaN(this.#previousObjective) ? 0 : objective - this.#previousObjective;
-    let amount = change >= 0 ? this.#step : -this.#step;
-    if (TOP_PROBE === 1 && this.#windowShare >= MAX_WINDOW && amount > 0) amount = -amount;
-    this.#step = Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? STEP : -STEP) : amount * STEP_DECAY;
-    this.#windowShare = Math.min(MAX_WINDOW, Math.max(0, this.#windowShare + amount));
-    this.#settling = Math.round(SETTLE * this.#maximum() * this.#shadowThreshold / 0x100000000);
-    this.#previousObjective = objective;
+    const hitRate = this.#periodHits / this.#periodRequests;
+    const change = Number.isNaN(this.#previousHitRate) ? 0 : hitRate - this.#previousHitRate;
+    const amount = change >= 0 ? this.#step : -this.#step;
+    this.#step =
+      Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? STEP : -STEP) : amount * STEP_DECAY;
+    this.#windowShare = Math.min(this.#maxWindow, Math.max(this.#minWindow, this.#windowShare + amount));
+    this.#previousHitRate = hitRate;
     this.#restartPeriod();
   }
 }
 
-/** McNemar's sign test on discordant pairs: `better` exceeds `worse` beyond chance. */
-function significant(better: number, worse: number): boolean {
-  const excess = better - worse;
-  return excess >= GUARD_MIN && excess * excess > GUARD_Z * GUARD_Z * (better + worse);
+/** McNemar's sign test on discordant requests: `leader` is ahead of `other` beyond chance. */
+function significant(leader: number, other: number, sampled: number): boolean {
+  const excess = leader - other;
+  return (
+    excess >= GUARD_MIN &&
+    excess >= GUARD_EFFECT * sampled &&
+    excess * excess > GUARD_Z * GUARD_Z * (leader + other)
+  );
 }
 
 /**
- * A miniature cache of key hashes driven exactly as the Cache drives a policy: replays the sampled
- * requests through a reference policy, to tell whether that policy would have hit.
+ * A miniature cache of key hashes that drives a reference policy exactly as the Cache drives a
+ * policy, to tell whether that policy would have hit. Keys are 32-bit hashes in an open-addressing
+ * table (linear probing, backward-shift deletion); two keys with one hash count as one, which at
+ * these sizes is rare and harmless.
  */
 class ShadowCache {
   readonly #policy: EvictionPolicy;
   readonly #capacity: number;
   readonly #keys: Int32Array;
   readonly #free: Int32Array;
-  #freeTop: number;
-  /** Open addressing with linear probing: slot + 1, or 0 when empty. */
+  #freeTop = 0;
+  /** Slot + 1, or 0 where empty. */
   readonly #table: Int32Array;
   readonly #mask: number;
   #size = 0;
@@ -511,7 +528,6 @@ class ShadowCache {
     this.#capacity = capacity;
     this.#keys = new Int32Array(capacity);
     this.#free = new Int32Array(capacity);
-    this.#freeTop = 0;
     let size = 2;
     while (size < 2 * capacity) size *= 2;
     this.#table = new Int32Array(size);
@@ -520,7 +536,17 @@ class ShadowCache {
     this.clear();
   }
 
-  /** Record a request; whether it was a hit. */
+  /** Keys held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes of the table and slot arrays, plus the reference LRU's two `Int32Array` links per slot. */
+  get byteLength(): number {
+    return this.#keys.byteLength + this.#free.byteLength + this.#table.byteLength + 8 * this.#capacity;
+  }
+
+  /** Replay a request for `hash`; whether the reference policy hit. */
   access(hash: number): boolean {
     let at = this.#find(hash);
     if (at >= 0) {
@@ -579,7 +605,6 @@ class ShadowCache {
     }
   }
 
-  /** Backward-shift deletion for linear probing (no tombstones). */
   #unmap(at: number): void {
     const table = this.#table;
     const mask = this.#mask;
@@ -587,9 +612,8 @@ class ShadowCache {
     for (let i = (at + 1) & mask; ; i = (i + 1) & mask) {
       const slot = table[i]! - 1;
       if (slot === -1) break;
-      const home = this.#home(this.#keys[slot]!);
-      // The entry at i may fill the hole unless its home lies cyclically in (hole, i].
-      if (((i - home) & mask) >= ((i - hole) & mask)) {
+      // The entry at i may move back into the hole unless its home lies cyclically in (hole, i].
+      if (((i - this.#home(this.#keys[slot]!)) & mask) >= ((i - hole) & mask)) {
         table[hole] = table[i]!;
         hole = i;
       }
