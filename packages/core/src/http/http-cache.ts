@@ -45,13 +45,26 @@ import type {
 import { variantKey } from './vary.js';
 
 /** Options of {@link HttpCache.wrap}. */
-export interface WrapOptions {
+export interface WrapOptions<T = unknown> {
   /** Fresh lifetime of the value. @defaultValue the engine's `ttl` (one of the two is required) */
   ttl?: Duration;
   /** After `ttl`, serve the stale value for this long while one background call of `fn` refreshes it (RFC 5861 semantics). @defaultValue the engine's, else 0 */
   staleWhileRevalidate?: Duration;
   /** Tags for {@link HttpCache.invalidate}. */
   tags?: readonly string[];
+  /**
+   * Store the value only when this returns true (a falsy return or a throw stores nothing; the
+   * value is returned either way, and concurrent callers still share it). @defaultValue every value is stored
+   */
+  condition?: (value: T) => boolean;
+}
+
+/** {@link WrapOptions} after validation; durations in ms. */
+interface ResolvedWrapOptions {
+  ttl: number;
+  swr: number;
+  tags: string[];
+  condition: ((value: unknown) => boolean) | undefined;
 }
 
 /** Methods that never change state (RFC 9110 section 9.2.1), so a response to them invalidates nothing. */
@@ -65,7 +78,7 @@ const REFRESH_DROPPED = [
   'if-range',
   'range',
 ];
-const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags'];
+const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 /** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
 const MAX_RETRIES = 2;
 
@@ -650,16 +663,17 @@ export class HttpCache {
    * calling `fn` themselves); rejections are shared with those waiters but never stored. Values go
    * through `node:v8` `serialize`/`deserialize`, so Dates, Maps, Sets, typed arrays and bigints
    * survive and every hit returns a fresh copy; a value that cannot be serialised (a function) is
-   * returned but not stored. With `staleWhileRevalidate`, a stale value is returned at once while one
-   * background call of `fn` refreshes it. `key` is used as the store key as is, so it shares the
-   * namespace of `key(req)` results; `invalidate({ key })` and `invalidate({ tags })` remove it.
+   * returned but not stored, as is one that `condition` turns down. With `staleWhileRevalidate`, a
+   * stale value is returned at once while one background call of `fn` refreshes it. `key` is used as
+   * the store key as is, so it shares the namespace of `key(req)` results; `invalidate({ key })` and
+   * `invalidate({ tags })` remove it.
    * @throws {@link ConfigError} (as a rejection) for an invalid key, fn or option, or with no `ttl`
    * here nor on the engine.
    */
-  async wrap<T>(key: string, fn: () => T | Promise<T>, options: WrapOptions = {}): Promise<T> {
+  async wrap<T>(key: string, fn: () => T | Promise<T>, options: WrapOptions<T> = {}): Promise<T> {
     if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
     if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
-    const o = this.#wrapOptions(options);
+    const o = this.#wrapOptions(options as WrapOptions);
     const entry = await this.#read(key);
     const now = this.#now();
     if (
@@ -689,7 +703,7 @@ export class HttpCache {
     return this.#wrapMiss(key, fn, o);
   }
 
-  #wrapOptions(options: WrapOptions): { ttl: number; swr: number; tags: string[] } {
+  #wrapOptions(options: WrapOptions): ResolvedWrapOptions {
     if (typeof options !== 'object' || options === null)
       throw new ConfigError('options', options, 'an object');
     for (const name of Object.keys(options)) {
@@ -712,14 +726,14 @@ export class HttpCache {
       throw new ConfigError('tags', tags, 'an array of non-empty strings');
     }
     if (ttl === undefined) throw new ConfigError('ttl', undefined, 'a duration, on wrap() or on the engine');
-    return { ttl, swr, tags: [...tags] };
+    const condition = options.condition;
+    if (condition !== undefined && typeof condition !== 'function') {
+      throw new ConfigError('condition', condition, 'a function');
+    }
+    return { ttl, swr, tags: [...tags], condition };
   }
 
-  async #wrapMiss<T>(
-    key: string,
-    fn: () => T | Promise<T>,
-    o: { ttl: number; swr: number; tags: string[] },
-  ): Promise<T> {
+  async #wrapMiss<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): Promise<T> {
     const waiting = this.#wrapFlights.join(key);
     if (waiting !== undefined) {
       const outcome = await waiting;
@@ -756,7 +770,7 @@ export class HttpCache {
   #wrapStore(
     key: string,
     value: unknown,
-    o: { ttl: number; swr: number; tags: string[] },
+    o: ResolvedWrapOptions,
   ): { body: Uint8Array | undefined; written: Promise<void> | undefined } {
     let body: Uint8Array;
     try {
@@ -766,7 +780,7 @@ export class HttpCache {
       this.#stats.notStored++;
       return { body: undefined, written: undefined };
     }
-    if (o.ttl <= 0 || body.byteLength > this.#o.maxEntryBytes) {
+    if (o.ttl <= 0 || body.byteLength > this.#o.maxEntryBytes || !this.#wrapCondition(o, value)) {
       this.#stats.notStored++;
       return { body, written: undefined };
     }
@@ -788,11 +802,18 @@ export class HttpCache {
     return { body, written: this.#write(key, entry) };
   }
 
-  #refreshWrap<T>(
-    key: string,
-    fn: () => T | Promise<T>,
-    o: { ttl: number; swr: number; tags: string[] },
-  ): void {
+  /** Whether `value` passes the wrap's `condition`; a throwing condition is reported and stores nothing. */
+  #wrapCondition(o: ResolvedWrapOptions, value: unknown): boolean {
+    if (o.condition === undefined) return true;
+    try {
+      return Boolean(o.condition(value));
+    } catch (error) {
+      this.#report(error, 'wrap.condition');
+      return false;
+    }
+  }
+
+  #refreshWrap<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): void {
     if (this.#refreshing.has(key) || this.#closed) return;
     const timer = this.#beginRefresh(key);
     void (async () => {
