@@ -46,10 +46,12 @@ export interface LarderDecoration {
   readonly engine: HttpCache;
 }
 
-/** The request decoration holding the fill between `onRequest` and `onSend`. */
+/** The request decoration holding the fill between `onRequest` (or a `@cacheResponse` handler) and `onSend`. */
 const kFill = Symbol('larder.fill');
 type Slot = { [kFill]: Fill | null };
 const slot = (request: FastifyRequest): Slot => request as unknown as Slot;
+/** The route config mark of the routes whose responses the plugin captures. */
+const kCaptures = Symbol('larder.captures');
 
 const EMPTY = Buffer.alloc(0);
 const isRead = (method: string): boolean => method === 'GET' || method === 'HEAD';
@@ -65,15 +67,16 @@ function addHook(route: RouteOptions, name: LifecycleHook, hook: unknown, first 
 type LifecycleHook = 'onRequest' | 'onSend' | 'onRequestAbort' | 'onResponse';
 
 /**
- * The payload for Fastify: the body as a Buffer, without copying. No body is `null`, except for HEAD,
- * where Fastify would recompute `content-length` from the payload (and its HEAD route handler
- * fails on `null`): there an empty stream keeps the length the engine sent.
+ * The payload for Fastify: the body as a Buffer, without copying. No body is `undefined` (`null`
+ * would be serialised as the JSON text `null` on a reply sent from a hook), except for HEAD, where
+ * Fastify would recompute `content-length` from the payload (and its HEAD route handler fails on an
+ * empty payload): there an empty stream keeps the length the engine sent.
  */
-function payloadOf(reply: FastifyReply, { body }: ResponseLike): Buffer | Readable | null {
+function payloadOf(reply: FastifyReply, { body }: ResponseLike): Buffer | Readable | undefined {
   if (body.byteLength > 0) {
     return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   }
-  return reply.request.method === 'HEAD' ? Readable.from([]) : null;
+  return reply.request.method === 'HEAD' ? Readable.from([]) : undefined;
 }
 
 /** Make the reply's headers exactly `headers` (the engine returns the complete set to send). */
@@ -107,10 +110,39 @@ function capture(reply: FastifyReply, fill: Fill, payload: unknown): unknown {
   return payload;
 }
 
+/**
+ * For `@cacheResponse`: whether the plugin captures the responses of this request's route (routes
+ * added after it was registered, in its scope), so a fill handed to {@link setRequestFill} is settled.
+ * @internal
+ */
+export function capturesResponse(request: FastifyRequest): boolean {
+  const config = request.routeOptions.config as unknown as Record<symbol, unknown> | undefined;
+  return config?.[kCaptures] === true;
+}
+
+/** For `@cacheResponse`: the fill this request's response goes to, if any. @internal */
+export function requestFill(request: FastifyRequest): Fill | null {
+  return slot(request)[kFill];
+}
+
+/** For `@cacheResponse`: hand this request's response to `fill` (or to none). @internal */
+export function setRequestFill(request: FastifyRequest, fill: Fill | null): void {
+  slot(request)[kFill] = fill;
+}
+
+/** Send a response the engine answered (a hit, a stale entry, a 304). @internal */
+export function replyWith(reply: FastifyReply, response: ResponseLike): FastifyReply {
+  return reply
+    .code(response.status)
+    .headers(response.headers as Record<string, string | string[]>)
+    .send(payloadOf(reply, response));
+}
+
 function send(reply: FastifyReply, response: ResponseLike): Buffer | Readable | null {
   reply.code(response.status);
   replaceHeaders(reply, response.headers);
-  return payloadOf(reply, response);
+  // from onSend, `null` is "no body" (and `undefined` would keep the origin's payload)
+  return payloadOf(reply, response) ?? null;
 }
 
 /** Release a fill the response never reached (client gone, error before onSend). */
@@ -149,8 +181,32 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     release(request, 'response sent without reaching the cache');
     done();
   };
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
+    const fill = slot(request)[kFill];
+    if (fill === null) return done(null, payload);
+    slot(request)[kFill] = null;
+    let out: unknown;
+    try {
+      out = capture(reply, fill, payload);
+    } catch (error) {
+      request.log.error({ err: error }, 'larder: capture failed, sending the response unstored');
+      fill.abandon(error);
+      out = payload;
+    }
+    done(null, out);
+  };
 
   app.addHook('onRoute', (route: RouteOptions) => {
+    // Every route captures (a no-op until a fill is set): a @cacheResponse handler sets one at request
+    // time, on any route, cached by config or not.
+    route.config = { ...route.config, [kCaptures]: true } as NonNullable<RouteOptions['config']>;
+    // Capture before the route's other onSend hooks, so @fastify/compress (which adds route-level
+    // onSend hooks) always compresses after the cache has seen the identity body, in either
+    // registration order.
+    addHook(route, 'onSend', onSend, true);
+    addHook(route, 'onRequestAbort', onRequestAbort);
+    addHook(route, 'onResponse', onResponse);
+
     const setting: unknown = route.config?.cache;
     if (setting === false) return;
     const methods = hooks(route.method);
@@ -179,34 +235,11 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
         slot(request)[kFill] = result.fill;
         return;
       }
-      return reply
-        .code(result.response.status)
-        .headers(result.response.headers as Record<string, string | string[]>)
-        .send(payloadOf(reply, result.response));
-    };
-    const onSend: onSendHookHandler = (request, reply, payload, done) => {
-      const fill = slot(request)[kFill];
-      if (fill === null) return done(null, payload);
-      slot(request)[kFill] = null;
-      let out: unknown;
-      try {
-        out = capture(reply, fill, payload);
-      } catch (error) {
-        request.log.error({ err: error }, 'larder: capture failed, sending the response unstored');
-        fill.abandon(error);
-        out = payload;
-      }
-      done(null, out);
+      return replyWith(reply, result.response);
     };
 
-    // Lookup after the route's other onRequest hooks (authentication runs before a hit is served);
-    // capture before the route's other onSend hooks, so @fastify/compress (which adds route-level
-    // onSend hooks) always compresses after the cache has seen the identity body, in either
-    // registration order.
+    // Lookup after the route's other onRequest hooks (authentication runs before a hit is served).
     addHook(route, 'onRequest', onRequest);
-    addHook(route, 'onSend', onSend, true);
-    addHook(route, 'onRequestAbort', onRequestAbort);
-    addHook(route, 'onResponse', onResponse);
   });
 }
 

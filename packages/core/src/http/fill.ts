@@ -69,6 +69,10 @@ export interface FillHost {
   respond(entry: StoredEntry, req: RequestLike, now: number, params: CacheStatusParams): ResponseToSend;
   report(error: unknown, context: string): void;
   count(counter: 'stores' | 'notStored' | 'staleHits'): void;
+  /** The engine's invalidation counter now. */
+  generation(): number;
+  /** Whether an invalidation since `generation` touched any of `tags` (or cannot be ruled out). */
+  invalidatedSince(generation: number, tags: readonly string[]): boolean;
 }
 
 /** Everything the lookup learned that the fill needs. */
@@ -117,10 +121,14 @@ export class HttpFill implements Fill {
   #state: 'new' | 'started' | 'done' = 'new';
   #pending: Pending | undefined;
 
+  /** The invalidation counter when the origin was asked: a later purge of this entry wins over it. */
+  readonly #generation: number;
+
   constructor(host: FillHost, plan: FillPlan) {
     this.#host = host;
     this.#plan = plan;
     this.key = plan.key;
+    this.#generation = host.generation();
   }
 
   start(
@@ -285,6 +293,13 @@ export class HttpFill implements Fill {
       headers.etag = strongEtag(body);
     }
     const entry: StoredEntry = { status: p.status, headers, body, ...p.times, tags: this.#tags(p.headers) };
+    if (host.invalidatedSince(this.#generation, entry.tags)) {
+      // a write or purge of this resource landed while the origin was answering: the response may
+      // predate it, so storing it would undo the invalidation for a whole TTL
+      host.count('notStored');
+      this.#end({ kind: 'retry', abandoned: false });
+      return entry;
+    }
     const key = p.vary.length === 0 ? plan.baseKey : variantKey(plan.baseKey, p.vary, plan.req.headers);
     let index: { key: string; entry: StoredEntry } | undefined;
     if (p.vary.length !== 0) {

@@ -81,6 +81,8 @@ const REFRESH_DROPPED = [
 const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 /** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
 const MAX_RETRIES = 2;
+/** How many invalidations in-flight fills can be checked against; a fill older than that is not stored. */
+const RECENT_INVALIDATIONS = 256;
 
 interface LookupContext {
   req: RequestLike;
@@ -132,6 +134,10 @@ export class HttpCache {
   readonly #wrapFlights: SingleFlight<WrapOutcome>;
   readonly #refreshing = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #hitForPass: HitForPass;
+  /** Counts invalidations; fills compare it so a purge during their origin call is not undone. */
+  #generation = 0;
+  /** The latest invalidations, newest last: their generation and tags (`undefined`: everything). */
+  readonly #recentInvalidations: { generation: number; tags: readonly string[] | undefined }[] = [];
   readonly #secret = randomBytes(18).toString('base64url');
   readonly #secretBytes = Buffer.from(this.#secret);
   readonly #routes = new WeakMap<object, EffectiveRoute>();
@@ -177,6 +183,8 @@ export class HttpCache {
       count: (counter) => {
         this.#stats[counter]++;
       },
+      generation: () => this.#generation,
+      invalidatedSince: (generation, tags) => this.#invalidatedSince(generation, tags),
     };
   }
 
@@ -561,6 +569,24 @@ export class HttpCache {
     }
   }
 
+  /** Remember an invalidation (of entries carrying any of `tags`, or of everything). */
+  #noteInvalidation(tags: readonly string[] | undefined): void {
+    this.#recentInvalidations.push({ generation: ++this.#generation, tags });
+    if (this.#recentInvalidations.length > RECENT_INVALIDATIONS) this.#recentInvalidations.shift();
+  }
+
+  #invalidatedSince(generation: number, tags: readonly string[]): boolean {
+    if (generation === this.#generation) return false;
+    const recent = this.#recentInvalidations;
+    // older than what we remember: assume the worst and do not store
+    if (recent.length === 0 || recent[0]!.generation > generation + 1) return true;
+    for (const r of recent) {
+      if (r.generation <= generation) continue;
+      if (r.tags === undefined || r.tags.some((t) => tags.includes(t))) return true;
+    }
+    return false;
+  }
+
   /** After a successful unsafe request: its URL, and same-origin `Location` / `Content-Location`. */
   #invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void {
     const tags = [urlTag(normalizePathAndQuery(req.url))];
@@ -570,6 +596,7 @@ export class HttpCache {
       const path = sameOriginPath(value, req);
       if (path !== undefined) tags.push(urlTag(path));
     }
+    this.#noteInvalidation(tags);
     void this.#deleteByTags(tags, 'invalidate');
   }
 
@@ -621,6 +648,7 @@ export class HttpCache {
     if (key !== undefined) all.push(keyTag(key));
     if (url !== undefined) all.push(urlTag(normalizePathAndQuery(url)));
     if (tags !== undefined) all.push(...tags.filter(isApplicationTag));
+    this.#noteInvalidation(all);
     const removed = await this.#store.deleteByTags(all);
     if (key !== undefined) {
       // an entry written by something other than this engine carries no key tag
@@ -633,6 +661,7 @@ export class HttpCache {
 
   /** Remove every entry and forget hit-for-pass keys. Rejects when the store fails. */
   async clear(): Promise<void> {
+    this.#noteInvalidation(undefined);
     this.#hitForPass.clear();
     await this.#store.clear();
   }

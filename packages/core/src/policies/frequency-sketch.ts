@@ -55,13 +55,17 @@ function nextPowerOfTwo(n: number): number {
  * - **Layout.** `DEPTH` (4) rows of `4 × nextPowerOfTwo(capacity)` counters, 8 counters packed in
  *   each word of one `Int32Array`: 8 bytes per entry of capacity, allocated once. A key's counter
  *   in row `i` is chosen by double hashing (`h1 + i × h2`, Kirsch and Mitzenmacher, "Less hashing,
- *   same performance") of its hash mixed with the seed, so weak input hashes (small integers) are
- *   fine.
+ *   same performance"): `h1` is the key's hash mixed with the seed by murmur3's finaliser, so weak
+ *   input hashes (small integers) are fine, and `h2` is `h1` rotated by 16 bits (made odd), whose
+ *   low bits are `h1`'s independent high bits.
  * - **Estimate.** The minimum of the key's 4 counters: never below the true count of increments
  *   since the last reset (capped at 15), sometimes above it when keys share counters.
  * - **Aging ("reset").** After `sampleFactor × capacity` increments every counter is halved, so the
  *   histogram follows a changing workload and memory never grows. As in Caffeine, the count of
- *   increments is then corrected for the halves lost to truncation.
+ *   increments is then corrected for the halves lost to truncation, and an increment that finds
+ *   all four counters saturated does not count.
+ * - **No doorkeeper.** TinyLFU's optional Bloom-filter doorkeeper trades counters for a filter; at
+ *   8 bytes per entry Caffeine goes without it, and so does this sketch.
  *
  * Every operation is O(1) except the periodic halving, which is O(capacity) once per
  * `sampleFactor × capacity` increments: amortised O(1).
@@ -116,7 +120,7 @@ export class FrequencySketch {
   /** The estimated number of times `hash` was counted since it was last aged, in `[0, 15]`. */
   frequency(hash: number): number {
     const h1 = fmix32(hash ^ this.#seed);
-    const h2 = ((h1 >>> 16) | (h1 << 16)) | 1;
+    const h2 = (h1 >>> 16) | (h1 << 16) | 1;
     const table = this.#table;
     const mask = this.#rowMask;
     const rowWords = this.#rowWords;
@@ -135,7 +139,7 @@ export class FrequencySketch {
    */
   increment(hash: number): void {
     const h1 = fmix32(hash ^ this.#seed);
-    const h2 = ((h1 >>> 16) | (h1 << 16)) | 1;
+    const h2 = (h1 >>> 16) | (h1 << 16) | 1;
     const table = this.#table;
     const mask = this.#rowMask;
     const rowWords = this.#rowWords;
