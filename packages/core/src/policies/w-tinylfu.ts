@@ -96,6 +96,12 @@ const GUARD_EFFECT = 0.005;
 const GUARD_STEP = 0.0625;
 
 /**
+ * Hits buffered between writes before further ones are dropped (Caffeine's read buffer holds 16 per
+ * stripe; one stripe here, and larger, since nothing drains it but the cache's own writes).
+ */
+const READ_BUFFER = 128;
+
+/**
  * Window TinyLFU: a small LRU admission window in front of a segmented LRU main region, with a
  * TinyLFU frequency sketch deciding which entries are admitted to main, and an adaptive window
  * (Einziger, Friedman, Manes, "TinyLFU: A Highly Efficient Cache Admission Policy", ACM ToS 2017;
@@ -154,6 +160,8 @@ export class WTinyLfuPolicy implements EvictionPolicy {
   #probation = LinkedSlots.sharing(this.#links);
   #protected = LinkedSlots.sharing(this.#links);
   #segment = new Uint8Array(0);
+  readonly #readBuffer = new Int32Array(READ_BUFFER);
+  #reads = 0;
   #hashes = new Int32Array(0);
   #sketch: FrequencySketch;
   #maxEntries = 0;
@@ -242,6 +250,7 @@ export class WTinyLfuPolicy implements EvictionPolicy {
   }
 
   insert(slot: number, hash: number): void {
+    this.#drainReads();
     if (this.#reference !== null) this.#observe(hash, false);
     this.#hashes[slot] = hash;
     this.#segment[slot] = WINDOW;
@@ -254,12 +263,44 @@ export class WTinyLfuPolicy implements EvictionPolicy {
     while (this.#window.length > windowMax) this.#moveToProbation(this.#window.head, this.#window);
   }
 
+  /**
+   * A hit is recorded in a small read buffer and applied to the sketch and the segments at the next
+   * write (insert, update, removal, eviction) or iteration, as Caffeine does with its read buffers.
+   * When more than {@link READ_BUFFER} hits arrive with no write in between, the extra ones still
+   * count in the sketch and the window's hit accounting, but do not reorder the segments: nothing is
+   * evicted meanwhile, so the order matters little, and such a hit costs a sketch increment instead
+   * of a sketch increment plus list surgery.
+   */
   access(slot: number): void {
-    if (this.#reference !== null) this.#observe(this.#hashes[slot]!, true);
-    this.#touch(slot);
+    const reads = this.#reads;
+    if (reads < READ_BUFFER) {
+      this.#readBuffer[reads] = slot;
+      this.#reads = reads + 1;
+    } else {
+      // Past the buffer, keep the frequency evidence (the sketch, and the adaptive window's hit
+      // accounting) and drop only the reordering; dropping the frequencies costs loop-heavy traces.
+      const hash = this.#hashes[slot]!;
+      if (this.#reference !== null) this.#observe(hash, true);
+      this.#sketch.increment(hash);
+    }
+  }
+
+  #drainReads(): void {
+    const n = this.#reads;
+    if (n === 0) return;
+    this.#reads = 0;
+    const buffer = this.#readBuffer;
+    for (let i = 0; i < n; i++) {
+      const slot = buffer[i]!;
+      // a slot read and then removed before this drain left no trace to apply
+      if (this.#segment[slot] === NONE) continue;
+      if (this.#reference !== null) this.#observe(this.#hashes[slot]!, true);
+      this.#touch(slot);
+    }
   }
 
   update(slot: number): void {
+    this.#drainReads();
     // A write to a live key is a use of it (as in Caffeine), but neither a hit nor a miss.
     this.#touch(slot);
     if (this.#reference !== null) {
@@ -269,6 +310,7 @@ export class WTinyLfuPolicy implements EvictionPolicy {
   }
 
   remove(slot: number): void {
+    this.#drainReads();
     const segment = this.#segment[slot];
     if (segment === NONE) return;
     if (slot !== this.#pendingVictim && this.#reference !== null) {
@@ -286,6 +328,7 @@ export class WTinyLfuPolicy implements EvictionPolicy {
   }
 
   victim(): number {
+    this.#drainReads();
     const victim = this.#chooseVictim();
     this.#pendingVictim = victim;
     return victim;
@@ -296,13 +339,19 @@ export class WTinyLfuPolicy implements EvictionPolicy {
    * entry is the usual next victim. The exact next victim depends on a frequency contest, so this
    * order is the policy's best summary of "kept longest first".
    */
-  *slots(): IterableIterator<number> {
+  slots(): IterableIterator<number> {
+    this.#drainReads();
+    return this.#orderedSlots();
+  }
+
+  *#orderedSlots(): IterableIterator<number> {
     yield* this.#protected.newestFirst();
     yield* this.#window.newestFirst();
     yield* this.#probation.newestFirst();
   }
 
   clear(): void {
+    this.#reads = 0;
     this.#window.clear();
     this.#probation.clear();
     this.#protected.clear();
@@ -314,6 +363,7 @@ export class WTinyLfuPolicy implements EvictionPolicy {
 
   /** Which region `slot` is in, or `undefined` when it is not live (tests, simulator). */
   segmentOf(slot: number): 'window' | 'probation' | 'protected' | undefined {
+    this.#drainReads();
     const segment = this.#segment[slot];
     return segment === WINDOW
       ? 'window'
