@@ -37,8 +37,22 @@ export type {
   SlowOp,
   Status,
 } from './cache-types.js';
+export {
+  type CacheResponseOptions,
+  type CacheResponseTarget,
+  cacheResponse,
+  decoratorEngine,
+  getDefaultCache,
+  setDefaultCache,
+} from './decorator/cache-response.js';
+export {
+  type DecoratedMethod,
+  type DualMethodDecorator,
+  methodDecorator,
+} from './decorator/method-decorator.js';
+export { argumentsKey, stableKey } from './decorator/stable-key.js';
 export type { Duration } from './duration.js';
-export { ConfigError, LarderError } from './errors.js';
+export { ConfigError, LarderError, StoreError, type StoreErrorReason } from './errors.js';
 export { hashKey } from './hash-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { MemoryStore, type MemoryStoreOptions } from './http/memory-store.js';

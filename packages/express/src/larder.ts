@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type Fill,
   HttpCache,
   type HttpCacheOptions,
   type HttpCacheStats,
@@ -51,6 +52,24 @@ export interface LarderMiddleware extends RequestHandler {
 }
 
 /**
+ * What the middleware leaves on each request it looks up, for `@cacheResponse` handlers below it.
+ * @internal
+ */
+export interface RequestCache {
+  /** The engine of the middleware. */
+  readonly engine: HttpCache;
+  /** The fill of the middleware's own lookup, while the response is captured for it. */
+  fill: Fill | undefined;
+}
+
+const kRequestCache = Symbol('larder.request-cache');
+
+/** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */
+export function requestCache(req: object): RequestCache | undefined {
+  return (req as { [kRequestCache]?: RequestCache })[kRequestCache];
+}
+
+/**
  * Create the Express middleware for HTTP response caching. Works with Express 4.21+ and 5.
  *
  * ```ts
@@ -75,10 +94,13 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
     return (req, res, next) => {
       if (seen.has(req)) return next();
       seen.add(req);
+      const state: RequestCache = { engine, fill: undefined };
+      (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
       if (target === undefined && req.app !== undefined) target = root(req.app);
       const onResult = (result: LookupResult): void => {
         if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
         else {
+          state.fill = result.fill;
           captureResponse(res, result.fill);
           next();
         }
@@ -114,8 +136,9 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
 /**
  * Write a response the engine answered (hit, stale, 304) with Node's own methods. Headers that
  * middleware mounted above the cache already set for this request (a request id, CORS) are kept.
+ * @internal
  */
-function send(res: ServerResponse, response: ResponseLike): void {
+export function send(res: ServerResponse, response: ResponseLike): void {
   res.statusCode = response.status;
   for (const name in response.headers) {
     const value = response.headers[name];

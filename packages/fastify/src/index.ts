@@ -7,6 +7,7 @@ import type { RouteCacheOptions } from '@larder/core';
 import type { LarderDecoration } from './larder.js';
 import { larder } from './larder.js';
 
+export { type CacheResponseOptions, cacheResponse } from './cache-response.js';
 export { type LarderDecoration, type LarderFastifyOptions, larder } from './larder.js';
 export default larder;
 

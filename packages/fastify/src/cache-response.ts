@@ -1,0 +1,146 @@
+import {
+  type DualMethodDecorator,
+  type Duration,
+  type Fill,
+  LarderError,
+  type LookupResult,
+  methodDecorator,
+  type RequestLike,
+  type RouteCacheOptions,
+  stableKey,
+  validateRouteOptions,
+} from '@larder/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { capturesResponse, type LarderDecoration, replyWith, requestFill, setRequestFill } from './larder.js';
+
+/**
+ * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
+ * Fastify request.
+ */
+export interface CacheResponseOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
+  /**
+   * Replace the key (`Vary` still selects variants). @defaultValue method class, route pattern,
+   * params and query: `'GET /items/:id {"id":"1"} {"lang":"en"}'`
+   */
+  key?: (request: FastifyRequest) => string;
+  /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
+  tags?: (request: FastifyRequest) => readonly string[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a handler typed for any route (its params, body, schema)
+type AnyRequest = FastifyRequest<any, any, any, any, any, any, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type AnyReply = FastifyReply<any, any, any, any, any, any, any, any>;
+/** The methods `@cacheResponse` applies to: Fastify route handlers. */
+// biome-ignore lint/suspicious/noExplicitAny: a handler may take more parameters than the two Fastify passes
+type Handler = (request: AnyRequest, reply: AnyReply, ...rest: any[]) => unknown;
+
+/** The request as the engine sees it, carrying the Fastify request for `key` and `tags`. */
+interface Carried extends RequestLike {
+  readonly request: FastifyRequest;
+}
+
+/** The default key: method class, route pattern, params and query (never the host). */
+function routeKey(req: RequestLike): string {
+  const { request } = req as Carried;
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0];
+  return `${method} ${pattern} ${stableKey(request.params ?? {})} ${stableKey(request.query ?? {})}`;
+}
+
+/**
+ * Step an outer lookup of this request aside (the route is also cached by `config.cache` or
+ * `cacheAllGet`): its fill is told that the response is not storable under the URL's key, so the
+ * engine remembers that key as hit-for-pass and requests waiting on it go on at once. The decorator's
+ * own lookup then decides, and the URL's key never holds an entry that would answer before it.
+ */
+function stepAside(fill: Fill): void {
+  fill.start(200, { 'cache-control': 'no-store' });
+}
+
+/**
+ * Cache the whole HTTP response of a Fastify handler method, through the engine of the Larder plugin
+ * (`await app.register(larder)`), exactly as `config: { cache: ... }` would: `Cache-Status`, `Age`,
+ * 304s, `Vary`, tags, stale content and `app.larder.invalidate` behave the same.
+ *
+ * ```ts
+ * class Items {
+ *   @cacheResponse('30s')
+ *   async show(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) {
+ *     return db.items.find(request.params.id);
+ *   }
+ * }
+ * app.get('/items/:id', (request, reply) => items.show(request, reply));
+ * ```
+ *
+ * - The key is the method class (HEAD shares GET's), the route pattern (`request.routeOptions.url`),
+ *   the params and the query (through `stableKey`, so parameter order does not matter); the response's
+ *   `Vary` selects a variant under it. `key` replaces it. `invalidate({ url })` works as for any route.
+ * - GET and HEAD are cached; other methods call the handler (the plugin's invalidation applies).
+ * - A route also cached by `config.cache` (or `cacheAllGet`) is decided by the decorator.
+ * - The first call fails with a `LarderError` (`ERR_LARDER_NOT_REGISTERED`) when the plugin is not
+ *   registered, or was registered after the route was added.
+ *
+ * @param ttlOrOptions - the fresh lifetime (`'30s'`), or {@link CacheResponseOptions}; omitted, the
+ * plugin's defaults and the response's `Cache-Control` decide.
+ * @throws {@link ConfigError} at class definition for an invalid option.
+ */
+export function cacheResponse(
+  ttlOrOptions: Duration | CacheResponseOptions = {},
+): DualMethodDecorator<Handler> {
+  const options =
+    typeof ttlOrOptions === 'object' && ttlOrOptions !== null ? ttlOrOptions : { ttl: ttlOrOptions };
+  // validated as route options (a ConfigError names '@cacheResponse.ttl'); key and tags take the request
+  const { key: _key, tags: _tags, ...rest } = validateRouteOptions(options, '@cacheResponse');
+  const { key, tags } = options as CacheResponseOptions;
+  const route = validateRouteOptions({
+    ...rest,
+    key: key === undefined ? routeKey : (req: RequestLike) => key((req as Carried).request),
+    ...(tags === undefined ? {} : { tags: (req: RequestLike) => tags((req as Carried).request) }),
+  });
+
+  return methodDecorator<Handler>('@cacheResponse', (original, method) => {
+    return async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+      const request = args[0] as FastifyRequest;
+      const reply = args[1] as FastifyReply;
+      const larder = (request as { server?: { larder?: LarderDecoration } } | undefined)?.server?.larder;
+      if (larder === undefined || !capturesResponse(request)) {
+        throw new LarderError(
+          'ERR_LARDER_NOT_REGISTERED',
+          `@cacheResponse on ${method.label(this)} needs the Larder plugin registered before the route is added: ` +
+            "await app.register(larder) (import { larder } from '@larder/fastify')",
+        );
+      }
+      if (typeof (reply as Partial<FastifyReply> | undefined)?.send !== 'function') {
+        throw new TypeError(
+          `@cacheResponse on ${method.label(this)}: pass the reply as the second argument, ` +
+            '(request, reply) => controller.method(request, reply), so a cached response can be sent',
+        );
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') return original.apply(this, args);
+      const outer = requestFill(request);
+      if (outer !== null) {
+        setRequestFill(request, null);
+        stepAside(outer);
+      }
+      let result: LookupResult | undefined;
+      try {
+        const carried: Carried = {
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          request,
+        };
+        result = await larder.engine.lookup(carried, route);
+      } catch (error) {
+        // the engine absorbs store failures; anything else must not fail the request either
+        request.log.error({ err: error }, 'larder: lookup failed, calling the handler uncached');
+      }
+      if (result?.kind === 'hit' || result?.kind === 'stale') return replyWith(reply, result.response);
+      if (result !== undefined) setRequestFill(request, result.fill);
+      const value = original.apply(this, args);
+      // a handler that sends through `reply` and returns nothing: wait for the reply, as Fastify does
+      return value === undefined ? reply : value;
+    };
+  });
+}
