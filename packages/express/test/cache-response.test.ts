@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LarderError } from '@larder/core';
-import type { Express, RequestHandler } from 'express';
-import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cacheResponse, type LarderMiddleware, type LarderOptions, larder } from '../src/index.js';
 import {
   type CompiledFixtures,
   compileFixtures,
   type DecoratorMode,
   decoratorModes,
-} from './cache-response.compile.js';
+} from '@larder/test-support';
+import type { Express, RequestHandler } from 'express';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cacheResponse, type LarderMiddleware, type LarderOptions, larder } from '../src/index.js';
 import type * as Controllers from './cache-response.fixtures.js';
 import { frameworks, settle } from './helpers.js';
 

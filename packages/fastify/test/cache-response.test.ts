@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LarderError } from '@larder/core';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cacheResponse, type LarderFastifyOptions, larder } from '../src/index.js';
 import {
   type CompiledFixtures,
   compileFixtures,
   type DecoratorMode,
   decoratorModes,
-} from './cache-response.compile.js';
+} from '@larder/test-support';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cacheResponse, type LarderFastifyOptions, larder } from '../src/index.js';
 import type * as Controllers from './cache-response.fixtures.js';
 import { appWith, manualClock, settle, until } from './helpers.js';
 

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  type CompiledFixtures,
+  compileFixtures,
+  type DecoratorMode,
+  decoratorModes,
+} from '@larder/test-support';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as core from '../../src/index.js';
 import {
@@ -13,12 +19,6 @@ import {
   type StoredEntry,
   setDefaultCache,
 } from '../../src/index.js';
-import {
-  type CompiledFixtures,
-  compileFixtures,
-  type DecoratorMode,
-  decoratorModes,
-} from './compile-fixtures.js';
 import type * as Services from './fixtures/services.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));

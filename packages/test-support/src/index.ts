@@ -1,0 +1,6 @@
+export {
+  type CompiledFixtures,
+  compileFixtures,
+  type DecoratorMode,
+  decoratorModes,
+} from './compile-fixtures.js';
