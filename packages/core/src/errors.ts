@@ -43,3 +43,33 @@ export class ConfigError extends TypeError {
     this.value = value;
   }
 }
+
+/** Why a {@link StoreError} happened. */
+export type StoreErrorReason =
+  /** The backend did not answer within the command timeout. */
+  | 'timeout'
+  /** The backend could not be reached: connection refused or lost, client closed. */
+  | 'unavailable'
+  /** The backend answered with an error (a Redis error reply such as `WRONGTYPE` or a script error). */
+  | 'reply'
+  /** The backend answered, but what it holds is not what the store wrote (an unreadable entry). */
+  | 'format';
+
+/**
+ * A shared store (Redis) failed. The engine never fails a request because of it: a failed read is a
+ * miss and a failed write is skipped. `reason` tells a slow or unreachable backend (`'timeout'`,
+ * `'unavailable'`: what a circuit breaker counts) from a backend that answered with an error
+ * (`'reply'`, `'format'`: a bug or foreign data, not an outage). The client's own error, when there is
+ * one, is the `cause`.
+ */
+export class StoreError extends LarderError {
+  /** What went wrong; see {@link StoreErrorReason}. */
+  readonly reason: StoreErrorReason;
+  /** The operation that failed, as `'get'`, `'eval larder-set-entry'` (with the script's name), `'subscribe'`. */
+  readonly operation: string;
+  constructor(reason: StoreErrorReason, operation: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_LARDER_STORE', message, options);
+    this.reason = reason;
+    this.operation = operation;
+  }
+}

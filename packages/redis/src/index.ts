@@ -1,1 +1,37 @@
-export {};
+export {
+  type IORedisLike,
+  ioredisPort,
+  isIORedisClient,
+} from './adapters/ioredis.js';
+export {
+  isNodeRedisClient,
+  isNodeRedisCluster,
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  nodeRedisPort,
+} from './adapters/node-redis.js';
+export { DEFAULT_COMMAND_TIMEOUT, isReplyError } from './client-port.js';
+export { DEFAULT_PREFIX, escapeGlob, KeyLayout, slotTag } from './key-layout.js';
+export { LuaScript } from './lua-script.js';
+export type {
+  MessageListener,
+  RedisPort,
+  RedisPortOptions,
+  RedisValue,
+  ScriptArg,
+  ScriptReply,
+  ScriptScalar,
+  SetOptions,
+  Subscription,
+} from './port.js';
+export {
+  type BusSubscribeOptions,
+  decodeBusMessage,
+  encodeBusMessage,
+  type InvalidationMessage,
+  type ReceivedInvalidation,
+  RedisBus,
+  type RedisBusOptions,
+} from './redis-bus.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { isRedisPort, toPort } from './to-port.js';

@@ -1,0 +1,185 @@
+/**
+ * The node-redis adapter (`redis` 5 and 6): a {@link RedisClientType} from `createClient` or a
+ * {@link RedisClusterType} from `createCluster`. Nothing here imports `redis`: the client is used
+ * through the few methods below, so the package loads whether or not `redis` is installed.
+ *
+ * Byte-exact values: every command is sent with a per-command `typeMapping` that maps RESP blob,
+ * simple and verbatim strings to `Buffer`, which works the same on node-redis 5 and 6, over RESP2
+ * and RESP3, whatever type mapping the user's client was created with.
+ */
+import type { CommandArg, PortDriver, SubscriberConnection } from '../client-port.js';
+import { ClientPort } from '../client-port.js';
+import type { RedisPort, RedisPortOptions } from '../port.js';
+
+/** RESP type bytes (the protocol's own: `$`, `+`, `=`) mapped to `Buffer` for every command. */
+const TYPE_MAPPING = { 36: Buffer, 43: Buffer, 61: Buffer } as const;
+
+type Listener = (message: Buffer, channel: Buffer | string) => void;
+
+interface NodeRedisEvents {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
+/** The part of a node-redis client (`createClient`) this adapter uses. */
+export interface NodeRedisClientLike extends NodeRedisEvents {
+  sendCommand(args: readonly CommandArg[], options?: object): Promise<unknown>;
+  duplicate(): NodeRedisClientLike;
+  connect(): Promise<unknown>;
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  destroy?(): void;
+  subscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
+  unsubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
+}
+
+/** The part of a node-redis cluster client (`createCluster`) this adapter uses. */
+export interface NodeRedisClusterLike extends NodeRedisEvents {
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: readonly CommandArg[],
+    options?: object,
+  ): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  nodeClient(node: never): Promise<NodeRedisClientLike>;
+  duplicate(): NodeRedisClusterLike;
+  connect(): Promise<unknown>;
+  close?(): Promise<unknown>;
+  quit?(): Promise<unknown>;
+  destroy?(): void;
+  sSubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
+  sUnsubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null;
+}
+
+/**
+ * Whether `client` looks like a node-redis client or cluster client: `sendCommand` and `duplicate`,
+ * and not ioredis's `callBuffer`.
+ */
+export function isNodeRedisClient(client: unknown): client is NodeRedisClientLike | NodeRedisClusterLike {
+  return (
+    isObject(client) &&
+    typeof client.sendCommand === 'function' &&
+    typeof client.duplicate === 'function' &&
+    typeof client.callBuffer !== 'function'
+  );
+}
+
+/** Whether a node-redis client is a cluster client (`createCluster`). */
+export function isNodeRedisCluster(
+  client: NodeRedisClientLike | NodeRedisClusterLike,
+): client is NodeRedisClusterLike {
+  return typeof (client as Partial<NodeRedisClusterLike>).nodeClient === 'function' && 'masters' in client;
+}
+
+function commandOptions(timeout: number): object {
+  return timeout > 0 ? { typeMapping: TYPE_MAPPING, timeout } : { typeMapping: TYPE_MAPPING };
+}
+
+async function closeClient(client: NodeRedisClientLike | NodeRedisClusterLike): Promise<void> {
+  try {
+    if (typeof client.close === 'function') await client.close();
+    else if (typeof client.quit === 'function') await client.quit();
+    else client.destroy?.();
+  } catch {
+    // closing a connection that is down can fail; make sure its socket is gone all the same
+    try {
+      client.destroy?.();
+    } catch {
+      // already destroyed
+    }
+  }
+}
+
+class NodeRedisDriver implements PortDriver {
+  readonly client = 'node-redis';
+  readonly cluster: boolean;
+  readonly #single: NodeRedisClientLike | undefined;
+  readonly #clusterClient: NodeRedisClusterLike | undefined;
+  #options: object | undefined;
+  #optionsTimeout = -1;
+
+  constructor(client: NodeRedisClientLike | NodeRedisClusterLike) {
+    if (isNodeRedisCluster(client)) {
+      this.cluster = true;
+      this.#clusterClient = client;
+    } else {
+      this.cluster = false;
+      this.#single = client;
+    }
+  }
+
+  #commandOptions(timeout: number): object {
+    if (timeout !== this.#optionsTimeout || this.#options === undefined) {
+      this.#options = commandOptions(timeout);
+      this.#optionsTimeout = timeout;
+    }
+    return this.#options;
+  }
+
+  send(key: string | undefined, args: readonly CommandArg[], timeout: number): Promise<unknown> {
+    const options = this.#commandOptions(timeout);
+    if (this.#clusterClient !== undefined) return this.#clusterClient.sendCommand(key, false, args, options);
+    return this.#single!.sendCommand(args, options);
+  }
+
+  async masters(): Promise<((args: readonly CommandArg[]) => Promise<unknown>)[]> {
+    const options = commandOptions(0);
+    if (this.#clusterClient === undefined) {
+      const single = this.#single!;
+      return [(args) => single.sendCommand(args, options)];
+    }
+    const cluster = this.#clusterClient;
+    const clients = await Promise.all(cluster.masters.map((node) => cluster.nodeClient(node as never)));
+    return clients.map((client) => (args: readonly CommandArg[]) => client.sendCommand(args, options));
+  }
+
+  async openSubscriber(
+    onMessage: (channel: string, message: Buffer) => void,
+    onError: (error: unknown) => void,
+  ): Promise<SubscriberConnection> {
+    const listener: Listener = (message, channel) => onMessage(String(channel), message);
+    if (this.#clusterClient !== undefined) {
+      const subscriber = this.#clusterClient.duplicate();
+      subscriber.on('error', onError);
+      try {
+        await subscriber.connect();
+      } catch (error) {
+        await closeClient(subscriber);
+        throw error;
+      }
+      return {
+        subscribe: (channel) => subscriber.sSubscribe(channel, listener, true),
+        unsubscribe: (channel) => subscriber.sUnsubscribe(channel, listener, true),
+        close: () => closeClient(subscriber),
+      };
+    }
+    const subscriber = this.#single!.duplicate();
+    subscriber.on('error', onError);
+    try {
+      await subscriber.connect();
+    } catch (error) {
+      await closeClient(subscriber);
+      throw error;
+    }
+    return {
+      subscribe: (channel) => subscriber.subscribe(channel, listener, true),
+      unsubscribe: (channel) => subscriber.unsubscribe(channel, listener, true),
+      close: () => closeClient(subscriber),
+    };
+  }
+}
+
+/**
+ * A {@link RedisPort} over a node-redis 5 or 6 client (`createClient`, connected) or cluster client
+ * (`createCluster`, connected). Prefer {@link toPort}, which detects the client kind.
+ */
+export function nodeRedisPort(
+  client: NodeRedisClientLike | NodeRedisClusterLike,
+  options: RedisPortOptions = {},
+): RedisPort {
+  return new ClientPort(new NodeRedisDriver(client), options);
+}
