@@ -47,8 +47,6 @@ type Pending<V> = BackgroundFetch<V> & { [BACKGROUND]: true };
 const isPending = <V>(v: unknown): v is Pending<V> =>
   v instanceof Promise && (v as Partial<Pending<V>>)[BACKGROUND] === true;
 
-/** Slots preallocated at construction; a larger `max` grows its arrays on demand, up to `max`. */
-const PREALLOCATE = 1 << 16;
 const UNBOUNDED_INITIAL = 16;
 
 type Event<K, V> = [key: K, value: V, reason: RemoveReason];
@@ -157,7 +155,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #hits = 0;
   #misses = 0;
   #sets = 0;
-  #removed: Record<RemoveReason, number> = { evict: 0, expire: 0, delete: 0, set: 0, clear: 0 };
+  /** Removals by reason, indexed as {@link REMOVE_REASONS} (a typed array: a constant-index bump on the hot path). */
+  readonly #removed = new Float64Array(REMOVE_REASONS.length);
   #fetchSuccesses = 0;
   #fetchFailures = 0;
   #fetchTime = 0;
@@ -205,7 +204,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#slowThreshold = o.slowThreshold;
     this.#slowlogMaxLen = o.slowlogMaxLen;
 
-    const capacity = o.max === 0 ? UNBOUNDED_INITIAL : Math.min(o.max, PREALLOCATE);
+    // all `max` slots up front, as lru-cache: no growth garbage and no spare capacity per entry;
+    // only a cache without `max` grows, by doubling
+    const capacity = o.max === 0 ? UNBOUNDED_INITIAL : o.max;
     this.#capacity = capacity;
     this.#keys = new Array(capacity).fill(undefined);
     this.#vals = new Array(capacity).fill(undefined);
@@ -280,10 +281,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #grow(): void {
     const max = this.#max;
     const capacity = max === 0 ? this.#capacity * 2 : Math.min(max, this.#capacity * 2);
-    for (let i = this.#capacity; i < capacity; i++) {
-      this.#keys.push(undefined);
-      this.#vals.push(undefined);
-    }
+    // new arrays of exactly `capacity` (growing by push would leave V8's spare capacity behind)
+    this.#keys = copyInto(this.#keys, capacity);
+    this.#vals = copyInto(this.#vals, capacity);
     const free = new Int32Array(capacity);
     free.set(this.#free);
     this.#free = free;
@@ -465,7 +465,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #disposeValue(v: V, k: K, reason: DisposeReason, event: RemoveReason): void {
     if (this.#hasDispose) this.#dispose!(v, k, reason);
     if (this.#hasDisposeAfter) this.#disposed!.push([v, k, reason]);
-    this.#removed[event]++;
+    this.#removed[REASON_INDEX[event]]!++;
     if (this.#removeListeners.length !== 0) this.#events.push([k, v, event]);
   }
 
@@ -520,11 +520,11 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const k = this.#keys[index] as K;
     const v = this.#vals[index];
     let oldValue: V | undefined;
-    if (isPending<V>(v)) {
+    if (this.#hasFetchMethod && isPending<V>(v)) {
       v.__abortController.abort(new Error('evicted'));
       oldValue = v.__staleWhileFetching;
     } else {
-      oldValue = v;
+      oldValue = v as V | undefined;
     }
     if (oldValue !== undefined) this.#disposeValue(oldValue, k, 'evict', 'evict');
     this.#removeItemSize(index);
@@ -1562,7 +1562,10 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       hits: this.#hits,
       misses: this.#misses,
       sets: this.#sets,
-      evictions: { ...this.#removed },
+      evictions: Object.fromEntries(REMOVE_REASONS.map((r, i) => [r, this.#removed[i]!])) as Record<
+        RemoveReason,
+        number
+      >,
       fetchSuccesses: this.#fetchSuccesses,
       fetchFailures: this.#fetchFailures,
       fetchTime: this.#fetchTime,
@@ -1575,7 +1578,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#hits = 0;
     this.#misses = 0;
     this.#sets = 0;
-    this.#removed = { evict: 0, expire: 0, delete: 0, set: 0, clear: 0 };
+    this.#removed.fill(0);
     this.#fetchSuccesses = 0;
     this.#fetchFailures = 0;
     this.#fetchTime = 0;
@@ -1614,6 +1617,21 @@ function policyNameOf(policy: EvictionPolicy): string {
     throw new ConfigError('policy', policy, 'a built-in policy to copy (a custom instance cannot be shared)');
   }
   return policy.name;
+}
+
+const REMOVE_REASONS = [
+  'evict',
+  'expire',
+  'delete',
+  'set',
+  'clear',
+] as const satisfies readonly RemoveReason[];
+const REASON_INDEX: Record<RemoveReason, number> = { evict: 0, expire: 1, delete: 2, set: 3, clear: 4 };
+
+function copyInto<T>(from: (T | undefined)[], capacity: number): (T | undefined)[] {
+  const to = new Array<T | undefined>(capacity).fill(undefined);
+  for (let i = 0; i < from.length; i++) to[i] = from[i];
+  return to;
 }
 
 type InternalFetchOptions<K, V, FC> = FetchOptions<K, V, FC> & {

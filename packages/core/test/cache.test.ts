@@ -214,7 +214,7 @@ describe('policies through the cache', () => {
     expect(cache.pop()).toBe(2);
   });
 
-  it('grows its slot arrays for a max above the preallocation, up to max', () => {
+  it('a large max keeps exactly max entries, evicting the least recently used', () => {
     const cache = new Cache<number, number>({ max: 100_000 });
     for (let i = 0; i < 150_000; i++) cache.set(i, i);
     expect(cache.size).toBe(100_000);
@@ -223,9 +223,11 @@ describe('policies through the cache', () => {
     expect(cache.rkeys().next().value).toBe(50_001);
   });
 
-  it('an unbounded ttl cache grows as needed', () => {
+  it('a cache without max grows its slot arrays as needed, keeping order and TTLs', () => {
     const cache = new Cache<number, number>({ ttl: 1000, ttlAutopurge: true });
     for (let i = 0; i < 1000; i++) cache.set(i, i);
+    expect([...cache.rkeys()].slice(0, 3)).toEqual([0, 1, 2]);
+    expect(cache.getRemainingTTL(999)).toBeGreaterThan(0);
     expect(cache.size).toBe(1000);
     expect(cache.get(0)).toBe(0);
     cache.close();

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Benchmark dispatcher: `node bench/run.mjs <name> [options]` (the root `npm run bench -- <name>`).
+// Each benchmark runs in a fresh Node process with the flags it needs, so one benchmark's heap and
+// JIT state never leak into another's figures.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** @type {Record<string, { file: string, nodeArgs: string[], summary: string }>} */
+const BENCHMARKS = {
+  core: {
+    file: 'core.mjs',
+    nodeArgs: ['--expose-gc'],
+    summary: 'in-memory Cache against lru-cache, mnemonist, quick-lru and tiny-lru: ops/s and heap per entry',
+  },
+  http: {
+    file: 'http.mjs',
+    nodeArgs: [],
+    summary:
+      'Fastify and Express under autocannon: ceiling, Larder hit and miss, apicache hit: req/s and latency',
+  },
+};
+
+function usage() {
+  const width = Math.max(...Object.keys(BENCHMARKS).map((name) => name.length));
+  const lines = Object.entries(BENCHMARKS).map(
+    ([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`,
+  );
+  return [
+    'usage: node bench/run.mjs <benchmark> [options]   (npm run bench -- <benchmark> [options])',
+    '',
+    'benchmarks:',
+    ...lines,
+    '',
+    'Pass --help after a benchmark name for its options.',
+  ].join('\n');
+}
+
+const [name, ...args] = process.argv.slice(2);
+
+if (name === '--help' || name === '-h') {
+  console.log(usage());
+} else if (name === undefined) {
+  console.error(usage());
+  process.exitCode = 1;
+} else if (!Object.hasOwn(BENCHMARKS, name)) {
+  console.error(`unknown benchmark '${name}'\n\n${usage()}`);
+  process.exitCode = 1;
+} else {
+  const bench = BENCHMARKS[name];
+  const file = fileURLToPath(new URL(bench.file, import.meta.url));
+  const result = spawnSync(process.execPath, [...bench.nodeArgs, file, ...args], { stdio: 'inherit' });
+  if (result.error) throw result.error;
+  process.exitCode = result.status ?? 1;
+}
