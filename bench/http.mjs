@@ -1,0 +1,468 @@
+// HTTP benchmark: Larder's Fastify plugin and Express middleware under autocannon, against the
+// ceiling of each framework (a route that sends a ready Buffer, no cache) and, on Express, apicache.
+// Run it as `npm run bench -- http [options]` or `node bench/run.mjs http [options]`.
+//
+// Every measurement gets a fresh server process (bench/lib/http-server.mjs) on a free loopback port;
+// autocannon runs in this process. Scenarios take turns round by round (rotated, and reversed every
+// other round) so that drift on the machine hits them all alike; a cell is the median over the rounds.
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import {
+  formatDuration,
+  formatInt,
+  formatPercent,
+  formatRate,
+  markdownTable,
+  median,
+} from './lib/format.mjs';
+import { summarizeProfile } from './lib/http-profile.mjs';
+import { ORIGIN_DELAY_MS, PAYLOAD, SCENARIOS } from './lib/http-scenarios.mjs';
+
+const HELP = `usage: node bench/run.mjs http [options]
+
+  --quick             smoke test: 1 round, 1 s per measurement, 0.5 s warm-up
+  --rounds N          rounds (default 3)
+  --duration S        seconds measured per scenario and round (default 5)
+  --warmup S          seconds of load before each measurement, not counted (default 1)
+  --connections N     autocannon connections (default 50)
+  --only NAME         only 'fastify' or 'express'
+  --scenarios LIST    only these scenario ids (comma list): ${SCENARIOS.map((s) => s.id).join(', ')}
+  --profile           run the servers under --cpu-prof (slower; figures not comparable) and print the
+                      top frames of each scenario; profiles go to bench/results/http-profiles/
+  --out FILE          also write the markdown report to FILE
+  --help              this text`;
+
+const GOAL_HIT_RATIO = 0.9;
+const PROFILE_DIR = fileURLToPath(new URL('./results/http-profiles/', import.meta.url));
+const SERVER = fileURLToPath(new URL('./lib/http-server.mjs', import.meta.url));
+
+/**
+ * @typedef {import('./lib/http-scenarios.mjs').Scenario} Scenario
+ * @typedef {{ quick: boolean, rounds: number, duration: number, warmup: number, connections: number,
+ *   scenarios: Scenario[], profile: boolean, out?: string }} Options
+ * @typedef {{ rps: number, p50: number, p99: number, completed: number, serverCpuMicros: number,
+ *   serverWallMs: number, clientCpuMicros: number, clientWallMs: number, problems: string[],
+ *   profile?: { file: string, responses: number } }} Measurement
+ */
+
+const options = parseOptions(process.argv.slice(2));
+if (options !== undefined) await main(options);
+
+/**
+ * @param {string[]} argv
+ * @returns {Options | undefined}
+ */
+function parseOptions(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        rounds: { type: 'string' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        connections: { type: 'string' },
+        only: { type: 'string' },
+        scenarios: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return fail(/** @type {Error} */ (error).message);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  const number = (
+    /** @type {string | undefined} */ text,
+    /** @type {number} */ fallback,
+    integer = false,
+  ) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    return Number.isFinite(n) && n > 0 && (!integer || Number.isInteger(n)) ? n : Number.NaN;
+  };
+  const quick = values.quick;
+  const rounds = number(values.rounds, quick ? 1 : 3, true);
+  const duration = number(values.duration, quick ? 1 : 5);
+  const warmup = number(values.warmup, quick ? 0.5 : 1);
+  const connections = number(values.connections, 50, true);
+  for (const [name, value] of Object.entries({ rounds, duration, warmup, connections })) {
+    if (Number.isNaN(value)) return fail(`--${name} takes a positive number`);
+  }
+  if (values.only !== undefined && values.only !== 'fastify' && values.only !== 'express') {
+    return fail(`--only takes 'fastify' or 'express'; got '${values.only}'`);
+  }
+  let scenarios = SCENARIOS.filter((s) => values.only === undefined || s.framework === values.only);
+  if (values.scenarios !== undefined) {
+    const ids = values.scenarios.split(',').map((id) => id.trim());
+    const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+    if (unknown.length > 0) return fail(`unknown scenario ${unknown.join(', ')}`);
+    scenarios = scenarios.filter((s) => ids.includes(s.id));
+  }
+  if (scenarios.length === 0) return fail('no scenario left to run');
+  return {
+    quick,
+    rounds,
+    duration,
+    warmup,
+    connections,
+    scenarios,
+    profile: values.profile,
+    out: values.out,
+  };
+}
+
+/**
+ * @param {string} message
+ * @returns {undefined}
+ */
+function fail(message) {
+  console.error(`http: ${message}\n\n${HELP}`);
+  process.exitCode = 1;
+  return undefined;
+}
+
+/**
+ * (max - min) / median of a list of measurements.
+ * @param {number[]} values
+ */
+function spread(values) {
+  return (Math.max(...values) - Math.min(...values)) / median(values);
+}
+
+/** @param {string} text */
+function log(text) {
+  process.stderr.write(`[http] ${text}\n`);
+}
+
+/** @param {Options} options */
+async function main(options) {
+  const started = performance.now();
+  const loadAtStart = loadavg()[0];
+  if (options.profile) mkdirSync(PROFILE_DIR, { recursive: true });
+  /** @type {Map<string, Measurement[]>} */
+  const results = new Map(options.scenarios.map((s) => [s.id, []]));
+  const n = options.scenarios.length;
+  for (let round = 0; round < options.rounds; round++) {
+    const shift = Math.round((round * n) / options.rounds);
+    const order = options.scenarios.map((_, i) => options.scenarios[(i + shift) % n]);
+    if (round % 2 === 1) order.reverse();
+    for (const s of order) {
+      const m = await measure(s, round, options);
+      results.get(s.id)?.push(m);
+      const problems = m.problems.length > 0 ? `; PROBLEM: ${m.problems.join('; ')}` : '';
+      log(
+        `round ${round + 1}/${options.rounds} ${s.id}: ${formatRate(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms (${formatDuration(performance.now() - started)})${problems}`,
+      );
+    }
+  }
+  const report = render(options, results, {
+    elapsedMs: performance.now() - started,
+    load: [loadAtStart, loadavg()[0]],
+  });
+  console.log(report);
+  if (options.out !== undefined) {
+    writeFileSync(options.out, `${report}\n`);
+    log(`wrote ${options.out}`);
+  }
+  const failed = [...results.values()].some((ms) => ms.some((m) => m.problems.length > 0));
+  if (failed) process.exitCode = 1;
+}
+
+/**
+ * One scenario, one round: fork its server, check it answers as the scenario says (a hit is a hit),
+ * load it for the warm-up, then measure, then collect the server's own counts.
+ * @param {Scenario} s
+ * @param {number} round
+ * @param {Options} options
+ * @returns {Promise<Measurement>}
+ */
+async function measure(s, round, options) {
+  const profileName = `${s.id}-round${round + 1}.cpuprofile`;
+  const execArgv = options.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`]
+    : [];
+  const server = fork(SERVER, [s.id], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  /** @type {string[]} */
+  const problems = [];
+  try {
+    const { port } = await reply(server, undefined, 'ready');
+    const origin = `http://127.0.0.1:${port}`;
+    let counter = 0;
+    const nextPath = () => (s.unique ? `${s.path}?i=${++counter}` : s.path);
+
+    problems.push(...(await check(s, origin, nextPath)));
+    /** @param {number} seconds */
+    const load = (seconds) =>
+      autocannon({
+        url: origin,
+        connections: options.connections,
+        duration: seconds,
+        requests: [
+          s.unique
+            ? { method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }
+            : { method: 'GET', path: s.path },
+        ],
+      });
+    const warm = await load(options.warmup);
+
+    await reply(server, 'mark', 'marked');
+    const clientCpu = process.cpuUsage();
+    const clientStart = performance.now();
+    const result = await load(options.duration);
+    const clientWallMs = performance.now() - clientStart;
+    const clientCpuUsage = process.cpuUsage(clientCpu);
+    const report = await reply(server, 'report', 'report');
+
+    if (result.errors > 0) problems.push(`${result.errors} connection errors`);
+    if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
+    if (result.non2xx > 0) problems.push(`${result.non2xx} responses not 2xx`);
+    const completed = result.requests.total;
+    if (s.kind === 'hit' && report.originCalls > 0) {
+      problems.push(`the origin ran ${report.originCalls} times while measuring hits`);
+    }
+    if (s.kind === 'hit' && report.stats !== undefined && report.stats.misses + report.stats.passes > 0) {
+      problems.push(`${report.stats.misses} misses, ${report.stats.passes} passes while measuring hits`);
+    }
+    if (s.kind === 'miss' && report.stats !== undefined && report.stats.hits > 0) {
+      problems.push(`${report.stats.hits} hits while measuring misses`);
+    }
+    if (s.kind === 'miss' && report.originCalls < completed) {
+      problems.push(`${report.originCalls} origin calls for ${completed} responses`);
+    }
+    server.send('exit');
+    await exited;
+    return {
+      rps: (completed / clientWallMs) * 1000,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      completed,
+      serverCpuMicros: report.cpuMicros,
+      serverWallMs: report.wallMs,
+      clientCpuMicros: clientCpuUsage.user + clientCpuUsage.system,
+      clientWallMs,
+      problems,
+      // every response the profiled process sent: the checks, the warm-up and the measurement
+      profile: options.profile
+        ? { file: `${PROFILE_DIR}${profileName}`, responses: warm.requests.total + completed + 2 }
+        : undefined,
+    };
+  } catch (error) {
+    server.kill();
+    await exited;
+    throw error;
+  }
+}
+
+/**
+ * Before loading a server, see with a real request that it answers as the scenario says: a hit
+ * scenario's second request is a hit (Cache-Status for Larder, apicache's own headers), a miss is a
+ * miss, and the body is the payload.
+ * @param {Scenario} s
+ * @param {string} origin
+ * @param {() => string} nextPath
+ * @returns {Promise<string[]>}
+ */
+async function check(s, origin, nextPath) {
+  const problems = [];
+  const get = async () => {
+    const response = await fetch(`${origin}${nextPath()}`);
+    const body = Buffer.from(await response.arrayBuffer());
+    if (response.status !== 200) problems.push(`status ${response.status}`);
+    if (!body.equals(PAYLOAD)) problems.push('body is not the payload');
+    return response.headers;
+  };
+  const first = await get();
+  const headers = s.kind === 'hit' ? await get() : first;
+  const cacheStatus = headers.get('cache-status') ?? '';
+  if (s.cache === 'larder' && s.kind === 'hit' && !/^larder; hit\b/.test(cacheStatus)) {
+    problems.push(`expected a hit, Cache-Status is '${cacheStatus}'`);
+  }
+  if (s.cache === 'larder' && s.kind === 'miss' && !/^larder; fwd=miss\b/.test(cacheStatus)) {
+    problems.push(`expected a miss, Cache-Status is '${cacheStatus}'`);
+  }
+  if (s.cache === 'apicache' && headers.get('apicache-store') === null) {
+    problems.push('expected an apicache hit (apicache-store header), got none');
+  }
+  if (s.cache === 'none' && cacheStatus !== '') problems.push(`unexpected Cache-Status '${cacheStatus}'`);
+  return problems;
+}
+
+/**
+ * Send `message` (if any) to the server and wait for its reply of type `type`.
+ * @param {import('node:child_process').ChildProcess} server
+ * @param {string | undefined} message
+ * @param {string} type
+ * @returns {Promise<any>}
+ */
+function reply(server, message, type) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`server did not answer '${type}' within 30 s`)), 30_000);
+    const onMessage = (/** @type {any} */ m) => {
+      if (m?.type === type) done(undefined, m);
+    };
+    const onExit = (/** @type {number | null} */ code) => done(new Error(`server exited (code ${code})`));
+    const done = (/** @type {Error | undefined} */ error, /** @type {any} */ value) => {
+      clearTimeout(timer);
+      server.off('message', onMessage);
+      server.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(value);
+    };
+    server.on('message', onMessage);
+    server.once('exit', onExit);
+    if (message !== undefined) server.send(message);
+  });
+}
+
+/**
+ * @param {Options} options
+ * @param {Map<string, Measurement[]>} results
+ * @param {{ elapsedMs: number, load: number[] }} run
+ * @returns {string}
+ */
+function render(options, results, run) {
+  const cpu = cpus();
+  const args = process.argv.slice(2);
+  const out = [];
+  out.push('# Larder HTTP benchmark', '');
+  out.push(`- node ${process.version}, ${process.platform} ${process.arch}`);
+  out.push(`- CPU: ${cpu[0]?.model.trim() ?? 'unknown'}, ${cpu.length} logical cores`);
+  out.push(`- command: \`node bench/run.mjs http${args.length > 0 ? ` ${args.join(' ')}` : ''}\``);
+  out.push(
+    `- autocannon, ${options.connections} connections, no pipelining, ${options.duration} s measured after ${options.warmup} s of warm-up, per scenario and round; ${options.rounds} round${options.rounds > 1 ? 's' : ''}, scenario order rotated (and reversed every other round); a cell is the median over the rounds`,
+  );
+  out.push(
+    `- each measurement in a fresh server process on loopback; payload ${formatInt(PAYLOAD.length)} bytes of JSON from a ready Buffer`,
+  );
+  out.push(
+    `- run time: ${formatDuration(run.elapsedMs)}; 1-minute load average at start / end: ${run.load.map((l) => l.toFixed(1)).join(' / ')}`,
+  );
+  if (options.profile)
+    out.push('- **profiled run** (--cpu-prof on every server): figures are not comparable');
+  out.push('');
+
+  /** @param {string} id */
+  const stat = (id) => {
+    const ms = results.get(id) ?? [];
+    if (ms.length === 0) return undefined;
+    return {
+      rps: median(ms.map((m) => m.rps)),
+      p50: median(ms.map((m) => m.p50)),
+      p99: median(ms.map((m) => m.p99)),
+      cpuPerRequest: median(ms.map((m) => m.serverCpuMicros / m.completed)),
+      serverLoad: median(ms.map((m) => m.serverCpuMicros / 1000 / m.serverWallMs)),
+      clientLoad: median(ms.map((m) => m.clientCpuMicros / 1000 / m.clientWallMs)),
+      spread: spread(ms.map((m) => m.rps)),
+      cpuSpread: spread(ms.map((m) => m.serverCpuMicros / m.completed)),
+      problems: [...new Set(ms.flatMap((m) => m.problems))],
+    };
+  };
+
+  const rows = [];
+  for (const s of options.scenarios) {
+    const m = stat(s.id);
+    if (m === undefined) continue;
+    const ceiling = stat(`${s.framework}-ceiling`);
+    rows.push([
+      `${s.framework}: ${s.label}`,
+      formatRate(m.rps),
+      `${m.p50} ms`,
+      `${m.p99} ms`,
+      ceiling === undefined ? 'n/a' : `${(m.rps / ceiling.rps).toFixed(2)}x`,
+      `${m.cpuPerRequest.toFixed(0)} µs`,
+      formatPercent(m.serverLoad),
+      formatPercent(m.clientLoad),
+    ]);
+  }
+  out.push(
+    markdownTable(
+      ['scenario', 'req/s', 'p50', 'p99', 'vs ceiling', 'server CPU/req', 'server CPU', 'client CPU'],
+      rows,
+    ),
+    '',
+  );
+  out.push(
+    `req/s: responses completed / wall time. p50, p99: autocannon's latency percentiles (whole ms). vs ceiling: req/s over the same framework's ceiling. server CPU/req: the server process's user + system CPU time over the measurement / responses (a machine-load-resistant cost per request). server CPU, client CPU: share of one core used by the server and by autocannon; a server near 100% is the bottleneck. The ${ORIGIN_DELAY_MS} ms origin rows bound req/s at ${options.connections} connections / ${ORIGIN_DELAY_MS} ms = ${formatRate((options.connections * 1000) / ORIGIN_DELAY_MS)}.`,
+    '',
+  );
+
+  const goals = [];
+  /**
+   * @param {string} what
+   * @param {string} a
+   * @param {string} b
+   * @param {number} factor
+   */
+  const goal = (what, a, b, factor) => {
+    const x = stat(a);
+    const y = stat(b);
+    if (x === undefined || y === undefined) return;
+    const ratio = x.rps / y.rps;
+    const cpuRatio = y.cpuPerRequest / x.cpuPerRequest;
+    const met = ratio >= factor;
+    goals.push(
+      `- ${met ? 'MET' : 'MISSED'}: ${what}: ${ratio.toFixed(2)}x by req/s (${formatRate(x.rps)} vs ${formatRate(y.rps)}); ${cpuRatio.toFixed(2)}x by server CPU per request`,
+    );
+  };
+  goal(`Fastify hit >= ${GOAL_HIT_RATIO}x Fastify ceiling`, 'fastify-hit', 'fastify-ceiling', GOAL_HIT_RATIO);
+  goal(`Express hit >= ${GOAL_HIT_RATIO}x Express ceiling`, 'express-hit', 'express-ceiling', GOAL_HIT_RATIO);
+  goal('Express hit above apicache hit', 'express-hit', 'express-apicache', 1.000001);
+  goal(
+    `(reported) Express app.use(cache) hit >= ${GOAL_HIT_RATIO}x Express ceiling`,
+    'express-use-first',
+    'express-ceiling',
+    GOAL_HIT_RATIO,
+  );
+  goal(
+    '(reported) Express app.use(cache) hit above apicache hit',
+    'express-use-first',
+    'express-apicache',
+    1.000001,
+  );
+  if (goals.length > 0) out.push('## Goals', '', ...goals, '');
+
+  const notes = [];
+  if (Math.max(...run.load) > cpu.length) {
+    notes.push(
+      `the machine was busy (1-minute load average up to ${Math.max(...run.load).toFixed(1)} on ${cpu.length} cores): other processes took CPU time from the server and from autocannon, so req/s and latency are low and noisy; server CPU/req and the ratios measured in the same run hold up better`,
+    );
+  }
+  if (options.rounds > 1) {
+    for (const [what, field] of /** @type {const} */ ([
+      ['req/s', 'spread'],
+      ['server CPU/req', 'cpuSpread'],
+    ])) {
+      const spreads = options.scenarios.map((s) => ({ id: s.id, spread: stat(s.id)?.[field] ?? 0 }));
+      const worst = spreads.reduce((a, b) => (b.spread > a.spread ? b : a));
+      notes.push(
+        `round-to-round ${what} spread (max - min) / median: ${formatPercent(median(spreads.map((s) => s.spread)))} typical, ${formatPercent(worst.spread)} worst (${worst.id})`,
+      );
+    }
+  }
+  for (const s of options.scenarios) {
+    const problems = stat(s.id)?.problems ?? [];
+    if (problems.length > 0) notes.push(`PROBLEM in ${s.id}: ${problems.join('; ')}`);
+  }
+  if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
+
+  if (options.profile) {
+    out.push('## Profiles (last round, self time)', '');
+    for (const s of options.scenarios) {
+      const last = results.get(s.id)?.at(-1);
+      if (last?.profile === undefined) continue;
+      out.push(`### ${s.id}`, '', summarizeProfile(last.profile.file, last.profile.responses), '');
+    }
+  }
+  return out.join('\n');
+}

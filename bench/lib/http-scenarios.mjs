@@ -1,0 +1,122 @@
+// The scenarios of the HTTP benchmark (`npm run bench -- http`), shared by the driver (bench/http.mjs)
+// and the server it forks for each measurement (http-server.mjs).
+
+/** Body of every response: a precomputed JSON document of about 2 KiB. */
+export const PAYLOAD = Buffer.from(
+  JSON.stringify({
+    items: Array.from({ length: 24 }, (_, i) => ({
+      id: i + 1,
+      sku: `SKU-${String(1000 + i * 37).padStart(6, '0')}`,
+      name: `Item number ${i + 1}`,
+      price: Math.round((i + 1) * 137.5) / 100,
+      inStock: i % 3 !== 0,
+    })),
+  }),
+);
+
+/** The simulated origin time of the miss path, in ms. */
+export const ORIGIN_DELAY_MS = 5;
+
+/**
+ * What the client checks and the server counts: `ceiling` (no cache), `hit` (answered from a cache
+ * warmed beforehand: the origin must not run while measured), `origin` (no cache, slow origin),
+ * `miss` (every request a distinct key: every request must miss).
+ * @typedef {'ceiling' | 'hit' | 'origin' | 'miss'} Kind
+ * @typedef {{ id: string, framework: 'fastify' | 'express', kind: Kind, label: string,
+ *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'none' }} Scenario
+ */
+
+/** @type {Scenario[]} */
+export const SCENARIOS = [
+  {
+    id: 'fastify-ceiling',
+    framework: 'fastify',
+    kind: 'ceiling',
+    cache: 'none',
+    label: 'ceiling: route sends a ready Buffer, no cache',
+    path: '/payload',
+  },
+  {
+    id: 'fastify-hit',
+    framework: 'fastify',
+    kind: 'hit',
+    cache: 'larder',
+    label: 'larder hit (route config.cache)',
+    path: '/payload',
+  },
+  {
+    id: 'fastify-origin',
+    framework: 'fastify',
+    kind: 'origin',
+    cache: 'none',
+    label: `${ORIGIN_DELAY_MS} ms origin, no cache (reference for the miss)`,
+    path: '/slow',
+    unique: true,
+  },
+  {
+    id: 'fastify-miss',
+    framework: 'fastify',
+    kind: 'miss',
+    cache: 'larder',
+    label: `larder miss, ${ORIGIN_DELAY_MS} ms origin, every key new`,
+    path: '/slow',
+    unique: true,
+  },
+  {
+    id: 'express-ceiling',
+    framework: 'express',
+    kind: 'ceiling',
+    cache: 'none',
+    label: 'ceiling: route sends a ready Buffer, no cache',
+    path: '/payload',
+  },
+  {
+    id: 'express-hit',
+    framework: 'express',
+    kind: 'hit',
+    cache: 'larder',
+    label: 'larder hit (cache.route on the route)',
+    path: '/payload',
+  },
+  {
+    id: 'express-use-first',
+    framework: 'express',
+    kind: 'hit',
+    cache: 'larder',
+    label: 'larder hit (app.use(cache) before the router)',
+    path: '/payload',
+  },
+  {
+    id: 'express-apicache',
+    framework: 'express',
+    kind: 'hit',
+    cache: 'apicache',
+    label: "apicache 1.6.3 hit (middleware('5 minutes') on the route)",
+    path: '/payload',
+  },
+  {
+    id: 'express-origin',
+    framework: 'express',
+    kind: 'origin',
+    cache: 'none',
+    label: `${ORIGIN_DELAY_MS} ms origin, no cache (reference for the miss)`,
+    path: '/slow',
+    unique: true,
+  },
+  {
+    id: 'express-miss',
+    framework: 'express',
+    kind: 'miss',
+    cache: 'larder',
+    label: `larder miss, ${ORIGIN_DELAY_MS} ms origin, every key new`,
+    path: '/slow',
+    unique: true,
+  },
+];
+
+/** @param {string} id */
+export function scenario(id) {
+  const found = SCENARIOS.find((s) => s.id === id);
+  if (found === undefined) throw new Error(`unknown HTTP benchmark scenario '${id}'`);
+  return found;
+}
