@@ -73,3 +73,66 @@ export class StoreError extends LarderError {
     this.operation = operation;
   }
 }
+
+/**
+ * A distributed lock (`RedisLock`, `Redlock` in `@larder/redis`) could not be acquired within its
+ * `wait`: another holder kept it all along. Not a failure of the backend (see
+ * {@link LockUnavailableError}): the lock service answered, the resource was busy.
+ */
+export class LockTimeoutError extends LarderError {
+  /** The resource that stayed busy. */
+  readonly resource: string;
+  /** How long the caller waited, in ms (`0` for a single attempt). */
+  readonly wait: number;
+  constructor(resource: string, wait: number, options?: { cause?: unknown }) {
+    super(
+      'ERR_LARDER_LOCK_TIMEOUT',
+      `Lock ${JSON.stringify(resource)} is held by another owner; not acquired within ${wait} ms`,
+      options,
+    );
+    this.resource = resource;
+    this.wait = wait;
+  }
+}
+
+/**
+ * A distributed lock is no longer held by the handle that acquired it: extending or releasing it
+ * found the key gone (it expired) or holding another owner's token, or its validity ran out locally
+ * while it could not be extended. Whatever the holder did since then was not protected by the lock.
+ * The lock handle's `signal` aborts with this error.
+ */
+export class LockLostError extends LarderError {
+  /** The resource whose lock was lost. */
+  readonly resource: string;
+  constructor(resource: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_LARDER_LOCK_LOST', `Lock ${JSON.stringify(resource)} was lost: ${message}`, options);
+    this.resource = resource;
+  }
+}
+
+/**
+ * The lock backend failed: Redis was down, slower than the command timeout, or answered with an
+ * error (for `Redlock`: too many instances failed for a quorum). Whether the resource is busy is
+ * unknown. The backend's error (a {@link StoreError}, or an `AggregateError` of one per instance) is
+ * the `cause`.
+ */
+export class LockUnavailableError extends LarderError {
+  /** The resource being locked, extended or released. */
+  readonly resource: string;
+  /** What was attempted: `'acquire'`, `'extend'` or `'release'`. */
+  readonly operation: 'acquire' | 'extend' | 'release';
+  constructor(
+    resource: string,
+    operation: 'acquire' | 'extend' | 'release',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'ERR_LARDER_LOCK_UNAVAILABLE',
+      `Lock ${JSON.stringify(resource)}: ${operation} failed, the lock backend is unavailable: ${message}`,
+      options,
+    );
+    this.resource = resource;
+    this.operation = operation;
+  }
+}

@@ -52,7 +52,15 @@ export {
 } from './decorator/method-decorator.js';
 export { argumentsKey, stableKey } from './decorator/stable-key.js';
 export type { Duration } from './duration.js';
-export { ConfigError, LarderError, StoreError, type StoreErrorReason } from './errors.js';
+export {
+  ConfigError,
+  LarderError,
+  LockLostError,
+  LockTimeoutError,
+  LockUnavailableError,
+  StoreError,
+  type StoreErrorReason,
+} from './errors.js';
 export { hashKey } from './hash-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { MemoryStore, type MemoryStoreOptions } from './http/memory-store.js';

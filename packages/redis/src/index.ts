@@ -12,6 +12,20 @@ export {
 } from './adapters/node-redis.js';
 export { DEFAULT_COMMAND_TIMEOUT, isReplyError } from './client-port.js';
 export { DEFAULT_PREFIX, escapeGlob, KeyLayout, slotTag } from './key-layout.js';
+export type {
+  AcquireOptions,
+  AutoExtendOptions,
+  DistributedLock,
+  Lock,
+  TryAcquireOptions,
+} from './lock/lock.js';
+export { RedisLock, type RedisLockOptions } from './lock/redis-lock.js';
+export {
+  DEFAULT_DRIFT_FACTOR,
+  DEFAULT_INSTANCE_TIMEOUT,
+  Redlock,
+  type RedlockOptions,
+} from './lock/redlock.js';
 export { LuaScript } from './lua-script.js';
 export type {
   MessageListener,
