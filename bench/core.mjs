@@ -29,6 +29,8 @@ const HELP = `usage: node bench/run.mjs core [options]
   --policies LIST     also run Larder with these policies: 'all' or a comma list of
                       ${POLICIES.join(', ')}
   --rounds N          rounds per size (default 5 up to 100,000 entries, 3 above)
+  --isolate           run each implementation in a worker of its own (use with --policies: in one
+                      isolate, ten policy classes make Cache's policy call sites megamorphic)
   --out FILE          also write the markdown report to FILE
   --help              this text`;
 
@@ -39,7 +41,7 @@ const options = parseOptions(process.argv.slice(2));
 if (options !== undefined) await main(options);
 
 /**
- * @typedef {{ quick: boolean, sizes: number[], policies: string[], rounds?: number, out?: string }} Options
+ * @typedef {{ quick: boolean, sizes: number[], policies: string[], rounds?: number, out?: string, isolate?: boolean }} Options
  * @typedef {{ rates: number[], hits: number, gets: number }} OpRounds
  * @typedef {{ error?: string, ops: Record<string, OpRounds>, maxSizeAfterEvict: number }} ImplResult
  * @typedef {{ max: number, keyType: string, impls: Record<string, ImplResult> }} GroupResult
@@ -60,6 +62,7 @@ function parseOptions(argv) {
         max: { type: 'string' },
         policies: { type: 'string' },
         rounds: { type: 'string' },
+        isolate: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -88,7 +91,7 @@ function parseOptions(argv) {
     rounds = Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) return fail(`--rounds takes a positive integer`);
   }
-  return { quick: values.quick, sizes, policies, rounds, out: values.out };
+  return { quick: values.quick, sizes, policies, rounds, out: values.out, isolate: values.isolate };
 }
 
 /**
@@ -116,7 +119,17 @@ async function main(options) {
   const groups = [];
   for (const max of options.sizes) {
     for (const keyType of KEY_TYPES) {
-      groups.push(await runGroup({ max, keyType, ids, rounds: roundsFor(max), measureMs, warmMs }));
+      groups.push(
+        await runGroup({
+          max,
+          keyType,
+          ids,
+          rounds: roundsFor(max),
+          measureMs,
+          warmMs,
+          isolate: options.isolate,
+        }),
+      );
     }
   }
 
@@ -153,10 +166,10 @@ async function main(options) {
  * Runs the rounds of one (max, key type) group, each in a fresh worker, rotating the order of the
  * implementations from one round to the next, and collects every round's figures.
  * @param {{ max: number, keyType: 'string' | 'number', ids: string[], rounds: number,
- *   measureMs: number, warmMs: number }} group
+ *   measureMs: number, warmMs: number, isolate?: boolean }} group
  * @returns {Promise<GroupResult>}
  */
-async function runGroup({ max, keyType, ids, rounds, measureMs, warmMs }) {
+async function runGroup({ max, keyType, ids, rounds, measureMs, warmMs, isolate }) {
   const label = `max=${formatInt(max)}, ${keyType} keys`;
   const started = performance.now();
   /** @type {Record<string, ImplResult>} */
@@ -167,7 +180,16 @@ async function runGroup({ max, keyType, ids, rounds, measureMs, warmMs }) {
   }
   for (let round = 0; round < rounds; round++) {
     const order = ids.map((_, i) => ids[(i + round) % ids.length]);
-    const results = await runRound({ max, keyType, order, measureMs, warmMs, seed: SEED });
+    // --isolate: one worker per implementation, so that no call site inside Cache sees more than one
+    // policy class (in one isolate, ten policies make Cache's policy calls megamorphic for all)
+    const results = isolate
+      ? Object.assign(
+          {},
+          ...(await sequential(
+            order.map((id) => () => runRound({ max, keyType, order: [id], measureMs, warmMs, seed: SEED })),
+          )),
+        )
+      : await runRound({ max, keyType, order, measureMs, warmMs, seed: SEED });
     for (const [id, result] of Object.entries(results)) {
       const impl = impls[id];
       if (result.error !== undefined) impl.error ??= result.error;
@@ -374,4 +396,16 @@ function render(run) {
 /** @param {MemoryResult | undefined} m */
 function total(m) {
   return (m?.heapBytes ?? Number.NaN) + (m?.bufferBytes ?? Number.NaN);
+}
+
+/**
+ * Run async thunks one after another.
+ * @template T
+ * @param {(() => Promise<T>)[]} thunks
+ * @returns {Promise<T[]>}
+ */
+async function sequential(thunks) {
+  const out = [];
+  for (const thunk of thunks) out.push(await thunk());
+  return out;
 }
