@@ -874,6 +874,11 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
             if (s !== undefined && s !== v) this.#disposeValue(s, k, 'set', 'set');
           } else if (oldVal !== undefined) {
             this.#disposeValue(oldVal, k, 'set', 'set');
+          } else {
+            // a fetch that failed under noDeleteOnFetchRejection left the key with no value: lru-cache
+            // still disposes that `undefined`; there is no entry to report as removed
+            if (this.#hasDispose) this.#dispose!(oldVal as unknown as V, k, 'set');
+            if (this.#hasDisposeAfter) this.#disposed!.push([oldVal as unknown as V, k, 'set']);
           }
         }
         if (this.#sizes !== undefined) {

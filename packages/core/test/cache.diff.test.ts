@@ -379,6 +379,19 @@ describe('Cache vs lru-cache: regressions (behaviour pinned from lru-cache 11.5.
     expect(results[5]).toMatchObject({ result: 'b1!' });
   });
 
+  it('set over a key left without a value by a rejected fetch (noDeleteOnFetchRejection) disposes undefined', async () => {
+    const { log } = await scenario(
+      { max: 3, noDeleteOnFetchRejection: true, dispose: true, fetch: deferred },
+      [
+        fetch('c', { signal: true, ignoreFetchAbort: true }),
+        { op: 'abortUser', index: 0 },
+        { op: 'settle', index: 0, outcome: 'undefined' },
+        set('c', 'x'),
+      ],
+    );
+    expect(log).toContainEqual(['dispose', 'c', undefined, 'set']);
+  });
+
   it('ttlResolution: the clock is read once per ttlResolution ms (a timer clears the cached now)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
