@@ -12,6 +12,12 @@ const BENCHMARKS = {
     nodeArgs: ['--expose-gc'],
     summary: 'in-memory Cache against lru-cache, mnemonist, quick-lru and tiny-lru: ops/s and heap per entry',
   },
+  stampede: {
+    file: 'stampede.mjs',
+    nodeArgs: [],
+    summary:
+      'a fleet of Fastify processes sharing one Redis, one cold key: origin calls and waiter latency with the lock, without it, without cache',
+  },
   http: {
     file: 'http.mjs',
     nodeArgs: [],

@@ -95,4 +95,16 @@ export { type LruKOptions, LruKPolicy } from './policies/lru-k.js';
 export { S3FifoPolicy } from './policies/s3-fifo.js';
 export { SievePolicy } from './policies/sieve.js';
 export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu.js';
+export type {
+  EntryVersion,
+  FillClaim,
+  FillClaimOptions,
+  FillCoordinator,
+  FillLease,
+  FillOutcome,
+  InvalidationBus,
+  InvalidationMessage,
+  SharedBackend,
+} from './tiered/shared-backend.js';
+export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './tiered/tiered-store.js';
 export { TimerWheel } from './timer-wheel.js';

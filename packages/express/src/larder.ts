@@ -12,7 +12,7 @@ import {
   type RouteCacheOptions,
   validateRouteOptions,
 } from '@larder/core';
-import type { Application, Request, RequestHandler } from 'express';
+import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import inject, { type DispatchFunc, type InjectOptions } from 'light-my-request';
 import { captureResponse } from './capture-response.js';
 
@@ -87,39 +87,54 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
     revalidate: (req) => (target === undefined ? Promise.resolve() : refresh(target, req)),
     ...engineOptions,
   });
-  // One lookup per request, however many of this cache's middlewares it passes through.
-  const seen = new WeakSet<Request>();
+  // One lookup per request, however many of this cache's middlewares it passes through: a request
+  // this cache forwarded carries this mark. A property rather than a WeakSet (no entry for the GC to
+  // trace per request), set only when forwarding: a hit is never forwarded, and costs no mark.
+  const forwarded = Symbol('larder.forwarded');
+
+  /** Hand the request on to the next middleware, marked, with `fill` for `@cacheResponse` below. */
+  const forward = (req: Request, next: NextFunction, fill: Fill | undefined): void => {
+    (req as unknown as Record<symbol, unknown>)[forwarded] = true;
+    const state: RequestCache = { engine, fill };
+    (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
+    next();
+  };
+
+  const settle = (req: Request, res: Response, next: NextFunction, result: LookupResult): void => {
+    try {
+      if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
+      else {
+        captureResponse(res, result.fill);
+        forward(req, next, result.fill);
+      }
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  // A failed lookup is the engine's failure, never the request's: serve it uncached.
+  const fail = (req: Request, next: NextFunction, error: unknown): void => {
+    try {
+      options.onError?.(error, 'express.lookup');
+    } finally {
+      forward(req, next, undefined);
+    }
+  };
 
   const middleware = (route: ResolvedRouteOptions | undefined): RequestHandler => {
     return (req, res, next) => {
-      if (seen.has(req)) return next();
-      seen.add(req);
-      const state: RequestCache = { engine, fill: undefined };
-      (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
+      if ((req as unknown as Record<symbol, unknown>)[forwarded] === true) return next();
       if (target === undefined && req.app !== undefined) target = root(req.app);
-      const onResult = (result: LookupResult): void => {
-        if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
-        else {
-          state.fill = result.fill;
-          captureResponse(res, result.fill);
-          next();
-        }
-      };
-      // A failed lookup is the engine's failure, never the request's: serve it uncached.
-      const onFailure = (error: unknown): void => {
-        try {
-          options.onError?.(error, 'express.lookup');
-        } finally {
-          next();
-        }
-      };
       let lookup: Promise<LookupResult>;
       try {
         lookup = engine.lookup({ method: req.method, url: req.originalUrl, headers: req.headers }, route);
       } catch (error) {
-        return onFailure(error);
+        return fail(req, next, error);
       }
-      lookup.then(onResult, onFailure).catch(next);
+      lookup.then(
+        (result) => settle(req, res, next, result),
+        (error: unknown) => fail(req, next, error),
+      );
     };
   };
 

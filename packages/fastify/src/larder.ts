@@ -15,6 +15,7 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  HookHandlerDoneFunction,
   InjectOptions,
   onRequestAbortHookHandler,
   onResponseHookHandler,
@@ -153,6 +154,64 @@ function release(request: FastifyRequest, reason: string): void {
   fill.abandon(new Error(reason));
 }
 
+/**
+ * On a route the plugin looks up: once the response is over (sent, by any path, or its connection
+ * closed), release the fill onSend did not take. Armed only when the lookup did not answer, so a
+ * hit adds no listener (route-level onResponse and onRequestAbort hooks would add two on every
+ * request). It reads the slot when it fires, so it also covers a fill a `@cacheResponse` handler
+ * sets later.
+ */
+function releaseOnClose(request: FastifyRequest, reply: FastifyReply): void {
+  const res = reply.raw;
+  res.on('close', () => {
+    release(
+      request,
+      res.writableFinished ? 'response sent without reaching the cache' : 'client aborted the request',
+    );
+  });
+}
+
+/** Go on to the handler with `fill` (or none) taking the response, released if onSend never sees it. */
+function forward(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  fill: Fill | null,
+): void {
+  slot(request)[kFill] = fill;
+  releaseOnClose(request, reply);
+  done();
+}
+
+/** Act on a lookup: send a hit or a stale entry, or go on to the handler with the fill. */
+function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  result: LookupResult,
+): void {
+  if (result.kind === 'miss' || result.kind === 'pass') {
+    forward(request, reply, done, result.fill);
+    return;
+  }
+  try {
+    replyWith(reply, result.response);
+  } catch (error) {
+    done(error as Error);
+  }
+}
+
+/** The engine absorbs store failures; anything else must not fail the request either. */
+function lookupFailed(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  error: unknown,
+): void {
+  request.log.error({ err: error }, 'larder: lookup failed, forwarding to the handler');
+  forward(request, reply, done, null);
+}
+
 async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Promise<void> {
   const { cacheAllGet = false, ...engineOptions } = options;
   if (typeof cacheAllGet !== 'boolean') throw new ConfigError('cacheAllGet', cacheAllGet, 'a boolean');
@@ -204,38 +263,40 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     // onSend hooks) always compresses after the cache has seen the identity body, in either
     // registration order.
     addHook(route, 'onSend', onSend, true);
-    addHook(route, 'onRequestAbort', onRequestAbort);
-    addHook(route, 'onResponse', onResponse);
 
     const setting: unknown = route.config?.cache;
-    if (setting === false) return;
     const methods = hooks(route.method);
-    const cached = setting !== undefined || (cacheAllGet && methods.some(isRead));
+    const cached = setting !== false && (setting !== undefined || (cacheAllGet && methods.some(isRead)));
     // A route that is not cached still hands its unsafe requests (POST, ...) to the engine, so that
     // a successful one invalidates the cached entries of its URL.
-    if (!cached && methods.every(isRead)) return;
+    if (setting === false || (!cached && methods.every(isRead))) {
+      // No lookup here: only a @cacheResponse handler can set a fill, so release it by hooks.
+      addHook(route, 'onRequestAbort', onRequestAbort);
+      addHook(route, 'onResponse', onResponse);
+      return;
+    }
     // Read and validated once per route; requests only carry the resolved object.
     const resolved = cached
       ? validateRouteOptions(setting === true || setting === undefined ? {} : setting, 'config.cache')
       : undefined;
 
-    const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-      let result: LookupResult;
+    // Callback style rather than async: a hit is sent from the lookup's own continuation, without
+    // the extra promises of an async hook (and done() is not called after replying, as Fastify asks).
+    const onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      let pending: Promise<LookupResult>;
       try {
-        result = await engine.lookup(
+        pending = engine.lookup(
           { method: request.method, url: request.url, headers: request.headers },
           resolved ?? false,
         );
       } catch (error) {
-        // the engine absorbs store failures; anything else must not fail the request either
-        request.log.error({ err: error }, 'larder: lookup failed, forwarding to the handler');
+        lookupFailed(request, reply, done, error);
         return;
       }
-      if (result.kind === 'miss' || result.kind === 'pass') {
-        slot(request)[kFill] = result.fill;
-        return;
-      }
-      return replyWith(reply, result.response);
+      pending.then(
+        (result) => answer(request, reply, done, result),
+        (error: unknown) => lookupFailed(request, reply, done, error),
+      );
     };
 
     // Lookup after the route's other onRequest hooks (authentication runs before a hit is served).

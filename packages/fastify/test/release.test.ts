@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestFill, setRequestFill } from '../src/larder.js';
 import { appWith, until } from './helpers.js';
 
 // Every test here uses a one-hour lockTimeout: a fill that is never finished or abandoned would hold
@@ -9,10 +10,39 @@ import { appWith, until } from './helpers.js';
 const lockTimeout = '1h';
 
 let app: FastifyInstance | undefined;
+let other: FastifyInstance | undefined;
 afterEach(async () => {
   await app?.close();
+  await other?.close();
   app = undefined;
+  other = undefined;
 });
+
+/** GET `path` over a real connection; resolves the status once the response is complete. */
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The listeners a request and its response carry when the app's own onSend hook runs. */
+type Listeners = { reqClose: number; resClose: number; resFinish: number; resError: number };
+function recordListeners(instance: FastifyInstance, seen: Listeners[]): void {
+  instance.addHook('onSend', async (request, reply, payload) => {
+    seen.push({
+      reqClose: request.raw.listenerCount('close'),
+      resClose: reply.raw.listenerCount('close'),
+      resFinish: reply.raw.listenerCount('finish'),
+      resError: reply.raw.listenerCount('error'),
+    });
+    return payload;
+  });
+}
 
 describe('every fill is finished or abandoned', () => {
   it('when the handler hijacks the reply and writes it itself', async () => {
@@ -72,6 +102,69 @@ describe('every fill is finished or abandoned', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('answer 2');
     releaseFirst();
+  });
+});
+
+describe('the cost of a hit', () => {
+  it('adds no listener to the request or the response (a route without the plugin as reference)', async () => {
+    const withCache: Listeners[] = [];
+    app = await appWith();
+    recordListeners(app, withCache);
+    app.get('/hit', { config: { cache: { ttl: '1m' } } }, async () => 'cached');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    expect(await get(port, '/hit')).toBe(200);
+    await until(() => app!.larder.stats().stores === 1);
+    expect(await get(port, '/hit')).toBe(200);
+    expect(app.larder.stats().hits).toBe(1);
+
+    const without: Listeners[] = [];
+    other = Fastify();
+    recordListeners(other, without);
+    other.get('/hit', async () => 'cached');
+    await other.listen({ port: 0, host: '127.0.0.1' });
+    expect(await get((other.server.address() as AddressInfo).port, '/hit')).toBe(200);
+
+    expect(withCache[1]).toEqual(without[0]);
+  });
+});
+
+describe('a fill a handler sets (as @cacheResponse does) is released when onSend never sees it', () => {
+  /** A handler that looks itself up, as the decorator does, then writes the reply past Fastify. */
+  function hijacking(calls: { n: number }) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      // step the plugin's own lookup aside, as the decorator does
+      requestFill(request)?.start(200, { 'cache-control': 'no-store' });
+      setRequestFill(request, null);
+      const result = await app!.larder.engine.lookup(
+        { method: request.method, url: request.url, headers: request.headers },
+        { ttl: '1m' },
+      );
+      if (result.kind === 'hit' || result.kind === 'stale') throw new Error('the response is never stored');
+      setRequestFill(request, result.fill);
+      calls.n++;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+      reply.raw.end('raw body');
+    };
+  }
+
+  it('on a route the plugin does not look up', async () => {
+    app = await appWith({ lockTimeout });
+    const calls = { n: 0 };
+    app.get('/uncached', hijacking(calls));
+    expect((await app.inject('/uncached')).body).toBe('raw body');
+    expect((await app.inject('/uncached')).body).toBe('raw body');
+    expect(calls.n).toBe(2);
+  });
+
+  it('on a route the plugin looks up too', async () => {
+    app = await appWith({ lockTimeout });
+    const calls = { n: 0 };
+    app.get('/cached', { config: { cache: { ttl: '1m', key: () => 'outer' } } }, hijacking(calls));
+    expect((await app.inject('/cached')).body).toBe('raw body');
+    expect((await app.inject('/cached')).body).toBe('raw body');
+    expect(calls.n).toBe(2);
   });
 });
 

@@ -10,6 +10,29 @@ export {
   type NodeRedisClusterLike,
   nodeRedisPort,
 } from './adapters/node-redis.js';
+export { BreakerPort } from './backend/breaker-port.js';
+export {
+  type BreakerState,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  DEFAULT_COOLDOWN,
+  DEFAULT_FAILURE_THRESHOLD,
+  isOutage,
+} from './backend/circuit-breaker.js';
+export {
+  createRedisBackend,
+  DEFAULT_BACKEND_COMMAND_TIMEOUT,
+  type RedisBackend,
+  type RedisBackendOptions,
+} from './backend/create-redis-backend.js';
+export { decodeFillNotice, encodeFillNotice, type FillNotice } from './backend/fill-notice.js';
+export { FleetBus, type FleetBusOptions } from './backend/fleet-bus.js';
+export {
+  DEFAULT_LOCK_TTL,
+  RedisFillCoordinator,
+  type RedisFillCoordinatorOptions,
+} from './backend/redis-fill-coordinator.js';
 export { DEFAULT_COMMAND_TIMEOUT, isReplyError } from './client-port.js';
 export { DEFAULT_PREFIX, escapeGlob, KeyLayout, slotTag } from './key-layout.js';
 export type {

@@ -137,9 +137,17 @@ export function normalizeHost(req: RequestLike): string {
   const raw = absolute
     ? absolute[1]!
     : (headerString(req.headers.host) ?? headerString(req.headers[':authority']) ?? '');
-  const host = raw.trim().toLowerCase();
-  return SAFE_HOST.test(host) ? host : encodeURIComponent(host);
+  if (raw === lastRawHost) return lastHost;
+  const trimmed = raw.trim().toLowerCase();
+  const host = SAFE_HOST.test(trimmed) ? trimmed : encodeURIComponent(trimmed);
+  lastRawHost = raw;
+  lastHost = host;
+  return host;
 }
+
+/** The last raw authority normalised, and its normal form: a server sees one `Host` on most requests. */
+let lastRawHost: string | undefined;
+let lastHost = '';
 
 /**
  * The default cache key of a request: method class (`GET` for GET and HEAD, which share entries),
@@ -147,6 +155,21 @@ export function normalizeHost(req: RequestLike): string {
  * passed when the caller has already normalised `req.url`.
  */
 export function cacheKey(req: RequestLike, pathAndQuery: string = normalizePathAndQuery(req.url)): string {
-  const method = req.method.toUpperCase();
-  return `${method === 'HEAD' ? 'GET' : method} ${normalizeHost(req)}${pathAndQuery}`;
+  const method = req.method;
+  const host = normalizeHost(req);
+  if (method === 'GET' || method === 'HEAD') {
+    // the same key string every time: the store's map then compares it by identity, and neither
+    // builds nor hashes a new string on every hit
+    const known = keys.get(pathAndQuery);
+    if (known !== undefined && known.host === host) return known.key;
+    const key = `GET ${host}${pathAndQuery}`;
+    if (keys.size >= MEMO_MAX) keys.clear();
+    keys.set(pathAndQuery, { host, key });
+    return key;
+  }
+  const upper = method.toUpperCase();
+  return `${upper === 'HEAD' ? 'GET' : upper} ${host}${pathAndQuery}`;
 }
+
+/** The last GET key built for a normalised path and query, with the host it was built for. */
+const keys = new Map<string, { host: string; key: string }>();

@@ -50,13 +50,26 @@ function tokenOrString(value: string): string {
   return SF_TOKEN.test(value) ? value : sfString(value);
 }
 
+/** The last cache name serialised, and its serialisation: an engine formats the same name every time. */
+let lastName = '';
+let lastNameItem = '';
+
+/** {@link tokenOrString} of a cache name, remembered: it would run a regex on every response. */
+function nameItem(name: string): string {
+  if (name !== lastName || lastNameItem === '') {
+    lastNameItem = tokenOrString(name);
+    lastName = name;
+  }
+  return lastNameItem;
+}
+
 /**
  * Format one `Cache-Status` member: `formatCacheStatus('larder', { hit: true, ttl: 30 })` is
  * `'larder; hit; ttl=30'`, `{ fwd: 'miss', stored: true }` is `'larder; fwd=miss; stored'`. Boolean
  * parameters appear bare when true and not at all when false (RFC 8941 section 3.1.2).
  */
 export function formatCacheStatus(name: string, params: CacheStatusParams): string {
-  let out = tokenOrString(name);
+  let out = nameItem(name);
   if (params.hit) out += '; hit';
   if (params.fwd !== undefined) out += `; fwd=${params.fwd}`;
   if (params.fwdStatus !== undefined) out += `; fwd-status=${Math.trunc(params.fwdStatus)}`;

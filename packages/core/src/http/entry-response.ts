@@ -11,9 +11,51 @@ import type { HeaderMap, RequestLike, ResponseToSend, StoredEntry } from './type
 export const EMPTY_BODY: Uint8Array = new Uint8Array(0);
 
 /**
+ * The headers of the plain hits of one entry (`Cache-Status: <name>; hit; ttl=N`) at one `Age` and
+ * one `ttl`: both are whole seconds, so every hit of the same second sends the same headers.
+ */
+interface HitHeaders {
+  readonly name: string;
+  readonly age: number;
+  readonly ttl: number;
+  readonly headers: Readonly<HeaderMap>;
+}
+
+/**
+ * Per entry, the headers its last plain hit sent. Weak: an entry the store dropped takes its memo
+ * with it, and nothing is added to the entry itself (stores may serialise it).
+ */
+const hitHeaders = new WeakMap<StoredEntry, HitHeaders>();
+
+/** Whether `params` are exactly `{ hit: true, ttl }`, what the engine passes for a fresh hit. */
+function isPlainHit(params: CacheStatusParams): params is CacheStatusParams & { ttl: number } {
+  return (
+    params.hit === true &&
+    params.ttl !== undefined &&
+    params.fwd === undefined &&
+    params.fwdStatus === undefined &&
+    params.stored !== true &&
+    params.collapsed !== true &&
+    params.key === undefined &&
+    params.detail === undefined
+  );
+}
+
+/** The entry's headers with `Age` and our `Cache-Status` member. */
+function withAgeAndStatus(entry: StoredEntry, age: number, status: string): HeaderMap {
+  // Object.assign then plain writes: V8 turns a spread followed by extra properties into a
+  // dictionary-mode object, several times slower on this, the hottest path
+  const headers: HeaderMap = Object.assign({}, entry.headers);
+  headers.age = String(age);
+  headers['cache-status'] = status;
+  return headers;
+}
+
+/**
  * The response to `req` from `entry` at `now`, with `Age` (RFC 9111 section 5.1) and a
- * `Cache-Status` member for cache `name` with `params` (RFC 9211). The entry is not modified; its body
- * is shared, so callers must not write to it.
+ * `Cache-Status` member for cache `name` with `params` (RFC 9211). The entry is not modified. Its
+ * body is shared, and so are the headers of plain hits (they are the same for every hit of an entry
+ * within one second, and frozen): callers must not write to either.
  */
 export function entryResponse(
   entry: StoredEntry,
@@ -22,22 +64,41 @@ export function entryResponse(
   name: string,
   params: CacheStatusParams,
 ): ResponseToSend {
-  const age = String(currentAge(entry, now));
-  const status = appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params));
+  const age = currentAge(entry, now);
   if (isNotModified(req.headers, entry.status, entry.headers)) {
     const headers: HeaderMap = notModifiedHeaders(entry.headers);
-    headers.age = age;
-    headers['cache-status'] = status;
+    headers.age = String(age);
+    headers['cache-status'] = appendCacheStatus(
+      entry.headers['cache-status'],
+      formatCacheStatus(name, params),
+    );
     return { status: 304, headers, body: EMPTY_BODY };
   }
-  // Object.assign then plain writes: V8 turns a spread followed by extra properties into a
-  // dictionary-mode object, several times slower on this, the hottest path
-  const headers: HeaderMap = Object.assign({}, entry.headers);
-  headers.age = age;
-  headers['cache-status'] = status;
+  let headers: Readonly<HeaderMap>;
+  if (isPlainHit(params)) {
+    const ttl = Math.trunc(params.ttl);
+    let memo = hitHeaders.get(entry);
+    if (memo === undefined || memo.age !== age || memo.ttl !== ttl || memo.name !== name) {
+      const status = appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params));
+      memo = { name, age, ttl, headers: Object.freeze(withAgeAndStatus(entry, age, status)) };
+      hitHeaders.set(entry, memo);
+    }
+    headers = memo.headers;
+  } else {
+    headers = withAgeAndStatus(
+      entry,
+      age,
+      appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params)),
+    );
+  }
   return {
     status: entry.status,
-    headers,
-    body: req.method.toUpperCase() === 'HEAD' ? EMPTY_BODY : entry.body,
+    headers: headers as HeaderMap,
+    body: isHead(req.method) ? EMPTY_BODY : entry.body,
   };
+}
+
+/** `HEAD`, in any case (RFC 9110 section 9.1: methods are case-sensitive, but Node upper-cases them). */
+function isHead(method: string): boolean {
+  return method === 'HEAD' || (method.length === 4 && method.toUpperCase() === 'HEAD');
 }

@@ -2,6 +2,8 @@
  * The {@link Fill} handed out with a `miss` or a `pass`: it receives what the origin answered and
  * decides, once, whether to store it, what to send, and what the requests waiting on it get.
  */
+
+import type { FillLease } from '../tiered/shared-backend.js';
 import { type CacheControl, parseCacheControl } from './cache-control.js';
 import {
   appendCacheStatus,
@@ -59,8 +61,16 @@ export interface FillHost {
   readonly name: string;
   readonly etag: boolean;
   now(): number;
-  /** Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. */
-  write(key: string, entry: StoredEntry, index?: { key: string; entry: StoredEntry }): Promise<void>;
+  /**
+   * Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. With a
+   * `lease` (this process fills the key for the fleet), the shared tier is written through it.
+   */
+  write(
+    key: string,
+    entry: StoredEntry,
+    index?: { key: string; entry: StoredEntry },
+    lease?: FillLease,
+  ): Promise<void>;
   /** Invalidate the entries of the request URL and its response's same-origin Location/Content-Location. */
   invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void;
   markPass(key: string): void;
@@ -97,6 +107,8 @@ export interface FillPlan {
   index?: StoredEntry | undefined;
   /** Set when this fill leads a single flight. */
   flight?: FlightLeader<FlightOutcome> | undefined;
+  /** Set when this fill leads the fleet (shared tier): the shared store is written through it. */
+  lease?: FillLease | undefined;
   /** Called once when the fill is over (ends a background refresh). */
   onDone?: (() => void) | undefined;
   /** The request said `no-store` and the engine honours client directives. */
@@ -324,7 +336,7 @@ export class HttpFill implements Fill {
         },
       };
     }
-    const written = host.write(key, entry, index);
+    const written = host.write(key, entry, index, plan.lease);
     host.count('stores');
     host.clearPass(this.key);
     if (key !== this.key) host.clearPass(key);

@@ -6,6 +6,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import type {
+  EntryVersion,
+  FillClaim,
+  FillCoordinator,
+  FillLease,
+  FillOutcome,
+  InvalidationMessage,
+} from '../tiered/shared-backend.js';
+import { TieredStore } from '../tiered/tiered-store.js';
 import { parseCacheControl } from './cache-control.js';
 import { cacheKey, normalizeHost, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
@@ -28,7 +37,7 @@ import {
   resolveHttpCacheOptions,
   validateRouteOptions,
 } from './options.js';
-import { FLIGHT_TIMEOUT, SingleFlight } from './single-flight.js';
+import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
 import { isApplicationTag, keyTag, urlTag } from './tags.js';
 import type {
   HeaderMap,
@@ -83,6 +92,17 @@ const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 const MAX_RETRIES = 2;
 /** How many invalidations in-flight fills can be checked against; a fill older than that is not stored. */
 const RECENT_INVALIDATIONS = 256;
+/**
+ * How much sooner than `lockTimeout` a process stops waiting for the fleet's filler (at most this many
+ * ms, and a tenth of `lockTimeout`): time to read the shared store once and hand its own waiters the
+ * result before their in-process wait times out.
+ */
+const CLAIM_MARGIN = 50;
+/**
+ * Longest a fleet filler's own waiters wait for its shared-store write to land before they get the
+ * outcome anyway, in ms (see `#leaseFlight`).
+ */
+const LOCAL_RELEASE_GRACE = 25;
 
 interface LookupContext {
   req: RequestLike;
@@ -130,6 +150,18 @@ export class HttpCache {
 
   readonly #o: ResolvedHttpCacheOptions;
   readonly #store: ResponseStore;
+  /** With `shared`: the store, as L1 memory in front of the shared L2. */
+  readonly #tiered: TieredStore | undefined;
+  /** With `shared`: the fleet's stampede protocol. */
+  readonly #fills: FillCoordinator | undefined;
+  /** How long a claim waits for another process's fill, in ms. */
+  readonly #claimWait: number;
+  /** Every lease this engine obtained, to tell its own fills from other engines' in fill notices. */
+  readonly #leases = new WeakSet<FillLease>();
+  /** Leases taken for background refreshes, until the refresh's own lookup picks them up. */
+  readonly #refreshLeases = new Map<string, FillLease>();
+  /** Undo the hooks into the shared backend (remote fill listener, retain). */
+  readonly #detach: (() => Promise<void>)[] = [];
   readonly #flights: SingleFlight<FlightOutcome>;
   readonly #wrapFlights: SingleFlight<WrapOutcome>;
   readonly #refreshing = new Map<string, ReturnType<typeof setTimeout>>();
@@ -165,7 +197,36 @@ export class HttpCache {
   constructor(options: HttpCacheOptions = {}) {
     const o = resolveHttpCacheOptions(options);
     this.#o = o;
-    this.#store = o.store ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+    const shared = o.shared;
+    if (shared === undefined) {
+      this.#store =
+        o.store ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+    } else {
+      const tiered = new TieredStore({
+        l2: shared.store,
+        // engines sharing one backend each get their own endpoint, so they hear each other
+        bus: shared.bus?.connect?.() ?? shared.bus,
+        l1Ttl: shared.l1Ttl,
+        maxEntries: o.maxEntries,
+        maxBytes: o.maxBytes,
+        now: o.now,
+        onError: (error, context) => this.#report(error, `shared.${context}`),
+        onInvalidation: (message) => this.#noteRemoteInvalidation(message),
+      });
+      this.#tiered = tiered;
+      this.#store = tiered;
+      this.#fills = shared.fills;
+      const stop = shared.fills?.onFill?.((key, lease) => {
+        if (lease !== undefined && this.#leases.has(lease)) return;
+        // another engine stored a newer entry: drop ours, and stop waiting to refresh it ourselves
+        void tiered.invalidateLocal({ keys: [key] });
+        this.#refreshDone(key);
+      });
+      if (stop !== undefined) this.#detach.push(async () => stop());
+      const release = shared.retain?.();
+      if (release !== undefined) this.#detach.push(release);
+    }
+    this.#claimWait = Math.max(0, o.lockTimeout - Math.min(CLAIM_MARGIN, o.lockTimeout / 10));
     this.#flights = new SingleFlight(o.lockTimeout);
     this.#wrapFlights = new SingleFlight(o.lockTimeout);
     this.#hitForPass = new HitForPass(o.hitForPass);
@@ -174,7 +235,7 @@ export class HttpCache {
       name: o.name,
       etag: o.etag,
       now: () => this.#now(),
-      write: (key, entry, index) => this.#write(key, entry, index),
+      write: (key, entry, index, lease) => this.#write(key, entry, index, lease),
       invalidateUnsafe: (req, headers) => this.#invalidateUnsafe(req, headers),
       markPass: (key) => this.#hitForPass.mark(key, this.#now()),
       clearPass: (key) => this.#hitForPass.delete(key),
@@ -278,19 +339,28 @@ export class HttpCache {
       if (entry === undefined) fwd = 'vary-miss';
     }
     const now = this.#now();
+    /** What the store held at `key`, usable or not: a fleet leader checks it did not change since. */
+    const seen = entry;
     if (entry !== undefined && (entry.vary !== undefined || now >= entry.expiresAt)) entry = undefined;
     const stale = entry !== undefined && now < entry.staleIfErrorUntil ? entry : undefined;
 
     if (ctx.refresh) {
       // our own background refresh: always to the origin, never waiting on (or for) itself
       this.#stats.misses++;
-      const flight = this.#flights.begin(key);
+      let flight = this.#flights.begin(key);
+      // with a shared tier, #startRefresh took the fleet's lease for this key before dispatching
+      const lease = this.#refreshLeases.get(key);
+      if (lease !== undefined) {
+        this.#refreshLeases.delete(key);
+        flight = this.#leaseFlight(flight, lease);
+      }
       return this.#miss(ctx, {
         key,
         index,
         stale,
         fwd: 'stale',
         flight,
+        lease,
         onDone: () => this.#refreshDone(key),
       });
     }
@@ -338,7 +408,169 @@ export class HttpCache {
     // an authorized request's answer is often not shareable: it may store, but must not make
     // other users' requests wait for it
     const flight = ctx.authorized && !ctx.route.cacheAuthorized ? undefined : this.#flights.begin(key);
+    if (flight !== undefined && this.#fills !== undefined) {
+      return this.#claim(ctx, { key, index, stale, fwd, flight }, seen, attempt);
+    }
     return this.#miss(ctx, { key, index, stale, fwd, flight });
+  }
+
+  /**
+   * The fleet's part of a miss (DESIGN "Stampede protection" item 2), after this process's
+   * single-flight made this request its leader: lead the fill for the fleet, or wait for the
+   * process that does and then look up again. Local waiters get what the leader learns.
+   */
+  async #claim(
+    ctx: LookupContext,
+    at: {
+      key: string;
+      index: StoredEntry | undefined;
+      stale: StoredEntry | undefined;
+      fwd: ForwardReason;
+      flight: FlightLeader<FlightOutcome>;
+    },
+    seen: StoredEntry | undefined,
+    attempt: number,
+  ): Promise<LookupResult> {
+    const claim = await this.#tryClaim(at.key, this.#claimWait);
+    const flight = at.flight;
+    switch (claim.kind) {
+      case 'unavailable':
+        // the shared tier is down: exactly the single-process engine
+        return this.#miss(ctx, at);
+      case 'lead': {
+        // the previous filler may have finished between our read and our lock: then read its entry
+        // rather than calling the origin a second time
+        const current = claim.current === undefined ? await this.#readShared(at.key) : claim.current;
+        if (current != null && this.#changedSince(seen, current)) {
+          void claim.lease.release({ kind: 'retry', abandoned: false });
+          // our L1 may hold the older copy we saw: the next look must reach the shared store
+          await this.#tiered?.invalidateLocal({ keys: [at.key] });
+          flight.settle({ kind: 'retry', abandoned: false });
+          return this.#lookup(ctx, attempt + 1);
+        }
+        return this.#miss(ctx, { ...at, flight: this.#leaseFlight(flight, claim.lease), lease: claim.lease });
+      }
+      case 'done': {
+        const outcome = toFlightOutcome(claim.outcome);
+        // an older copy in our L1 (kept for stale-if-error) must not hide the new entry from the re-look
+        if (claim.outcome.kind === 'filled') await this.#tiered?.invalidateLocal({ keys: [at.key] });
+        if (outcome.kind === 'uncacheable' && !STALE_IF_ERROR_STATUSES.has(outcome.status)) {
+          // as the filler's own process does: later requests here pass without queueing
+          this.#hitForPass.mark(at.key, this.#now());
+        }
+        flight.settle(outcome);
+        return this.#afterWait(ctx, outcome, at, attempt);
+      }
+      case 'timeout': {
+        // the filler is slower than lockTimeout: one last look at the shared store, else the origin
+        // without storing (nginx proxy_cache_lock_timeout)
+        const current = await this.#readShared(at.key);
+        if (current !== undefined && this.#changedSince(seen, current)) {
+          await this.#tiered?.invalidateLocal({ keys: [at.key] });
+          flight.settle({ kind: 'retry', abandoned: false });
+          return this.#lookup(ctx, attempt + 1);
+        }
+        flight.expire();
+        this.#stats.passes++;
+        return this.#pass('lock-timeout', ctx.req, ctx.route, {
+          kind: 'pass',
+          key: at.key,
+          fwd: at.fwd,
+          stale: at.stale,
+          detail: 'lock-timeout',
+        });
+      }
+    }
+  }
+
+  /** `claim` on the coordinator, as `'unavailable'` when it throws or rejects (it should not). */
+  async #tryClaim(key: string, wait: number): Promise<FillClaim> {
+    try {
+      const claim = await this.#fills!.claim(key, { wait });
+      if (typeof claim === 'object' && claim !== null) {
+        if (claim.kind === 'lead') this.#leases.add(claim.lease);
+        return claim;
+      }
+      throw new TypeError('fills.claim resolved something that is not a claim');
+    } catch (error) {
+      this.#report(error, 'shared.claim');
+      return { kind: 'unavailable' };
+    }
+  }
+
+  /** The entry at `key` in the shared store itself (not L1), absorbing failures (a miss). */
+  async #readShared(key: string): Promise<StoredEntry | undefined> {
+    try {
+      const entry = await this.#tiered!.l2.get(key);
+      return isEntry(entry) ? entry : undefined;
+    } catch (error) {
+      this.#report(error, 'shared.l2.get');
+      return undefined;
+    }
+  }
+
+  /** Whether `now` is a usable entry that another fill wrote after the lookup that saw `seen`. */
+  #changedSince(seen: StoredEntry | undefined, now: EntryVersion): boolean {
+    const t = this.#now();
+    if (t >= now.expiresAt || (now.vary === undefined && t >= now.staleAt)) return false;
+    return seen === undefined || now.storedAt !== seen.storedAt || now.staleAt !== seen.staleAt;
+  }
+
+  /**
+   * The flight of a fill that holds the fleet's lease: settling it also releases the lease, once the
+   * store write has landed, telling the other processes how the fill ended; this process's own
+   * waiters get the outcome then too (at most `LOCAL_RELEASE_GRACE` ms later than they would
+   * without a fleet). `flight` may be absent (a background refresh while a request's fill runs):
+   * the lease is released all the same.
+   */
+  #leaseFlight(
+    flight: FlightLeader<FlightOutcome> | undefined,
+    lease: FillLease,
+  ): FlightLeader<FlightOutcome> {
+    let released = false;
+    const release = (outcome: FlightOutcome) => {
+      if (released) return;
+      released = true;
+      const fill: FillOutcome = outcome.kind === 'stored' ? { kind: 'filled' } : outcome;
+      lease.release(fill).catch((error: unknown) => this.#report(error, 'shared.release'));
+    };
+    return {
+      get settled() {
+        return flight?.settled ?? released;
+      },
+      settle: (outcome, linger) => {
+        if (linger === undefined) {
+          flight?.settle(outcome);
+          release(outcome);
+          return;
+        }
+        // the fleet first: answering this process's waiters is a burst of work that would hold up
+        // the shared store's write and the notice the other processes wait for. They get the
+        // outcome once the write has landed, or after a short grace should Redis be slow.
+        const grace = setTimeout(() => flight?.settle(outcome, linger), LOCAL_RELEASE_GRACE);
+        grace.unref?.();
+        const done = () => {
+          clearTimeout(grace);
+          release(outcome);
+          flight?.settle(outcome);
+        };
+        linger.then(done, done);
+      },
+      expire: () => {
+        flight?.expire();
+        release({ kind: 'retry', abandoned: true });
+      },
+    };
+  }
+
+  /** An invalidation another process made: fills in flight here must not store what predates it. */
+  #noteRemoteInvalidation(message: InvalidationMessage): void {
+    if (message.clear === true) {
+      this.#noteInvalidation(undefined);
+      return;
+    }
+    const tags = [...(message.tags ?? []), ...(message.keys ?? []).map(keyTag)];
+    if (tags.length > 0) this.#noteInvalidation(tags);
   }
 
   async #afterWait(
@@ -395,7 +627,7 @@ export class HttpCache {
 
   #miss(
     ctx: LookupContext,
-    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone'>,
+    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease'>,
   ): LookupResult {
     // the URL tag is only needed to store, so hits never pay for it
     ctx.path ??= normalizePathAndQuery(ctx.req.url);
@@ -439,12 +671,34 @@ export class HttpCache {
     headers[HttpCache.revalidateHeader] = this.#secret;
     const refresh: RequestLike = { method: 'GET', url: req.url, headers };
     void (async () => {
+      // with a shared tier, one process of the fleet refreshes; the others keep serving stale until
+      // its fill notice drops their copy (or lockTimeout passes), and do not ask again meanwhile
+      let othersRefresh = false;
       try {
+        if (this.#fills !== undefined) {
+          const claim = await this.#tryClaim(key, 0);
+          if (claim.kind === 'lead') {
+            if (this.#closed || this.#refreshing.get(key) !== timer) {
+              void claim.lease.release({ kind: 'retry', abandoned: true });
+              return;
+            }
+            this.#refreshLeases.set(key, claim.lease);
+          } else if (claim.kind !== 'unavailable') {
+            othersRefresh = true;
+            return;
+          }
+        }
         await revalidate(refresh);
       } catch (error) {
         this.#report(error, 'revalidate');
       } finally {
-        this.#refreshDone(key, timer);
+        // a lease the refresh's lookup did not pick up (the route is not cached any more, say)
+        const lease = this.#refreshLeases.get(key);
+        if (lease !== undefined && !othersRefresh) {
+          this.#refreshLeases.delete(key);
+          void lease.release({ kind: 'retry', abandoned: true });
+        }
+        if (!othersRefresh) this.#refreshDone(key, timer);
       }
     })();
   }
@@ -532,9 +786,24 @@ export class HttpCache {
     );
   }
 
-  /** Write an entry (and a Vary index), absorbing failures; resolves when both writes settled. */
-  #write(key: string, entry: StoredEntry, index?: { key: string; entry: StoredEntry }): Promise<void> {
+  /**
+   * Write an entry (and a Vary index), absorbing failures; resolves when both writes settled. With a
+   * lease, L1 is written directly and the shared L2 through the lease (conditional on holding it).
+   */
+  #write(
+    key: string,
+    entry: StoredEntry,
+    index?: { key: string; entry: StoredEntry },
+    lease?: FillLease,
+  ): Promise<void> {
+    const tiered = this.#tiered;
     const one = (k: string, e: StoredEntry): Promise<void> => {
+      if (lease !== undefined && tiered !== undefined) {
+        const both = async () => {
+          await Promise.all([tiered.setLocal(k, e), lease.write(k, e)]);
+        };
+        return both().catch((error: unknown) => this.#report(error, 'store.set'));
+      }
       try {
         return Promise.resolve(this.#store.set(k, e)).catch((error: unknown) =>
           this.#report(error, 'store.set'),
@@ -683,7 +952,17 @@ export class HttpCache {
     for (const timer of this.#refreshing.values()) clearTimeout(timer);
     this.#refreshing.clear();
     this.#hitForPass.clear();
+    for (const lease of this.#refreshLeases.values()) void lease.release({ kind: 'retry', abandoned: true });
+    this.#refreshLeases.clear();
     await this.#store.close?.();
+    // the shared backend is not ours to close: we only let go of it (it closes when its last user does)
+    for (const detach of this.#detach.splice(0)) {
+      try {
+        await detach();
+      } catch (error) {
+        this.#report(error, 'shared.release');
+      }
+    }
   }
 
   /**
@@ -875,5 +1154,18 @@ function sameOriginPath(reference: string, req: RequestLike): string | undefined
     return normalizePathAndQuery(resolved.pathname + resolved.search);
   } catch {
     return undefined;
+  }
+}
+
+/** What a fleet filler's outcome means to this process's own waiters. */
+function toFlightOutcome(outcome: FillOutcome): FlightOutcome {
+  switch (outcome.kind) {
+    case 'filled':
+      // the entry is in the shared store: look up again (one read of L2, then L1 for the rest)
+      return { kind: 'retry', abandoned: false };
+    case 'uncacheable':
+      return { kind: 'uncacheable', status: outcome.status };
+    default:
+      return { kind: 'retry', abandoned: outcome.abandoned === true };
   }
 }

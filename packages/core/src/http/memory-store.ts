@@ -21,6 +21,18 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+/**
+ * A {@link ResponseStore} that can also answer a read synchronously. The engine reads through
+ * `getSync` first when its store has it, and so answers a fresh hit without waiting on a promise.
+ */
+export interface SyncResponseStore extends ResponseStore {
+  /**
+   * What `get` would resolve, returned synchronously; counts as a read for eviction, as `get` does.
+   * May throw (the engine then reads again through `get`, which reports the failure).
+   */
+  getSync(key: string): StoredEntry | undefined;
+}
+
 const OPTION_NAMES = ['maxEntries', 'maxBytes', 'policy', 'now'];
 
 /** Fixed cost charged per entry for the object, its times and its slot, in bytes. */
@@ -52,7 +64,7 @@ function positiveInteger(option: string, value: unknown, fallback: number): numb
  * events, so evictions and expiries never leave stale keys behind in it. Every method does its work
  * synchronously and returns a settled promise: a write is visible to the next read at once.
  */
-export class MemoryStore implements ResponseStore {
+export class MemoryStore implements SyncResponseStore {
   readonly #cache: Cache<string, StoredEntry>;
   readonly #tags = new Map<string, Set<string>>();
   readonly #now: () => number;
@@ -116,6 +128,16 @@ export class MemoryStore implements ResponseStore {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * What {@link MemoryStore.get} resolves, returned synchronously: the entry at `key`, unless it has
+   * expired. For the engine's hit path, which answers without a promise when its store can.
+   * Marks the entry used exactly as `get` does (so not a `peek`: a hot entry read this way must not
+   * look cold to the eviction policy). Throws what the underlying cache throws.
+   */
+  getSync(key: string): StoredEntry | undefined {
+    return this.#cache.get(key);
   }
 
   /** Store `entry` at `key` until `entry.expiresAt`; an entry already expired, or too large, removes what was there. */

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import type { SharedBackend } from '../tiered/shared-backend.js';
 import type { HttpCacheOptions, RequestLike, ResponseStore, RouteCacheOptions } from './types.js';
 
 /** {@link RouteCacheOptions} after validation: durations in milliseconds, absent options absent. */
@@ -33,6 +34,8 @@ export interface ResolvedHttpCacheOptions {
   readonly maxEntryBytes: number;
   /** The store given, or `undefined` for the default {@link MemoryStore}. */
   readonly store: ResponseStore | undefined;
+  /** The shared tier given, if any (then `store` is `undefined`). */
+  readonly shared: SharedBackend | undefined;
   /** @defaultValue 10_000 */
   readonly maxEntries: number;
   /** @defaultValue 64 MiB */
@@ -77,6 +80,7 @@ const ROUTE_OPTION_NAMES = [
 const ENGINE_OPTION_NAMES = [
   ...ROUTE_OPTION_NAMES,
   'store',
+  'shared',
   'maxEntries',
   'maxBytes',
   'lockTimeout',
@@ -205,6 +209,14 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     }
   }
 
+  let shared: SharedBackend | undefined;
+  if (o.shared !== undefined) {
+    if (store !== undefined) {
+      throw new ConfigError('shared', o.shared, 'no value when a store is given (shared brings its own)');
+    }
+    shared = checkShared(o.shared);
+  }
+
   const name = o.name ?? 'larder';
   if (typeof name !== 'string' || !/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(name)) {
     throw new ConfigError('name', name, 'a non-empty string of printable ASCII');
@@ -217,6 +229,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     maxEntryBytes:
       maxEntryBytes === undefined ? DEFAULT_MAX_ENTRY_BYTES : positiveInteger('maxEntryBytes', maxEntryBytes),
     store,
+    shared,
     maxEntries: defined('maxEntries') ? positiveInteger('maxEntries', o.maxEntries) : DEFAULT_MAX_ENTRIES,
     maxBytes: defined('maxBytes') ? positiveInteger('maxBytes', o.maxBytes) : DEFAULT_MAX_BYTES,
     lockTimeout,
@@ -233,4 +246,40 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     revalidate: defined('revalidate') ? func('revalidate', o.revalidate) : undefined,
     onError: defined('onError') ? func('onError', o.onError) : undefined,
   };
+}
+
+/** Checks the shape of a {@link SharedBackend}: its store, and its optional bus, fills and l1Ttl. */
+function checkShared(value: unknown): SharedBackend {
+  const expected = 'a SharedBackend (createRedisBackend from @larder/redis): { store, bus?, fills? }';
+  if (!isObject(value)) throw new ConfigError('shared', value, expected);
+  const s = value.store;
+  if (!isObject(s) || STORE_METHODS.some((m) => typeof s[m] !== 'function')) {
+    throw new ConfigError(
+      'shared.store',
+      s,
+      `a ResponseStore (an object with ${STORE_METHODS.join(', ')} methods)`,
+    );
+  }
+  const bus = value.bus;
+  if (
+    bus !== undefined &&
+    (!isObject(bus) || typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function')
+  ) {
+    throw new ConfigError('shared.bus', bus, 'an object with publish and subscribe methods');
+  }
+  if (isObject(bus) && bus.connect !== undefined && typeof bus.connect !== 'function') {
+    throw new ConfigError('shared.bus', bus, 'a bus whose connect, when present, is a method');
+  }
+  const fills = value.fills;
+  if (fills !== undefined && (!isObject(fills) || typeof fills.claim !== 'function')) {
+    throw new ConfigError('shared.fills', fills, 'an object with a claim method');
+  }
+  const l1Ttl = value.l1Ttl;
+  if (l1Ttl !== undefined && !(typeof l1Ttl === 'number' && Number.isFinite(l1Ttl) && l1Ttl > 0)) {
+    throw new ConfigError('shared.l1Ttl', l1Ttl, 'a number of ms above zero');
+  }
+  if (value.retain !== undefined && typeof value.retain !== 'function') {
+    throw new ConfigError('shared.retain', value.retain, 'a function');
+  }
+  return value as unknown as SharedBackend;
 }

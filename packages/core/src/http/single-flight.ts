@@ -17,6 +17,12 @@ export interface FlightLeader<T> {
    * instead of missing a store that has not caught up.
    */
   settle(outcome: T, linger?: Promise<unknown>): void;
+  /**
+   * End the flight now as its timeout would: every waiter gets {@link FLIGHT_TIMEOUT} (and goes to
+   * the origin without storing). For a leader that knows no outcome will come in time (the fleet's
+   * filler did not finish within the lock timeout). A no-op once settled.
+   */
+  expire(): void;
 }
 
 interface Flight<T> extends FlightLeader<T> {
@@ -69,6 +75,12 @@ export class SingleFlight<T> {
         resolve(outcome);
         if (linger === undefined) drop();
         else linger.then(drop, drop);
+      },
+      expire: () => {
+        if (flight.settled) return;
+        flight.settled = true;
+        resolve(FLIGHT_TIMEOUT);
+        drop();
       },
     };
     // the timer bounds both the waiters' wait and the entry's life in the table

@@ -4,6 +4,7 @@
  * these shapes; every decision about HTTP caching is made by the engine.
  */
 import type { Duration } from '../duration.js';
+import type { SharedBackend } from '../tiered/shared-backend.js';
 
 /** Header values as Node's `http` module carries them; names are lower-case. */
 export type HeaderValue = string | number | readonly string[];
@@ -109,11 +110,24 @@ export interface RouteCacheOptions {
 export interface HttpCacheOptions extends RouteCacheOptions {
   /** Where entries live. @defaultValue a bounded {@link MemoryStore} */
   store?: ResponseStore;
-  /** Bounds of the default memory store: most entries. @defaultValue 10_000 */
+  /**
+   * A shared tier for a fleet of processes (`createRedisBackend(...)` from `@larder/redis`). The
+   * engine then keeps entries in a {@link TieredStore}: its own memory store (bounded by `maxEntries`
+   * and `maxBytes`) as L1 in front of the backend's shared store, kept coherent through the backend's
+   * bus; and a miss is filled by one process of the fleet while the others wait for its fill notice,
+   * at most `lockTimeout` (DESIGN "Stampede protection"). When the backend is down, the engine behaves
+   * as a single process. Not with `store`.
+   */
+  shared?: SharedBackend;
+  /** Bounds of the default memory store (the L1 with `shared`): most entries. @defaultValue 10_000 */
   maxEntries?: number;
-  /** Bounds of the default memory store: most total bytes (bodies and headers). @defaultValue 64 MiB */
+  /** Bounds of the default memory store (the L1 with `shared`): most total bytes (bodies and headers). @defaultValue 64 MiB */
   maxBytes?: number;
-  /** How long a request waits for another's in-flight fill of the same key before going to the origin itself (and not storing). @defaultValue 5 s */
+  /**
+   * How long a request waits for another's in-flight fill of the same key (in this process, or with
+   * `shared` in any process of the fleet) before going to the origin itself (and not storing).
+   * @defaultValue 5 s
+   */
   lockTimeout?: Duration;
   /** How long a key that produced an uncacheable response bypasses the cache, so requests do not queue behind it (Varnish hit-for-miss). @defaultValue 10 s */
   hitForPass?: Duration;

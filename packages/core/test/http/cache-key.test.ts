@@ -49,4 +49,23 @@ describe('cacheKey', () => {
     expect(cacheKey({ method: 'GET', url: '/a', headers: { ':authority': 'h2.com' } })).toBe('GET h2.com/a');
     expect(cacheKey({ method: 'GET', url: '/a', headers: {} })).toBe('GET /a');
   });
+
+  it('stays exact when hosts, paths and methods alternate (keys and hosts are remembered)', () => {
+    const key = (method: string, url: string, host: string | undefined) =>
+      cacheKey({ method, url, headers: host === undefined ? {} : { host } });
+    for (let round = 0; round < 3; round++) {
+      expect(key('GET', '/a', 'one.com')).toBe('GET one.com/a');
+      expect(key('GET', '/a', 'TWO.com')).toBe('GET two.com/a');
+      expect(key('HEAD', '/a', 'two.com')).toBe('GET two.com/a');
+      expect(key('get', '/a', 'one.com')).toBe('GET one.com/a');
+      expect(key('head', '/a', 'one.com')).toBe('GET one.com/a');
+      expect(key('POST', '/a', 'one.com')).toBe('POST one.com/a');
+      expect(key('GET', '/b', 'one.com')).toBe('GET one.com/b');
+      expect(key('GET', '/a', undefined)).toBe('GET /a');
+      expect(key('GET', '/a', ' One.com ')).toBe('GET one.com/a');
+      expect(key('GET', '/a', 'a b')).toBe('GET a%20b/a');
+    }
+    // the same key string for the same request: the store's map compares it by identity
+    expect(key('GET', '/a?y=1&x=2', 'one.com')).toBe(key('GET', '/a?x=2&y=1', 'one.com'));
+  });
 });

@@ -28,6 +28,14 @@ describe('formatCacheStatus (RFC 9211)', () => {
     expect(formatCacheStatus('larder', { hit: true, key: 'GET a/b' })).toBe('larder; hit; key="GET a/b"');
     expect(formatCacheStatus('larder', { hit: true, key: 'a\nb' })).toBe('larder; hit; key="a?b"');
   });
+  it('serialises each name right when names alternate (the last one is remembered)', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(formatCacheStatus('larder', { hit: true })).toBe('larder; hit');
+      expect(formatCacheStatus('my cache', { hit: true })).toBe('"my cache"; hit');
+      expect(formatCacheStatus('', { hit: true })).toBe('""; hit');
+      expect(formatCacheStatus('edge', { hit: true })).toBe('edge; hit');
+    }
+  });
 });
 
 describe('appendCacheStatus', () => {

@@ -1,0 +1,322 @@
+// Stampede benchmark: a fleet of Node processes (Fastify + Larder) sharing one Redis, hit at once on
+// one cold key whose origin takes 200 ms. Run it as `npm run bench -- stampede [options]`.
+//
+// It starts its own redis-server on a free loopback port (or uses REDIS_URL), then, for each mode,
+// a fresh fleet (bench/lib/stampede-node.mjs) on free ports:
+//   lock     createRedisBackend: the stampede protocol (goal: 1 origin call for the whole fleet)
+//   nolock   createRedisBackend({ lock: false }): per-process single-flight only (1 call per process)
+//   memory   Larder without Redis (1 call per process): the reference for what the fleet costs
+//   none     no cache: every request calls the origin
+// Each round asks a new cold key of every process at once. Two latencies per request: in the server
+// (Fastify's reply.elapsedTime: what the cache adds to a request), and seen by this process (from
+// sending to the end of the response, on connections opened beforehand: that adds the queueing of
+// 1,000 requests on the machine, which every mode pays alike).
+// Then, in this process: the protocol's own latency without the crowd (engines with one request each),
+// and hit throughput of the engine with L1+L2 against L1 alone and a plain Redis GET.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatInt, formatRate, formatRatio, markdownTable } from './lib/format.mjs';
+import { measureHits } from './lib/stampede-hits.mjs';
+import { measureOverhead } from './lib/stampede-overhead.mjs';
+import { startRedis } from './lib/stampede-redis.mjs';
+
+const HELP = `usage: node bench/run.mjs stampede [options]
+
+  --processes N     fleet size (default 4)
+  --requests N      concurrent requests per process and round (default 250)
+  --delay MS        origin latency (default 200)
+  --rounds N        rounds per mode, each on a new cold key (default 5)
+  --client NAME     node-redis (default) or ioredis, in the fleet processes
+  --hit-seconds S   seconds per hit-throughput measurement (default 3)
+  --quick           1 round, 1 s per hit measurement
+  --out FILE        also write the markdown report to FILE
+  --help            this text
+
+REDIS_URL=redis://... uses that Redis instead of starting one.`;
+
+const NODE = fileURLToPath(new URL('./lib/stampede-node.mjs', import.meta.url));
+const GOAL_MARGIN_MS = 50;
+
+const options = parse(process.argv.slice(2));
+if (options !== undefined) await main(options);
+
+function parse(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        processes: { type: 'string', default: '4' },
+        requests: { type: 'string', default: '250' },
+        delay: { type: 'string', default: '200' },
+        rounds: { type: 'string', default: '5' },
+        client: { type: 'string', default: 'node-redis' },
+        'hit-seconds': { type: 'string', default: '3' },
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error.message}\n\n${HELP}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  const int = (name) => {
+    const n = Number(values[name]);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new Error(`--${name} must be a positive integer, got ${values[name]}`);
+    return n;
+  };
+  if (!['node-redis', 'ioredis'].includes(values.client)) throw new Error(`--client: node-redis or ioredis`);
+  return {
+    processes: int('processes'),
+    requests: int('requests'),
+    delay: int('delay'),
+    rounds: values.quick ? 1 : int('rounds'),
+    client: values.client,
+    hitSeconds: values.quick ? 1 : Number(values['hit-seconds']),
+    out: values.out,
+  };
+}
+
+/** Starts one fleet process; resolves its port once it listens. */
+function startNode(env) {
+  const child = spawn(process.execPath, [NODE], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fleet process exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      resolve({
+        child,
+        exited,
+        port: JSON.parse(line).port,
+        agent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+      });
+    });
+  });
+}
+
+/** GET `path` on `node`, with the host every process shares; resolves status, Cache-Status, ms. */
+function get(node, path) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(
+      { host: '127.0.0.1', port: node.port, path, agent: node.agent, headers: { host: 'fleet.bench' } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            cacheStatus: String(res.headers['cache-status'] ?? ''),
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function stats(node) {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: node.port, path: '/stats', agent: node.agent }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(JSON.parse(body)));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** One mode: a fresh fleet, `rounds` cold keys. */
+async function runMode(mode, redisUrl, o) {
+  const prefix = `bench-stampede:${process.pid}:${mode}:`;
+  const env = {
+    REDIS_URL: redisUrl,
+    PREFIX: prefix,
+    MODE: mode,
+    ORIGIN_DELAY: String(o.delay),
+    CLIENT: o.client,
+  };
+  const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
+  try {
+    // open the connections before measuring: the figures are about the cache, not TCP handshakes
+    await Promise.all(nodes.flatMap((node) => Array.from({ length: o.requests }, () => get(node, '/ping'))));
+    const rounds = [];
+    for (let r = 0; r < o.rounds; r++) {
+      const before = await Promise.all(nodes.map(stats));
+      void before;
+      const key = `/item/${mode}-${r}-${Math.random().toString(36).slice(2, 8)}`;
+      const started = performance.now();
+      const results = await Promise.all(
+        nodes.flatMap((node) => Array.from({ length: o.requests }, () => get(node, key))),
+      );
+      const wall = performance.now() - started;
+      const after = await Promise.all(nodes.map(stats));
+      const calls = after.reduce((sum, s, i) => sum + s.originCalls - before[i].originCalls, 0);
+      const absorbed = {};
+      for (const [i, s] of after.entries()) {
+        for (const [context, n] of Object.entries(s.absorbed)) {
+          const was = before[i].absorbed[context] ?? 0;
+          if (n > was) absorbed[context] = (absorbed[context] ?? 0) + n - was;
+        }
+      }
+      // the requests that called the origin themselves say "fwd=" in Cache-Status; the others waited
+      // (without a cache, every request is counted)
+      const waited = (hit) => mode === 'none' || hit;
+      const waiters = results
+        .filter((x) => x.status === 200 && waited(/ hit/.test(x.cacheStatus)))
+        .map((x) => x.ms);
+      const server = after.flatMap((s) => s.times.filter(([, hit]) => waited(hit)).map(([ms]) => ms));
+      rounds.push({
+        calls,
+        errors: results.filter((x) => x.status !== 200).length,
+        all: results.map((x) => x.ms),
+        waiters,
+        server,
+        wall,
+        absorbed,
+      });
+    }
+    return rounds;
+  } finally {
+    for (const node of nodes) node.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+  }
+}
+
+function summarize(mode, rounds, o) {
+  const all = rounds.flatMap((r) => r.all).sort((a, b) => a - b);
+  const waiters = rounds.flatMap((r) => r.waiters).sort((a, b) => a - b);
+  const server = rounds.flatMap((r) => r.server).sort((a, b) => a - b);
+  const calls = rounds.map((r) => r.calls);
+  return {
+    mode,
+    calls,
+    errors: rounds.reduce((s, r) => s + r.errors, 0),
+    requests: all.length,
+    waiters: waiters.length,
+    p50: percentile(waiters, 50),
+    p99: percentile(waiters, 99),
+    serverP50: percentile(server, 50),
+    serverP99: percentile(server, 99),
+    max: all.at(-1),
+    wall: Math.max(...rounds.map((r) => r.wall)),
+    expected: mode === 'lock' ? 1 : mode === 'none' ? o.processes * o.requests : o.processes,
+  };
+}
+
+async function main(o) {
+  const started = performance.now();
+  let redis;
+  let redisUrl = process.env.REDIS_URL;
+  if (redisUrl === undefined) {
+    redis = await startRedis();
+    redisUrl = redis.url;
+  }
+  try {
+    console.log(
+      `stampede: ${o.processes} processes × ${o.requests} concurrent requests on one cold key, origin ${o.delay} ms, ` +
+        `${o.rounds} round(s) per mode, ${o.client}; Redis ${redisUrl}${redis ? ' (started by the bench)' : ''}; ` +
+        `${cpus().length} CPUs (load average ${loadavg()[0].toFixed(1)}), Node ${process.version}\n`,
+    );
+    const summaries = [];
+    for (const mode of ['lock', 'nolock', 'memory', 'none']) {
+      process.stdout.write(`  ${mode}: `);
+      const rounds = await runMode(mode, redisUrl, o);
+      const s = summarize(mode, rounds, o);
+      summaries.push(s);
+      const problems = rounds
+        .map((r, i) =>
+          Object.keys(r.absorbed).length === 0 ? '' : ` round ${i + 1}: ${JSON.stringify(r.absorbed)}`,
+        )
+        .filter((x) => x !== '');
+      console.log(
+        `origin calls per round ${s.calls.join(', ')}${problems.length > 0 ? `; Redis errors absorbed:${problems.join(';')}` : ''}`,
+      );
+    }
+    const label = {
+      lock: 'Redis, stampede lock',
+      nolock: 'Redis, lock: false',
+      memory: 'memory only, no Redis',
+      none: 'no cache',
+    };
+    const ms = (x) => `${x.toFixed(1)} ms`;
+    const table = markdownTable(
+      [
+        'mode',
+        'origin calls / round',
+        'expected',
+        'errors',
+        'waiters p50 / p99 in server',
+        'waiters p50 / p99 at client',
+        'slowest at client',
+      ],
+      summaries.map((s) => [
+        label[s.mode],
+        [...new Set(s.calls)].join(' / '),
+        formatInt(s.expected),
+        String(s.errors),
+        `${ms(s.serverP50)} / ${ms(s.serverP99)}`,
+        `${ms(s.p50)} / ${ms(s.p99)}`,
+        ms(s.max),
+      ]),
+    );
+    const lock = summaries[0];
+    const memory = summaries[2];
+    const over = lock.serverP99 - o.delay;
+    const verdict = [
+      `origin calls with the lock: ${lock.calls.every((c) => c === 1) ? `exactly 1 per round in ${o.rounds} round(s) (goal met)` : `${lock.calls.join(', ')} (goal: 1)`}`,
+      `waiters' p99 with the lock, in the server: ${ms(lock.serverP99)} for a ${o.delay} ms origin, ` +
+        `${ms(over)} over it (goal: within ${GOAL_MARGIN_MS} ms: ${over <= GOAL_MARGIN_MS ? 'met' : 'missed'})`,
+      `waiters' p99 with the lock, at the client: ${ms(lock.p99)}, against ${ms(memory.p99)} for the same ` +
+        `fleet without Redis: the rest is the machine queueing ${formatInt(o.processes * o.requests)} requests`,
+    ];
+
+    const overhead = await measureOverhead({ redisUrl, engines: o.processes, rounds: 30, delay: o.delay });
+    verdict.push(
+      `the protocol's own cost, without the crowd (${o.processes} engines in this process, one request each, ` +
+        `30 cold keys): waiters ${ms(overhead.p50)} p50 / ${ms(overhead.p99)} p99 over the origin, ` +
+        `origin calls per key ${[...new Set(overhead.calls)].join(' / ')} ` +
+        `(goal: within ${GOAL_MARGIN_MS} ms: ${overhead.p99 <= GOAL_MARGIN_MS ? 'met' : 'missed'})`,
+    );
+    console.log(
+      `\n${table}\n\n${verdict.join('\n')}\n\nhit throughput (this process, ${o.hitSeconds} s each, 64 concurrent loops):`,
+    );
+    const hits = await measureHits({ redisUrl, seconds: o.hitSeconds, concurrency: 64 });
+    const reference = hits[0].rate;
+    const hitTable = markdownTable(
+      ['path', 'ops/s', 'vs L1 alone', 'what'],
+      hits.map((h) => [h.name, formatRate(h.rate), formatRatio(h.rate, reference), h.note]),
+    );
+    console.log(
+      `\n${hitTable}\n\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)}`,
+    );
+    if (o.out !== undefined) {
+      mkdirSync(fileURLToPath(new URL('.', `file://${o.out}`)), { recursive: true });
+      writeFileSync(o.out, `${table}\n\n${verdict.join('\n')}\n\n${hitTable}\n`);
+    }
+  } finally {
+    await redis?.stop();
+  }
+}

@@ -1,0 +1,491 @@
+/**
+ * {@link RedisFillCoordinator}: the cross-process stampede protocol over one Redis (DESIGN "Stampede
+ * protection" item 2).
+ *
+ * For a key that missed everywhere, each process's single-flight leader calls `claim(key)`:
+ *
+ * 1. It makes sure it is subscribed to the fill-notice channel `<prefix>fill` and registers itself
+ *    as a waiter for the key **before** trying the lock, so a notice sent after that reaches it.
+ * 2. `SET lock:{k} token NX PX lockTtl`, with the holder's remaining ttl returned when busy, or the
+ *    entry's metadata when taken (one script), so the engine can see whether a filler finished just
+ *    before without another round trip.
+ * 3. Taken: it leads ({@link FillLease}). It writes the shared store with a script that writes only
+ *    while the lock still holds its token (`RedisStore.setIfLocked`), then publishes a fill notice and
+ *    deletes the lock (compare-and-delete).
+ * 4. Busy: it waits for a notice for the key (no polling), for the lock's expiry, or for its `wait`
+ *    budget, whichever comes first. A notice ends the claim (`done`, with how the fill ended). The
+ *    lock's expiry without a notice means the holder died (or lost Redis): the waiter tries the lock
+ *    again (one of the fleet's waiters wins and fills, the others wait for its notice). The budget
+ *    running out ends the claim as `timeout`.
+ *
+ * A holder's lock is not extended: `lockTtl` is how long a fill may take before one more process may
+ * take over (nginx `proxy_cache_lock_age`), and how soon a dead holder is replaced.
+ *
+ * Notices are also dispatched in-process at once (engines of one process sharing the coordinator do
+ * not wait for the Redis round trip), and a process ignores its own notices when Redis echoes them.
+ * Every failure of Redis resolves a claim as `unavailable` (the engine then behaves as one process),
+ * and so do the claims waiting when Redis is found down (a notice could not reach them any more):
+ * while any claim waits, one cheap command every `heartbeat` ms checks that Redis answers, and the
+ * backend also calls {@link RedisFillCoordinator.interrupt} when its circuit opens. A lease never
+ * rejects.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  ConfigError,
+  type EntryVersion,
+  type FillClaim,
+  type FillClaimOptions,
+  type FillCoordinator,
+  type FillLease,
+  type FillOutcome,
+  type StoredEntry,
+  StoreError,
+} from '@larder/core';
+import type { RedisPort, Subscription } from '../port.js';
+import type { RedisStore } from '../redis-store.js';
+import { decodeFillNotice, encodeFillNotice } from './fill-notice.js';
+import { FILL_ACQUIRE, FILL_RELEASE } from './fill-scripts.js';
+
+/** Options of {@link RedisFillCoordinator}. */
+export interface RedisFillCoordinatorOptions {
+  /** The shared store: its layout names the lock keys, its `setIfLocked` is the holder's write. */
+  store: RedisStore;
+  /** The port for the lock, the notices and the subscription. @defaultValue `store.port` */
+  port?: RedisPort;
+  /**
+   * How long a holder keeps a key, in ms (`PX` of the lock): after that, one more process may fill
+   * it, and a holder that died is replaced. @defaultValue 5000
+   */
+  lockTtl?: number;
+  /** This process's id in notices. @defaultValue a random UUID */
+  instanceId?: string;
+  /** Receives the Redis failures the coordinator absorbs. */
+  onError?: (error: unknown, context: string) => void;
+  /**
+   * Whether Redis looks healthy (the backend passes its breaker's `healthy`): when not, a claim
+   * resolves `unavailable` at once instead of paying a command timeout per step of the protocol.
+   * @defaultValue always healthy
+   */
+  healthy?: () => boolean;
+  /**
+   * While claims wait for notices, how often the coordinator checks that Redis still answers (one
+   * cheap command per process, not per claim), in ms: a notice cannot arrive through a dead Redis,
+   * so when the check fails the waiting claims resolve `unavailable` at once. @defaultValue the
+   * port's command timeout (1000 ms when it has none)
+   */
+  heartbeat?: number;
+}
+
+/** @defaultValue of {@link RedisFillCoordinatorOptions.lockTtl}, in ms. */
+export const DEFAULT_LOCK_TTL = 5000;
+
+const OPTION_NAMES = ['store', 'port', 'lockTtl', 'instanceId', 'onError', 'healthy', 'heartbeat'];
+
+/**
+ * The version of the entry whose metadata field (`m`, see `entry-codec.ts`) the acquire script
+ * returned: `null` for no entry, `undefined` when it cannot be read (the engine then reads the
+ * store itself).
+ */
+function entryVersion(meta: unknown): EntryVersion | null | undefined {
+  if (!Buffer.isBuffer(meta)) return undefined;
+  if (meta.length === 0) return null;
+  try {
+    const m = JSON.parse(meta.toString('utf8')) as Record<string, unknown>;
+    const { storedAt, staleAt, expiresAt, vary } = m;
+    if (typeof storedAt !== 'number' || typeof staleAt !== 'number' || typeof expiresAt !== 'number') {
+      return undefined;
+    }
+    const version: EntryVersion = { storedAt, staleAt, expiresAt };
+    if (Array.isArray(vary)) version.vary = vary as string[];
+    return version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A claim waiting for a notice on its key. */
+class Waiter {
+  outcome: FillOutcome | undefined;
+  /** Set when Redis was found down while waiting: the claim ends as `unavailable`. */
+  interrupted = false;
+  #wake: (() => void) | undefined;
+
+  notify(outcome: FillOutcome | undefined): void {
+    if (outcome !== undefined) this.outcome ??= outcome;
+    this.#wake?.();
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.#wake?.();
+  }
+
+  /** Resolves after `ms`, or as soon as {@link Waiter.notify} is called. */
+  until(ms: number): Promise<void> {
+    if (this.outcome !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      timer.unref();
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/** What a lease needs of its coordinator. */
+interface LeaseHost {
+  readonly store: RedisStore;
+  readonly port: RedisPort;
+  readonly channel: string;
+  readonly instanceId: string;
+  dispatch(key: string, outcome: FillOutcome, lease: FillLease | undefined): void;
+  report(error: unknown, context: string): void;
+}
+
+class RedisFillLease implements FillLease {
+  readonly key: string;
+  /** The lock's value while this lease holds it. */
+  readonly token: string;
+  readonly #host: LeaseHost;
+  #wrote = false;
+  #released = false;
+
+  constructor(host: LeaseHost, key: string, token: string) {
+    this.#host = host;
+    this.key = key;
+    this.token = token;
+  }
+
+  async write(key: string, entry: StoredEntry): Promise<boolean> {
+    if (this.#released) return false;
+    try {
+      if (key !== this.key) {
+        // another key of the same fill (a Vary variant): it has no lock of its own
+        await this.#host.store.set(key, entry);
+        return true;
+      }
+      const wrote = await this.#host.store.setIfLocked(key, entry, this.token);
+      if (wrote) this.#wrote = true;
+      return wrote;
+    } catch (error) {
+      this.#host.report(error, 'fill.write');
+      return false;
+    }
+  }
+
+  async release(outcome: FillOutcome): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    // "filled" promises waiters an entry in the shared store: only if our conditional write landed
+    const told: FillOutcome =
+      outcome.kind === 'filled' && !this.#wrote ? { kind: 'retry', abandoned: false } : outcome;
+    const host = this.#host;
+    host.dispatch(this.key, told, this);
+    const notice = encodeFillNotice({ from: host.instanceId, key: this.key, outcome: told });
+    await Promise.all([
+      host.port.publish(host.channel, notice).catch((error: unknown) => host.report(error, 'fill.notice')),
+      this.drop(),
+    ]);
+  }
+
+  /** Delete the lock if it still holds our token, without a notice. */
+  async drop(): Promise<void> {
+    this.#released = true;
+    try {
+      await this.#host.port.eval(FILL_RELEASE, [this.#host.store.layout.lock(this.key)], [this.token]);
+    } catch (error) {
+      this.#host.report(error, 'fill.release');
+    }
+  }
+}
+
+/**
+ * The stampede protocol over Redis: a {@link FillCoordinator} for `HttpCache`'s `shared` option
+ * (`createRedisBackend` makes one). See the module comment for the protocol.
+ */
+export class RedisFillCoordinator implements FillCoordinator {
+  /** The channel fill notices travel on: `<prefix>fill`. */
+  readonly channel: string;
+  /** This process's id in notices. */
+  readonly instanceId: string;
+  /** The lock's ttl, in ms. */
+  readonly lockTtl: number;
+  readonly #store: RedisStore;
+  readonly #port: RedisPort;
+  readonly #onError: (error: unknown, context: string) => void;
+  readonly #healthy: () => boolean;
+  readonly #heartbeat: number;
+  #beat: ReturnType<typeof setInterval> | undefined;
+  #beating = false;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #listeners = new Set<(key: string, lease: FillLease | undefined) => void>();
+  readonly #host: LeaseHost;
+  #subscription: Subscription | undefined;
+  #subscribing: Promise<boolean> | undefined;
+  /** Bumped by {@link RedisFillCoordinator.reset}: a subscription made before it is stale. */
+  #epoch = 0;
+  #closed = false;
+
+  /** @throws {@link ConfigError} for an unknown option or an invalid value. */
+  constructor(options: RedisFillCoordinatorOptions) {
+    if (typeof options !== 'object' || options === null)
+      throw new ConfigError('options', options, 'an object');
+    for (const name of Object.keys(options)) {
+      if (!OPTION_NAMES.includes(name)) {
+        throw new ConfigError(
+          name,
+          (options as unknown as Record<string, unknown>)[name],
+          `a known option (${OPTION_NAMES.join(', ')})`,
+        );
+      }
+    }
+    const store = options.store;
+    if (typeof store !== 'object' || store === null || typeof store.setIfLocked !== 'function') {
+      throw new ConfigError('store', store, 'a RedisStore');
+    }
+    const lockTtl = options.lockTtl ?? DEFAULT_LOCK_TTL;
+    if (!Number.isSafeInteger(lockTtl) || lockTtl <= 0) {
+      throw new ConfigError('lockTtl', lockTtl, 'a positive integer number of ms');
+    }
+    const instanceId = options.instanceId ?? randomUUID();
+    if (typeof instanceId !== 'string' || instanceId === '') {
+      throw new ConfigError('instanceId', instanceId, 'a non-empty string');
+    }
+    const onError = options.onError;
+    if (onError !== undefined && typeof onError !== 'function')
+      throw new ConfigError('onError', onError, 'a function');
+    this.#onError = (error, context) => {
+      try {
+        onError?.(error, context);
+      } catch {
+        // a throwing reporter must not break the protocol
+      }
+    };
+    const healthy = options.healthy ?? (() => true);
+    if (typeof healthy !== 'function') throw new ConfigError('healthy', healthy, 'a function');
+    this.#healthy = healthy;
+    this.#store = store;
+    this.#port = options.port ?? store.port;
+    const heartbeat = options.heartbeat ?? (this.#port.commandTimeout || 1000);
+    if (typeof heartbeat !== 'number' || !Number.isFinite(heartbeat) || heartbeat <= 0) {
+      throw new ConfigError('heartbeat', heartbeat, 'a number of ms above zero');
+    }
+    this.#heartbeat = heartbeat;
+    this.lockTtl = lockTtl;
+    this.instanceId = instanceId;
+    this.channel = `${store.layout.prefix}fill`;
+    this.#host = {
+      store,
+      port: this.#port,
+      channel: this.channel,
+      instanceId,
+      dispatch: (key, outcome, lease) => this.#dispatch(key, outcome, lease),
+      report: (error, context) => this.#onError(error, context),
+    };
+  }
+
+  /** Whether the notice subscription is live. */
+  get subscribed(): boolean {
+    return this.#subscription !== undefined;
+  }
+
+  /**
+   * Make sure the notice subscription is live (the claims do it on their own; call it early to spare
+   * the first claim the wait). Resolves false when Redis could not be reached; never rejects.
+   */
+  subscribe(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    if (this.#subscription !== undefined) return Promise.resolve(true);
+    if (this.#subscribing !== undefined) return this.#subscribing;
+    const epoch = this.#epoch;
+    const subscribing = this.#port
+      .subscribe(this.channel, (payload) => this.#onNotice(payload))
+      .then(
+        (subscription) => {
+          if (this.#subscribing === subscribing) this.#subscribing = undefined;
+          if (this.#closed || epoch !== this.#epoch) {
+            subscription.unsubscribe().catch(() => {});
+            return false;
+          }
+          this.#subscription = subscription;
+          return true;
+        },
+        (error: unknown) => {
+          if (this.#subscribing === subscribing) this.#subscribing = undefined;
+          this.#onError(error, 'fill.subscribe');
+          return false;
+        },
+      );
+    this.#subscribing = subscribing;
+    return subscribing;
+  }
+
+  /**
+   * Lead the fill of `key` for the fleet, or wait for the process that does (see the module comment).
+   * Never rejects.
+   */
+  async claim(key: string, options: FillClaimOptions): Promise<FillClaim> {
+    const wait = typeof options?.wait === 'number' && options.wait > 0 ? options.wait : 0;
+    if (this.#closed || !this.#healthy()) return { kind: 'unavailable' };
+    const deadline = performance.now() + wait;
+    let waiter: Waiter | undefined;
+    if (wait > 0) {
+      // listen before looking: a notice sent after this point cannot be missed
+      if (!(await this.subscribe())) return { kind: 'unavailable' };
+      waiter = new Waiter();
+      let set = this.#waiters.get(key);
+      if (set === undefined) this.#waiters.set(key, (set = new Set()));
+      set.add(waiter);
+      this.#startBeat();
+    }
+    try {
+      return await this.#claim(key, deadline, waiter);
+    } finally {
+      if (waiter !== undefined) {
+        const set = this.#waiters.get(key);
+        set?.delete(waiter);
+        if (set?.size === 0) this.#waiters.delete(key);
+        if (this.#waiters.size === 0) this.#stopBeat();
+      }
+    }
+  }
+
+  /** While claims wait: check every `heartbeat` ms that Redis answers; when it does not, interrupt them. */
+  #startBeat(): void {
+    if (this.#beat !== undefined) return;
+    this.#beat = setInterval(() => {
+      if (this.#beating) return;
+      this.#beating = true;
+      this.#port.get(`${this.#store.layout.prefix}heartbeat`).then(
+        () => {
+          this.#beating = false;
+        },
+        (error: unknown) => {
+          this.#beating = false;
+          this.#onError(error, 'fill.heartbeat');
+          this.interrupt();
+        },
+      );
+    }, this.#heartbeat);
+    this.#beat.unref();
+  }
+
+  #stopBeat(): void {
+    if (this.#beat === undefined) return;
+    clearInterval(this.#beat);
+    this.#beat = undefined;
+  }
+
+  async #claim(key: string, deadline: number, waiter: Waiter | undefined): Promise<FillClaim> {
+    const lockKey = this.#store.layout.lock(key);
+    const entryKey = this.#store.layout.entry(key);
+    for (let vanished = 0; ; ) {
+      const token = randomBytes(16).toString('hex');
+      let reply: unknown;
+      try {
+        reply = await this.#port.eval(FILL_ACQUIRE, [lockKey, entryKey], [token, this.lockTtl]);
+      } catch (error) {
+        this.#onError(error, 'fill.acquire');
+        return { kind: 'unavailable' };
+      }
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
+        this.#onError(
+          new StoreError('format', 'eval larder-fill-acquire', 'unexpected reply'),
+          'fill.acquire',
+        );
+        return { kind: 'unavailable' };
+      }
+      if (reply[0] === 1) {
+        const lease = new RedisFillLease(this.#host, key, token);
+        if (waiter?.outcome?.kind === 'filled') {
+          // the previous holder finished while we were asking: its entry is there to read
+          await lease.drop();
+          return { kind: 'done', outcome: waiter.outcome };
+        }
+        const current = entryVersion(reply[1]);
+        return current === undefined ? { kind: 'lead', lease } : { kind: 'lead', lease, current };
+      }
+      if (waiter === undefined || this.#closed) return { kind: 'timeout' };
+      if (waiter.outcome !== undefined) return { kind: 'done', outcome: waiter.outcome };
+      if (waiter.interrupted) return { kind: 'unavailable' };
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return { kind: 'timeout' };
+      const pttl = typeof reply[1] === 'number' ? reply[1] : -1;
+      if (pttl === -2 && vanished++ < 3) continue; // freed between SET and PTTL: try again at once
+      // a lock without expiry is not ours to wait out: wait for a notice or the budget
+      const lapse = pttl >= 0 ? pttl + 1 : Number.POSITIVE_INFINITY;
+      await waiter.until(Math.min(lapse, remaining));
+      if (waiter.outcome !== undefined) return { kind: 'done', outcome: waiter.outcome };
+      if (waiter.interrupted) return { kind: 'unavailable' };
+      if (this.#closed || lapse >= remaining) return { kind: 'timeout' };
+      // the lock lapsed without a notice: its holder died or lost Redis; compete for the key again
+      vanished = 0;
+    }
+  }
+
+  onFill(listener: (key: string, lease: FillLease | undefined) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Redis was found down (the backend's circuit opened): end every waiting claim now as
+   * `unavailable`, since no notice can reach it, so that its engine goes on as a single process
+   * instead of waiting out `lockTimeout`.
+   */
+  interrupt(): void {
+    for (const set of this.#waiters.values()) for (const waiter of set) waiter.interrupt();
+  }
+
+  /** Forget the notice subscription (its connection was closed); the next claim subscribes again. */
+  reset(): void {
+    this.#epoch++;
+    this.#subscription = undefined;
+    this.#subscribing = undefined;
+  }
+
+  /** Unsubscribe and end every waiting claim (as `timeout`). Leases still out keep working until released. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopBeat();
+    for (const set of this.#waiters.values()) for (const waiter of set) waiter.notify(undefined);
+    const subscription = this.#subscription;
+    this.reset();
+    await subscription?.unsubscribe().catch((error: unknown) => this.#onError(error, 'fill.unsubscribe'));
+  }
+
+  #onNotice(payload: Buffer): void {
+    const notice = decodeFillNotice(payload);
+    if (notice === undefined) {
+      this.#onError(
+        new Error(`malformed fill notice: ${payload.toString('utf8').slice(0, 200)}`),
+        'fill.notice',
+      );
+      return;
+    }
+    // our own notices were dispatched in-process when the lease was released
+    if (notice.from === this.instanceId) return;
+    this.#dispatch(notice.key, notice.outcome, undefined);
+  }
+
+  #dispatch(key: string, outcome: FillOutcome, lease: FillLease | undefined): void {
+    const waiters = this.#waiters.get(key);
+    if (waiters !== undefined) for (const waiter of waiters) waiter.notify(outcome);
+    if (outcome.kind !== 'filled') return;
+    for (const listener of this.#listeners) {
+      try {
+        listener(key, lease);
+      } catch (error) {
+        this.#onError(error, 'fill.listener');
+      }
+    }
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * `createRedisBackend` against the shared Redis servers of the run, on both client families (node-redis
+ * 5 and 6, ioredis 5 and 6), standalone and cluster: the TieredStore contract over it, invalidation
+ * from one engine to another's L1, the stampede protocol with four engines (each with its own
+ * client, as four processes would have) sharing one Redis, and the lock's own guarantees.
+ */
+import { HttpCache, type HttpCacheOptions, type ResponseLike, TieredStore } from '@larder/core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRedisBackend, escapeGlob, type RedisBackend, toPort } from '../../src/index.js';
+import {
+  type ClientHandle,
+  type ClientKind,
+  clientKinds,
+  TEST_COMMAND_TIMEOUT,
+  uniquePrefix,
+} from '../support/clients.js';
+import { makeEntry, runStoreContract } from '../support/store-contract.js';
+import { delay, get, ok, send } from './engine.js';
+
+const shared = inject('redis');
+// one kind per library and major version, on its default protocol
+const kinds = clientKinds.filter((k) => k.cluster !== undefined);
+
+type Open = (kind: ClientKind) => Promise<ClientHandle>;
+const standalone: Open = (kind) => kind.single(shared.single);
+const cluster: Open = (kind) => kind.cluster!(shared.cluster);
+
+for (const kind of kinds) {
+  runStoreContract(`TieredStore over createRedisBackend, ${kind.name}`, async () => {
+    const handle = await standalone(kind);
+    const prefix = uniquePrefix('tiered');
+    const backend = createRedisBackend({
+      client: handle.client,
+      prefix,
+      commandTimeout: TEST_COMMAND_TIMEOUT,
+    });
+    const store = new TieredStore({ l2: backend.store, bus: backend.bus.connect() });
+    const counter = toPort(handle.client, { commandTimeout: TEST_COMMAND_TIMEOUT });
+    return {
+      store,
+      now: Date.now,
+      elapse: async () => {},
+      countRecords: async () => {
+        let count = 0;
+        for await (const keys of counter.scan(`${escapeGlob(prefix)}*`)) count += keys.length;
+        return count;
+      },
+      close: async () => {
+        await store.clear();
+        await store.close();
+        await backend.close();
+        await counter.close();
+        await handle.close();
+      },
+    };
+  });
+}
+
+/** A fleet of engines sharing one Redis, each with its own client and backend (as processes would). */
+async function fleet(
+  open: () => Promise<ClientHandle>,
+  size: number,
+  options: HttpCacheOptions = {},
+  lockTtl?: number,
+) {
+  const prefix = uniquePrefix('fleet');
+  const errors: [string, unknown][] = [];
+  const handles = await Promise.all(Array.from({ length: size }, open));
+  const backends: RedisBackend[] = handles.map((h) =>
+    createRedisBackend({
+      client: h.client,
+      prefix,
+      commandTimeout: TEST_COMMAND_TIMEOUT,
+      onError: (e, c) => errors.push([c, e]),
+      ...(lockTtl === undefined ? {} : { lockTtl }),
+    }),
+  );
+  const engines = backends.map(
+    (b) => new HttpCache({ ttl: '1m', shared: b, onError: (e, c) => errors.push([c, e]), ...options }),
+  );
+  await Promise.all(engines.map((e) => (e.store as TieredStore).ready));
+  await Promise.all(backends.map((b) => b.fills?.subscribe()));
+  return {
+    prefix,
+    errors,
+    handles,
+    backends,
+    engines,
+    tiered: (i: number) => engines[i]!.store as TieredStore,
+    async close() {
+      await Promise.all(engines.map((e) => e.close()));
+      await Promise.all(backends.map((b) => b.close()));
+      await Promise.all(handles.map((h) => h.close()));
+    },
+  };
+}
+
+type Fleet = Awaited<ReturnType<typeof fleet>>;
+
+function fleetSuite(label: string, open: Open, kind: ClientKind) {
+  describe(`shared backend: ${kind.name}, ${label}`, () => {
+    const fleets: Fleet[] = [];
+    const make = async (size: number, options?: HttpCacheOptions, lockTtl?: number) => {
+      const f = await fleet(() => open(kind), size, options, lockTtl);
+      fleets.push(f);
+      return f;
+    };
+    afterEach(async () => {
+      for (const f of fleets.splice(0)) await f.close();
+    });
+
+    it('4 engines, 250 concurrent cold requests each: the origin is called exactly once', async () => {
+      const f = await make(4);
+      let calls = 0;
+      const origin = async (): Promise<ResponseLike> => {
+        calls++;
+        await delay(100);
+        return ok('the one');
+      };
+      const started = performance.now();
+      const results = await Promise.all(
+        f.engines.flatMap((engine) => Array.from({ length: 250 }, () => send(engine, get('/cold'), origin))),
+      );
+      expect(calls).toBe(1);
+      expect(results.every((r) => r.status === 200 && r.body === 'the one')).toBe(true);
+      expect(results.filter((r) => r.kind === 'miss')).toHaveLength(1);
+      // waiters were woken by the fill notice, not by a timeout
+      expect(Math.max(...results.map((r) => r.doneAt - started))).toBeLessThan(3000);
+      expect(f.errors).toEqual([]);
+      // every engine now answers from its own L1
+      for (const engine of f.engines) expect((await send(engine, get('/cold'), origin)).kind).toBe('hit');
+      expect(calls).toBe(1);
+    });
+
+    it('an invalidation on one engine reaches the other engine: its L1 misses next', async () => {
+      const f = await make(2);
+      let version = 0;
+      const origin = async () => ok(`v${++version}`, { 'surrogate-key': 'products' });
+      expect((await send(f.engines[0]!, get('/p'), origin)).body).toBe('v1');
+      expect((await send(f.engines[1]!, get('/p'), origin)).body).toBe('v1');
+      const before = f.tiered(1).stats();
+      expect((await send(f.engines[1]!, get('/p'), origin)).kind).toBe('hit');
+      expect(f.tiered(1).stats().l1Hits).toBe(before.l1Hits + 1);
+
+      expect(await f.engines[0]!.invalidate({ tags: ['products'] })).toBe(1);
+      await expect.poll(async () => f.tiered(1).l1.get('GET example.com/p')).toBeUndefined();
+      const after = await send(f.engines[1]!, get('/p'), origin);
+      expect(after.kind).toBe('miss');
+      expect(after.body).toBe('v2');
+      // and back the other way, by URL
+      await f.engines[1]!.invalidate({ url: '/p' });
+      await expect.poll(async () => f.tiered(0).l1.get('GET example.com/p')).toBeUndefined();
+    });
+
+    it('waiters pass at once when the fill was not storable, without waiting lockTimeout', async () => {
+      const f = await make(3, { lockTimeout: 10_000 });
+      let calls = 0;
+      const origin = async () => {
+        calls++;
+        await delay(50);
+        return { status: 200, headers: { 'cache-control': 'private' }, body: Buffer.from('mine') };
+      };
+      const started = performance.now();
+      const results = await Promise.all(
+        f.engines.flatMap((engine) =>
+          Array.from({ length: 20 }, () => send(engine, get('/private'), origin)),
+        ),
+      );
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      expect(Math.max(...results.map((r) => r.doneAt - started))).toBeLessThan(5000);
+      expect(calls).toBe(60);
+    });
+
+    it('stale-while-revalidate across the fleet: every engine serves stale, one refreshes', async () => {
+      let refreshes = 0;
+      let version = 0;
+      const origin = async () => {
+        version++;
+        return ok(`v${version}`, { 'cache-control': 'max-age=1, stale-while-revalidate=60' });
+      };
+      let f!: Fleet;
+      const revalidate = (i: number) => async (req: Parameters<typeof send>[1]) => {
+        refreshes++;
+        await send(f.engines[i]!, req, async () => {
+          await delay(100);
+          return origin();
+        });
+      };
+      const prefix = uniquePrefix('swr');
+      const handles = await Promise.all(Array.from({ length: 4 }, () => open(kind)));
+      const backends = handles.map((h) =>
+        createRedisBackend({ client: h.client, prefix, commandTimeout: TEST_COMMAND_TIMEOUT }),
+      );
+      const engines = backends.map((b, i) => new HttpCache({ shared: b, revalidate: revalidate(i) }));
+      f = {
+        prefix,
+        errors: [],
+        handles,
+        backends,
+        engines,
+        tiered: (i) => engines[i]!.store as TieredStore,
+        close: async () => {
+          await Promise.all(engines.map((e) => e.close()));
+          await Promise.all(backends.map((b) => b.close()));
+          await Promise.all(handles.map((h) => h.close()));
+        },
+      };
+      fleets.push(f);
+      await Promise.all(backends.map((b) => b.fills?.subscribe()));
+      await Promise.all(engines.map((_, i) => f.tiered(i).ready));
+      for (const engine of engines) expect((await send(engine, get('/swr'), origin)).body).toBe('v1');
+      expect(version).toBe(1);
+      await delay(1100);
+      const stale = await Promise.all(
+        engines.flatMap((engine) => Array.from({ length: 25 }, () => send(engine, get('/swr'), origin))),
+      );
+      expect(stale.every((r) => r.kind === 'stale' && r.body === 'v1')).toBe(true);
+      // the one refresh lands, and its notice drops every other engine's stale copy
+      await expect.poll(() => version, { timeout: 3000 }).toBe(2);
+      for (const engine of engines) {
+        await expect.poll(async () => (await send(engine, get('/swr'), origin)).body).toBe('v2');
+      }
+      expect(refreshes).toBe(1);
+      expect(version).toBe(2);
+    });
+
+    it('a holder that never finishes is replaced when its lock expires, within the waiters budget', async () => {
+      const f = await make(2, { lockTimeout: 4000 }, 600);
+      // engine 0's backend takes the key and is never heard from again (a process that hung or died)
+      const held = await f.backends[0]!.fills!.claim('GET example.com/held', { wait: 0 });
+      expect(held.kind).toBe('lead');
+      let calls = 0;
+      const origin = async () => {
+        calls++;
+        return ok('taken over');
+      };
+      const started = performance.now();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => send(f.engines[1]!, get('/held'), origin)),
+      );
+      const elapsed = performance.now() - started;
+      expect(results.every((r) => r.status === 200 && r.body === 'taken over')).toBe(true);
+      expect(calls).toBe(1);
+      expect(elapsed).toBeGreaterThanOrEqual(500);
+      expect(elapsed).toBeLessThan(3000);
+      // the late holder's conditional write cannot overwrite the new filler's entry
+      if (held.kind === 'lead') {
+        expect(await held.lease.write('GET example.com/held', makeEntry(Date.now(), 60_000))).toBe(false);
+        await held.lease.release({ kind: 'filled' });
+      }
+      expect((await send(f.engines[0]!, get('/held'), origin)).body).toBe('taken over');
+    });
+
+    it('the lock comes with the version of the entry already there, if any', async () => {
+      const f = await make(1);
+      const fills = f.backends[0]!.fills!;
+      const empty = await fills.claim('GET example.com/v', { wait: 0 });
+      expect(empty).toMatchObject({ kind: 'lead', current: null });
+      if (empty.kind === 'lead') await empty.lease.release({ kind: 'retry', abandoned: false });
+      const e = makeEntry(Date.now(), 60_000, { vary: ['accept'] });
+      await f.backends[0]!.store.set('GET example.com/v', e);
+      const there = await fills.claim('GET example.com/v', { wait: 0 });
+      expect(there).toMatchObject({
+        kind: 'lead',
+        current: { storedAt: e.storedAt, staleAt: e.staleAt, expiresAt: e.expiresAt, vary: ['accept'] },
+      });
+      if (there.kind === 'lead') await there.lease.release({ kind: 'retry', abandoned: false });
+    });
+
+    it('a waiter that wakes up to a free lock after the fill reads the entry instead of filling again', async () => {
+      const f = await make(2);
+      const b = f.backends[1]!;
+      const lead = await f.backends[0]!.fills!.claim('GET example.com/race', { wait: 0 });
+      expect(lead.kind).toBe('lead');
+      const waiting = b.fills!.claim('GET example.com/race', { wait: 3000 });
+      await delay(50);
+      if (lead.kind !== 'lead') return;
+      expect(
+        await lead.lease.write('GET example.com/race', makeEntry(Date.now(), 60_000, { tags: ['x'] })),
+      ).toBe(true);
+      await lead.lease.release({ kind: 'filled' });
+      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+    });
+  });
+}
+
+for (const kind of kinds) fleetSuite('standalone', standalone, kind);
+for (const kind of kinds.filter((k) => k.name.startsWith('node-redis 6') || k.name.startsWith('ioredis 5'))) {
+  fleetSuite('cluster', cluster, kind);
+}
+
+describe('createRedisBackend options', () => {
+  let handle: ClientHandle;
+  beforeAll(async () => {
+    handle = await kinds[0]!.single(shared.single);
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  it.each([
+    [{ client: {} }, 'client'],
+    [{ client: 'redis://x' }, 'client'],
+    [{ bogus: 1 }, 'bogus'],
+    [{ lockTtl: 0 }, 'lockTtl'],
+    [{ lockTtl: 1.5 }, 'lockTtl'],
+    [{ lock: false, lockTtl: -1 }, 'lockTtl'],
+    [{ lock: 'yes' }, 'lock'],
+    [{ l1Ttl: 0 }, 'l1Ttl'],
+    [{ commandTimeout: -1 }, 'commandTimeout'],
+    [{ breaker: 1 }, 'breaker'],
+    [{ breaker: { failureThreshold: 0 } }, 'breaker.failureThreshold'],
+    [{ breaker: { cooldown: -1 } }, 'breaker.cooldown'],
+    [{ breaker: { bogus: 1 } }, 'breaker.bogus'],
+    [{ instanceId: '' }, 'instanceId'],
+    [{ onError: 1 }, 'onError'],
+    [{ prefix: '{' }, 'prefix'],
+  ])('%o is a ConfigError naming %s', (options, option) => {
+    let error: unknown;
+    try {
+      createRedisBackend({ client: handle.client, ...options } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).toBe('ERR_LARDER_CONFIG');
+    expect((error as { option?: string }).option).toBe(option);
+  });
+
+  it('lock: false keeps the shared store and bus, without the stampede protocol', async () => {
+    const backend = createRedisBackend({
+      client: handle.client,
+      prefix: uniquePrefix('nolock'),
+      lock: false,
+    });
+    expect(backend.fills).toBeUndefined();
+    const engine = new HttpCache({ ttl: '1m', shared: backend });
+    let calls = 0;
+    const origin = async () => {
+      calls++;
+      await delay(20);
+      return ok('x');
+    };
+    await Promise.all(Array.from({ length: 20 }, () => send(engine, get('/n'), origin)));
+    expect(calls).toBe(1);
+    await expect.poll(() => backend.store.get('GET example.com/n')).toBeDefined();
+    await engine.close();
+    await backend.close();
+  });
+
+  it('closes its pub/sub connection when the last engine closes, and reopens it for a new one', async () => {
+    const backend = createRedisBackend({ client: handle.client, prefix: uniquePrefix('life') });
+    const a = new HttpCache({ ttl: '1m', shared: backend });
+    const b = new HttpCache({ ttl: '1m', shared: backend });
+    await (a.store as TieredStore).ready;
+    await (b.store as TieredStore).ready;
+    expect(backend.fills?.subscribed).toBe(true);
+    await a.close();
+    expect(backend.fills?.subscribed).toBe(true);
+    await b.close();
+    expect(backend.fills?.subscribed).toBe(false);
+    const c = new HttpCache({ ttl: '1m', shared: backend });
+    await (c.store as TieredStore).ready;
+    await expect.poll(() => backend.fills?.subscribed).toBe(true);
+    let calls = 0;
+    await send(c, get('/life'), async () => {
+      calls++;
+      return ok('alive');
+    });
+    expect(calls).toBe(1);
+    await c.close();
+    await backend.close();
+    await backend.close();
+  });
+});
