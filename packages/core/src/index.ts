@@ -63,7 +63,6 @@ export {
 } from './errors.js';
 export { hashKey } from './hash-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
-export { MemoryStore, type MemoryStoreOptions } from './http/memory-store.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type {
   Fill,
@@ -76,10 +75,8 @@ export type {
   PassReason,
   RequestLike,
   ResponseLike,
-  ResponseStore,
   ResponseToSend,
   RouteCacheOptions,
-  StoredEntry,
 } from './http/types.js';
 export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
 export { ArcPolicy } from './policies/arc.js';
@@ -95,6 +92,7 @@ export { type LruKOptions, LruKPolicy } from './policies/lru-k.js';
 export { S3FifoPolicy } from './policies/s3-fifo.js';
 export { SievePolicy } from './policies/sieve.js';
 export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   EntryVersion,
   FillClaim,
@@ -105,6 +103,7 @@ export type {
   InvalidationBus,
   InvalidationMessage,
   SharedBackend,
-} from './tiered/shared-backend.js';
-export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './tiered/tiered-store.js';
+} from './store/shared-backend.js';
+export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './store/tiered-store.js';
+export type { ResponseStore, StoredEntry } from './store/types.js';
 export { TimerWheel } from './timer-wheel.js';

@@ -9,9 +9,10 @@ import { Cache } from '../cache.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { HttpCache, type WrapOptions } from '../http/http-cache.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRY_BYTES } from '../http/options.js';
+import { DEFAULT_MAX_ENTRY_BYTES } from '../http/options.js';
 import { isApplicationTag, keyTag } from '../http/tags.js';
-import type { ResponseStore, StoredEntry } from '../http/types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
+import type { ResponseStore, StoredEntry } from '../store/types.js';
 import { CacheStore } from './cache-store.js';
 import {
   type AnyArgs,

@@ -4,7 +4,7 @@
  * synchronously, so a synchronous method stays synchronous.
  */
 import type { Cache } from '../cache.js';
-import type { ResponseStore, StoredEntry } from '../http/types.js';
+import type { ResponseStore, StoredEntry } from '../store/types.js';
 
 function isEntry(value: unknown): value is StoredEntry {
   return (

@@ -2,10 +2,12 @@
  * Turning a stored entry into the response a request gets: the replayed headers plus `Age` and
  * `Cache-Status`, a 304 when the request's validators match, no body for HEAD.
  */
+
+import type { StoredEntry } from '../store/types.js';
 import { appendCacheStatus, type CacheStatusParams, formatCacheStatus } from './cache-status.js';
 import { isNotModified, notModifiedHeaders } from './conditional.js';
 import { currentAge } from './freshness.js';
-import type { HeaderMap, RequestLike, ResponseToSend, StoredEntry } from './types.js';
+import type { HeaderMap, RequestLike, ResponseToSend } from './types.js';
 
 /** The body of HEAD, 204 and 304 responses. */
 export const EMPTY_BODY: Uint8Array = new Uint8Array(0);

@@ -3,7 +3,8 @@
  * decides, once, whether to store it, what to send, and what the requests waiting on it get.
  */
 
-import type { FillLease } from '../tiered/shared-backend.js';
+import type { FillLease } from '../store/shared-backend.js';
+import type { StoredEntry } from '../store/types.js';
 import { type CacheControl, parseCacheControl } from './cache-control.js';
 import {
   appendCacheStatus,
@@ -19,7 +20,7 @@ import { headerString, storableHeaders } from './headers.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
-import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend, StoredEntry } from './types.js';
+import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend } from './types.js';
 import { parseVary, variantKey } from './vary.js';
 
 /** Origin statuses that stale-if-error may replace (RFC 5861 section 4). */

@@ -2,10 +2,12 @@
  * Freshness (RFC 9111 section 4.2) and the stale windows of RFC 5861, turned into the absolute times
  * a {@link StoredEntry} carries, so stores never have to parse headers.
  */
+
+import type { StoredEntry } from '../store/types.js';
 import type { CacheControl } from './cache-control.js';
 import { headerString } from './headers.js';
 import { parseHttpDate } from './http-date.js';
-import type { HeaderMap, StoredEntry } from './types.js';
+import type { HeaderMap } from './types.js';
 
 /** What freshness is computed from. Durations in milliseconds. */
 export interface FreshnessInput {

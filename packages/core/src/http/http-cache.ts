@@ -6,6 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { MemoryStore } from '../store/memory-store.js';
 import type {
   EntryVersion,
   FillClaim,
@@ -13,8 +14,9 @@ import type {
   FillLease,
   FillOutcome,
   InvalidationMessage,
-} from '../tiered/shared-backend.js';
-import { TieredStore } from '../tiered/tiered-store.js';
+} from '../store/shared-backend.js';
+import { TieredStore } from '../store/tiered-store.js';
+import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
 import { parseCacheControl } from './cache-control.js';
 import { cacheKey, normalizeHost, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
@@ -30,7 +32,6 @@ import {
 import { remainingTtl } from './freshness.js';
 import { headerString } from './headers.js';
 import { HitForPass } from './hit-for-pass.js';
-import { MemoryStore } from './memory-store.js';
 import {
   type ResolvedHttpCacheOptions,
   type ResolvedRouteOptions,
@@ -47,9 +48,7 @@ import type {
   LookupResult,
   PassReason,
   RequestLike,
-  ResponseStore,
   RouteCacheOptions,
-  StoredEntry,
 } from './types.js';
 import { variantKey } from './vary.js';
 
@@ -760,30 +759,37 @@ export class HttpCache {
     return this.#o.now();
   }
 
-  /** Read `key`, absorbing store failures (a miss) and anything that is not an entry. */
-  #read(key: string): Promise<StoredEntry | undefined> {
-    let pending: Promise<StoredEntry | undefined>;
+  /**
+   * Read `key`, absorbing store failures (a miss) and anything that is not an entry. Answers at once
+   * when the store does (a memory hit costs no promise), else with a promise that never rejects.
+   */
+  #read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    let pending: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
       pending = this.#store.get(key);
     } catch (error) {
       this.#report(error, 'store.get');
-      return Promise.resolve(undefined);
+      return undefined;
     }
+    if (!isPromiseLike(pending)) return this.#checkEntry(key, pending);
     return Promise.resolve(pending).then(
-      (value) => {
-        if (value === undefined || value === null) return undefined;
-        if (isEntry(value)) return value;
-        const error = new TypeError(
-          `store.get(${JSON.stringify(key)}) returned something that is not an entry`,
-        );
-        this.#report(error, 'store.get');
-        return undefined;
-      },
+      (value) => this.#checkEntry(key, value),
       (error: unknown) => {
         this.#report(error, 'store.get');
         return undefined;
       },
     );
+  }
+
+  /** What a store answered, as an entry or `undefined` (something else is reported). */
+  #checkEntry(key: string, value: unknown): StoredEntry | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (isEntry(value)) return value;
+    this.#report(
+      new TypeError(`store.get(${JSON.stringify(key)}) returned something that is not an entry`),
+      'store.get',
+    );
+    return undefined;
   }
 
   /**

@@ -5,8 +5,10 @@
  */
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
-import type { SharedBackend } from '../tiered/shared-backend.js';
-import type { HttpCacheOptions, RequestLike, ResponseStore, RouteCacheOptions } from './types.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
+import type { SharedBackend } from '../store/shared-backend.js';
+import type { ResponseStore } from '../store/types.js';
+import type { HttpCacheOptions, RequestLike, RouteCacheOptions } from './types.js';
 
 /** {@link RouteCacheOptions} after validation: durations in milliseconds, absent options absent. */
 export interface ResolvedRouteOptions {
@@ -62,10 +64,6 @@ export interface ResolvedHttpCacheOptions {
 
 /** Default largest stored body: 2 MiB. */
 export const DEFAULT_MAX_ENTRY_BYTES = 2 * 1024 * 1024;
-/** Default most entries of the default memory store. */
-export const DEFAULT_MAX_ENTRIES = 10_000;
-/** Default most bytes of the default memory store: 64 MiB. */
-export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 const ROUTE_OPTION_NAMES = [
   'ttl',

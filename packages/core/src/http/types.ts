@@ -4,7 +4,8 @@
  * these shapes; every decision about HTTP caching is made by the engine.
  */
 import type { Duration } from '../duration.js';
-import type { SharedBackend } from '../tiered/shared-backend.js';
+import type { SharedBackend } from '../store/shared-backend.js';
+import type { ResponseStore } from '../store/types.js';
 
 /** Header values as Node's `http` module carries them; names are lower-case. */
 export type HeaderValue = string | number | readonly string[];
@@ -28,57 +29,6 @@ export interface ResponseLike {
   headers: HeaderMap;
   /** The body bytes; empty for HEAD, 204 and 304. */
   body: Uint8Array;
-}
-
-/**
- * One stored response. Stores keep these as they are given: bytes, absolute times and tags; they
- * never parse headers.
- */
-export interface StoredEntry {
-  status: number;
-  /** The response headers to replay (lower-case names; hop-by-hop headers already removed). */
-  headers: Record<string, string | string[]>;
-  body: Uint8Array;
-  /** When it was stored, ms since the epoch (the base of `Age`). */
-  storedAt: number;
-  /** The `Age` the origin reported, in seconds (RFC 9111 section 4.2.3), usually 0. */
-  initialAge: number;
-  /** When it turns stale, ms since the epoch. */
-  staleAt: number;
-  /** Until when it may be served stale while one request revalidates it, ms since the epoch (>= staleAt). */
-  staleWhileRevalidateUntil: number;
-  /** Until when it may be served stale in place of an origin error, ms since the epoch (>= staleAt). */
-  staleIfErrorUntil: number;
-  /** When the store may drop it, ms since the epoch: the latest of the three times above. */
-  expiresAt: number;
-  /** Tags for `invalidate({ tags })`, including the engine's internal URL tag. */
-  tags: string[];
-  /**
-   * Set on the entry stored at a URL's base key when responses vary: the lower-case request header
-   * names of its `Vary`. The variants themselves are stored under derived keys. Such an index entry
-   * has an empty body.
-   */
-  vary?: string[];
-}
-
-/**
- * Where the engine keeps entries. Asynchronous so that a network store (Redis) fits the same shape.
- * Implementations must be bounded, and must never throw synchronously; a rejected promise is treated
- * by the engine as a miss (for reads) or a skipped write, never as a failed request.
- */
-export interface ResponseStore {
-  /** The entry at `key`, or `undefined`. May return entries past `expiresAt`; the engine checks. */
-  get(key: string): Promise<StoredEntry | undefined>;
-  /** Store `entry` at `key`, replacing what was there, until `entry.expiresAt`. */
-  set(key: string, entry: StoredEntry): Promise<void>;
-  /** Remove `key`. */
-  delete(key: string): Promise<void>;
-  /** Remove every entry carrying any of `tags`; resolves the number removed. */
-  deleteByTags(tags: readonly string[]): Promise<number>;
-  /** Remove everything. */
-  clear(): Promise<void>;
-  /** Release timers and connections. */
-  close?(): Promise<void>;
 }
 
 /** Per-route cache settings (Fastify `config.cache`, Express `cache.route(...)`), also the plugin's defaults. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_BODY, entryResponse } from '../../src/http/entry-response.js';
-import type { RequestLike, StoredEntry } from '../../src/http/types.js';
+import type { RequestLike } from '../../src/http/types.js';
+import type { StoredEntry } from '../../src/store/types.js';
 
 const T0 = 1_700_000_000_000;
 

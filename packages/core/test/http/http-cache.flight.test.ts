@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateRouteOptions } from '../../src/http/options.js';
-import type { RequestLike, ResponseLike, ResponseStore, StoredEntry } from '../../src/http/types.js';
+import type { RequestLike, ResponseLike } from '../../src/http/types.js';
+import type { ResponseStore, StoredEntry } from '../../src/store/types.js';
 import { deferred, get, Harness, header, res, settle } from './harness.js';
 
 const harnesses: Harness[] = [];

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/http/memory-store.js';
-import type { ResponseStore, StoredEntry } from '../../src/http/types.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { ResponseStore, StoredEntry } from '../../src/store/types.js';
 import { get, Harness, header, res, type Sent } from './harness.js';
 
-/** The memory store behind the asynchronous interface only: no `getSync`. */
+/** The memory store behind promises: every read answers through a promise, as a network store's. */
 function asyncOnly(inner: MemoryStore): ResponseStore {
   return {
-    get: (key) => inner.get(key),
+    get: (key) => Promise.resolve(inner.get(key)),
     set: (key, entry) => inner.set(key, entry),
     delete: (key) => inner.delete(key),
     deleteByTags: (tags) => inner.deleteByTags(tags),
@@ -15,9 +15,9 @@ function asyncOnly(inner: MemoryStore): ResponseStore {
   };
 }
 
-/** The memory store, with `getSync` replaced. */
-function withGetSync(inner: MemoryStore, getSync: (key: string) => StoredEntry | undefined): ResponseStore {
-  return Object.assign(asyncOnly(inner), { getSync });
+/** The memory store, with a `get` that answers at once as `get` says. */
+function withGet(inner: MemoryStore, get: (key: string) => StoredEntry | undefined): ResponseStore {
+  return Object.assign(asyncOnly(inner), { get });
 }
 
 /** What a client sees of a response, and how the engine answered. */
@@ -97,25 +97,26 @@ describe('a store that reads synchronously answers exactly as one that does not'
     ]);
   });
 
-  it('when getSync throws or returns something that is not an entry: read through get instead', async () => {
+  it('when a synchronous get throws or returns something that is not an entry: a miss, reported', async () => {
     const origin = () => res(200, { 'content-type': 'text/plain' }, 'hello');
-    for (const getSync of [
+    for (const read of [
       () => {
-        throw new Error('getSync broke');
+        throw new Error('get broke');
       },
       () => ({ not: 'an entry' }) as unknown as StoredEntry,
     ]) {
       const h: Harness = new Harness({
         ttl: '1m',
-        store: withGetSync(new MemoryStore({ now: () => h.now }), getSync),
+        store: withGet(new MemoryStore({ now: () => h.now }), read),
       });
       expect((await h.send(get('/a'), origin)).kind).toBe('miss');
       h.advance(10);
       const second = await h.send(get('/a'), origin);
-      expect(second.kind).toBe('hit');
+      expect(second.kind).toBe('miss');
+      expect(second.status).toBe(200);
       expect(second.text).toBe('hello');
-      expect(h.cache.stats().hits).toBe(1);
-      expect(h.originCalls).toBe(1);
+      expect(h.originCalls).toBe(2);
+      expect(h.errors.map(([, context]) => context)).toContain('store.get');
     }
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryStore } from '../../src/http/memory-store.js';
 import { validateRouteOptions } from '../../src/http/options.js';
 import type { RequestLike } from '../../src/http/types.js';
+import type { MemoryStore } from '../../src/store/memory-store.js';
 import { get, Harness, header, res, settle, T0 } from './harness.js';
 
 const harnesses: Harness[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { HttpCache } from '../../src/http/http-cache.js';
-import { MemoryStore } from '../../src/http/memory-store.js';
 import { validateRouteOptions } from '../../src/http/options.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 
 function configError(fn: () => unknown): ConfigError {
   try {

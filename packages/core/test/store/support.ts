@@ -4,7 +4,6 @@
  * a store that fails on demand, and a fill coordinator whose answers the test scripts.
  */
 
-import type { ResponseStore, StoredEntry } from '../../src/http/types.js';
 import type {
   FillClaim,
   FillClaimOptions,
@@ -13,7 +12,8 @@ import type {
   FillOutcome,
   InvalidationBus,
   InvalidationMessage,
-} from '../../src/tiered/shared-backend.js';
+} from '../../src/store/shared-backend.js';
+import type { ResponseStore, StoredEntry } from '../../src/store/types.js';
 
 /**
  * A bus between the endpoints it hands out, delivering on the next macrotask as a network would.

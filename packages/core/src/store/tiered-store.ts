@@ -3,9 +3,9 @@
  * {@link InvalidationBus} (DESIGN "Layers and data flow"; the bentocache L1/L2/bus shape).
  */
 import { ConfigError } from '../errors.js';
-import { MemoryStore } from '../http/memory-store.js';
-import type { ResponseStore, StoredEntry } from '../http/types.js';
+import { MemoryStore } from './memory-store.js';
 import type { InvalidationBus, InvalidationMessage } from './shared-backend.js';
+import { isPromiseLike, type ResponseStore, type StoredEntry } from './types.js';
 
 /** Options of {@link TieredStore}. */
 export interface TieredStoreOptions {
@@ -195,15 +195,36 @@ export class TieredStore implements ResponseStore {
     return { ...this.#stats };
   }
 
-  /** The entry at `key`: from L1, else from L2 (then copied into L1). An L2 failure reads as a miss. */
-  async get(key: string): Promise<StoredEntry | undefined> {
-    let local: StoredEntry | undefined;
+  /**
+   * The entry at `key`: from L1, else from L2 (then copied into L1). An L1 hit answers as L1 does (at
+   * once from the default memory L1); an L2 read answers with a promise. An L2 failure reads as a miss.
+   */
+  get(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    let local: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      local = await this.l1.get(key);
+      local = this.l1.get(key);
     } catch (error) {
       this.#onError(error, 'l1.get');
+      return this.#readThrough(key, undefined);
     }
-    if (local !== undefined && this.#now() < local.expiresAt) {
+    if (isPromiseLike(local)) {
+      return local.then(
+        (entry) => this.#readThrough(key, entry),
+        (error: unknown) => {
+          this.#onError(error, 'l1.get');
+          return this.#readThrough(key, undefined);
+        },
+      );
+    }
+    return this.#readThrough(key, local);
+  }
+
+  /** An L1 answer: the entry when usable, else a (shared) read of L2. */
+  #readThrough(
+    key: string,
+    local: StoredEntry | undefined,
+  ): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    if (local !== undefined && local !== null && this.#now() < local.expiresAt) {
       this.#stats.l1Hits++;
       return local;
     }
@@ -212,10 +233,11 @@ export class TieredStore implements ResponseStore {
       pending = this.#readL2(key);
       this.#reads.set(key, pending);
     }
-    const entry = await pending.promise;
-    if (entry === undefined) this.#stats.misses++;
-    else this.#stats.l2Hits++;
-    return entry;
+    return pending.promise.then((entry) => {
+      if (entry === undefined) this.#stats.misses++;
+      else this.#stats.l2Hits++;
+      return entry;
+    });
   }
 
   #readL2(key: string): PendingRead {

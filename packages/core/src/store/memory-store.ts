@@ -6,7 +6,6 @@ import { Cache } from '../cache.js';
 import { ConfigError } from '../errors.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from './options.js';
 import type { ResponseStore, StoredEntry } from './types.js';
 
 /** Options of {@link MemoryStore}. */
@@ -21,17 +20,10 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
-/**
- * A {@link ResponseStore} that can also answer a read synchronously. The engine reads through
- * `getSync` first when its store has it, and so answers a fresh hit without waiting on a promise.
- */
-export interface SyncResponseStore extends ResponseStore {
-  /**
-   * What `get` would resolve, returned synchronously; counts as a read for eviction, as `get` does.
-   * May throw (the engine then reads again through `get`, which reports the failure).
-   */
-  getSync(key: string): StoredEntry | undefined;
-}
+/** Default most entries of a memory store (and of the engine's default store). */
+export const DEFAULT_MAX_ENTRIES = 10_000;
+/** Default most bytes of a memory store (and of the engine's default store): 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 const OPTION_NAMES = ['maxEntries', 'maxBytes', 'policy', 'now'];
 
@@ -62,9 +54,10 @@ function positiveInteger(option: string, value: unknown, fallback: number): numb
  * `maxBytes` bytes (body plus header and tag estimate), evicted by `policy`; each entry expires at its
  * `expiresAt`. `deleteByTags` uses a tag index (tag to keys) kept exact through the cache's `remove`
  * events, so evictions and expiries never leave stale keys behind in it. Every method does its work
- * synchronously and returns a settled promise: a write is visible to the next read at once.
+ * synchronously (`get` returns the entry itself, the others a settled promise): a write is visible to
+ * the next read at once.
  */
-export class MemoryStore implements SyncResponseStore {
+export class MemoryStore implements ResponseStore {
   readonly #cache: Cache<string, StoredEntry>;
   readonly #tags = new Map<string, Set<string>>();
   readonly #now: () => number;
@@ -121,22 +114,11 @@ export class MemoryStore implements SyncResponseStore {
     return this.#tags.size;
   }
 
-  /** The entry at `key`, unless it has expired. */
-  get(key: string): Promise<StoredEntry | undefined> {
-    try {
-      return Promise.resolve(this.#cache.get(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
   /**
-   * What {@link MemoryStore.get} resolves, returned synchronously: the entry at `key`, unless it has
-   * expired. For the engine's hit path, which answers without a promise when its store can.
-   * Marks the entry used exactly as `get` does (so not a `peek`: a hot entry read this way must not
-   * look cold to the eviction policy). Throws what the underlying cache throws.
+   * The entry at `key`, unless it has expired, returned at once (no promise: the engine answers a
+   * memory hit without a microtask). Marks the entry used for the eviction policy.
    */
-  getSync(key: string): StoredEntry | undefined {
+  get(key: string): StoredEntry | undefined {
     return this.#cache.get(key);
   }
 

@@ -5,12 +5,12 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/http/memory-store.js';
 import { validateRouteOptions } from '../../src/http/options.js';
 import { FLIGHT_TIMEOUT, SingleFlight } from '../../src/http/single-flight.js';
 import type { HttpCacheOptions, RequestLike } from '../../src/http/types.js';
-import type { FillClaim, FillClaimOptions, SharedBackend } from '../../src/tiered/shared-backend.js';
-import { TieredStore } from '../../src/tiered/tiered-store.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { FillClaim, FillClaimOptions, SharedBackend } from '../../src/store/shared-backend.js';
+import { TieredStore } from '../../src/store/tiered-store.js';
 import { deferred, get, get as get_, Harness, header, type Origin, res, settle } from '../http/harness.js';
 import { entry, LocalBus, ScriptedCoordinator, text } from './support.js';
 
@@ -92,6 +92,8 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
     expect((await h.send(get_('/a'), origin)).text).toBe('v1');
     // one read by the lookup, none after the lock
     expect(reads).toEqual([KEY]);
+    // the first fill's shared write lands (a request before that would share the first fill's outcome)
+    await settle();
     // a filler that finished between our read and our lock: its entry is served, no origin call
     h.advance(120_000);
     fills.answer = async (key) => {

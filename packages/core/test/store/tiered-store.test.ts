@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/http/memory-store.js';
-import type { InvalidationMessage } from '../../src/tiered/shared-backend.js';
-import { TieredStore, type TieredStoreOptions } from '../../src/tiered/tiered-store.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { InvalidationMessage } from '../../src/store/shared-backend.js';
+import { TieredStore, type TieredStoreOptions } from '../../src/store/tiered-store.js';
 import { deferred, settle } from '../http/harness.js';
 import { entry, FlakyStore, LocalBus, text } from './support.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/http/memory-store.js';
-import type { StoredEntry } from '../../src/http/types.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { StoredEntry } from '../../src/store/types.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -120,29 +120,27 @@ describe('MemoryStore', () => {
     expect(await s.get('z')).toBeDefined();
   });
 
-  it('getSync answers what get resolves, without a promise', async () => {
+  it('get answers at once, without a promise', async () => {
     let now = T0;
     const s = store({ now: () => now });
     const e = entry(10, ['a'], 1000);
     await s.set('k', e);
-    expect(s.getSync('k')).toBe(e);
-    expect(s.getSync('k')).toBe(await s.get('k'));
-    expect(s.getSync('missing')).toBeUndefined();
+    expect(s.get('k')).toBe(e);
+    expect(s.get('missing')).toBeUndefined();
     now += 1001;
-    expect(s.getSync('k')).toBeUndefined();
-    expect(await s.get('k')).toBeUndefined();
+    expect(s.get('k')).toBeUndefined();
   });
 
-  it('getSync counts as a use, as get does (it is not a peek)', async () => {
+  it('get counts as a use (it is not a peek)', async () => {
     const s = store({ maxEntries: 2, now: () => T0, policy: 'lru' });
     await s.set('a', entry(1, ['a']));
     await s.set('b', entry(1, ['b']));
     // 'a' read last: the least recently used is now 'b', which the next write evicts
-    expect(s.getSync('a')).toBeDefined();
+    expect(s.get('a')).toBeDefined();
     await s.set('c', entry(1, ['c']));
-    expect(s.getSync('a')).toBeDefined();
-    expect(s.getSync('b')).toBeUndefined();
-    expect(s.getSync('c')).toBeDefined();
+    expect(s.get('a')).toBeDefined();
+    expect(s.get('b')).toBeUndefined();
+    expect(s.get('c')).toBeDefined();
   });
 
   it.each([

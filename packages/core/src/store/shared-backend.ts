@@ -7,7 +7,7 @@
  * Every member must fail open: a backend that cannot reach its server says so (a rejected promise,
  * or a claim of kind `'unavailable'`) quickly, and the engine then behaves as a single process.
  */
-import type { ResponseStore, StoredEntry } from '../http/types.js';
+import type { ResponseStore, StoredEntry } from './types.js';
 
 /** An invalidation as it travels between instances. */
 export interface InvalidationMessage {
