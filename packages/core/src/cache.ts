@@ -215,7 +215,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#needsHash = o.policy.needsHash;
     if (this.#needsHash) this.#hashes = new Int32Array(capacity);
     if (this.maxEntrySize !== 0) this.#sizes = new Float64Array(capacity);
-    this.#policy.init(capacity, o.max);
+    this.#policy.resize(capacity, o.max);
     this.#plain = !this.#hasFetchMethod;
     if (this.ttl) this.#initializeTTLTracking();
 
@@ -292,7 +292,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#ttls = growFloat(this.#ttls, capacity, Float64Array);
     this.#starts = growFloat(this.#starts, capacity, Float64Array);
     this.#capacity = capacity;
-    this.#policy.resize(capacity);
+    this.#policy.resize(capacity, max);
     this.#wheel?.resize(capacity);
   }
 
@@ -529,7 +529,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     if (oldValue !== undefined) this.#disposeValue(oldValue, k, 'evict', 'evict');
     this.#removeItemSize(index);
     this.#wheel?.cancel(index);
-    this.#policy.remove(index);
+    this.#policy.remove(index, 'evict');
     if (free) {
       this.#keys[index] = undefined;
       this.#vals[index] = undefined;
@@ -922,7 +922,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     if (this.#maxSize && this.#calculatedSize > this.#maxSize - size) {
       // take the entry out of the policy while we evict, so it cannot be its own victim
       const policy = this.#policy;
-      policy.remove(index);
+      policy.remove(index, 'delete');
       this.#evictForSize(size);
       policy.insert(index, this.#needsHash ? this.#hashes![index]! : 0);
     }
@@ -1127,7 +1127,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
           this.#keyMap.delete(k);
           this.#keys[index] = undefined;
           this.#vals[index] = undefined;
-          this.#policy.remove(index);
+          this.#policy.remove(index, reason === 'expire' ? 'expire' : 'delete');
           this.#size--;
           this.#free[this.#freeTop++] = index;
         }
@@ -1709,7 +1709,6 @@ const FUNCTION_OPTIONS = [
 ] as const;
 
 const POLICY_METHODS = [
-  'init',
   'resize',
   'insert',
   'access',

@@ -82,7 +82,7 @@ export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
 export { ArcPolicy } from './policies/arc.js';
 export { ClockPolicy } from './policies/clock.js';
 export { createPolicy, isPolicyName, type PolicyName, policyNames } from './policies/create-policy.js';
-export type { EvictionPolicy } from './policies/eviction-policy.js';
+export type { EvictionPolicy, RemovalReason } from './policies/eviction-policy.js';
 export { FifoPolicy } from './policies/fifo.js';
 export { FrequencySketch, type FrequencySketchOptions } from './policies/frequency-sketch.js';
 export { LfuPolicy } from './policies/lfu.js';
@@ -91,7 +91,7 @@ export { LruPolicy } from './policies/lru.js';
 export { type LruKOptions, LruKPolicy } from './policies/lru-k.js';
 export { S3FifoPolicy } from './policies/s3-fifo.js';
 export { SievePolicy } from './policies/sieve.js';
-export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu.js';
+export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu/w-tinylfu.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type {
   EntryVersion,

@@ -1,24 +1,15 @@
-/**
- * The eviction policies of `@larder/core` that `larder-sim` replays, in the order tables list them.
- * `opt` is not among them: it is the offline optimum, computed by {@link opt} in this package.
- */
-export const POLICY_NAMES = [
-  'lru',
-  'fifo',
-  'lfu',
-  'clock',
-  'lru-k',
-  '2q',
-  'arc',
-  'sieve',
-  's3-fifo',
-  'w-tinylfu',
-] as const;
+import { isPolicyName as isCorePolicyName, type PolicyName, policyNames } from '@larder/core';
 
-/** One of {@link POLICY_NAMES}. */
-export type PolicyName = (typeof POLICY_NAMES)[number];
+export type { PolicyName };
+
+/**
+ * The eviction policies of `@larder/core` that `larder-sim` replays, in the order tables list them:
+ * core's own registry (`policyNames`), so that a policy added there is simulated without a change
+ * here. `opt` is not among them: it is the offline optimum, computed by {@link opt} in this package.
+ */
+export const POLICY_NAMES: readonly PolicyName[] = policyNames;
 
 /** Whether `name` is one of {@link POLICY_NAMES}. */
 export function isPolicyName(name: string): name is PolicyName {
-  return (POLICY_NAMES as readonly string[]).includes(name);
+  return isCorePolicyName(name);
 }

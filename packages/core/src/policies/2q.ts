@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { EvictionPolicy } from './eviction-policy.js';
+import type { EvictionPolicy, RemovalReason } from './eviction-policy.js';
 import { growArray } from './grow-array.js';
 import { HashGhosts } from './hash-ghosts.js';
 import { LinkedSlots } from './linked-slots.js';
@@ -56,11 +56,6 @@ export class TwoQueuePolicy implements EvictionPolicy {
   /** slot -> key hash */
   #hash = new Int32Array(0);
   #a1out = new HashGhosts(1);
-  /**
-   * The slot the last `victim()` returned until it is removed, so that `remove` tells an eviction
-   * (which leaves a ghost) from a delete or an expiry (which do not).
-   */
-  #lastVictim = -1;
 
   constructor(options: TwoQueueOptions = {}) {
     const { kin = 0.25, kout = 0.5 } = options;
@@ -74,17 +69,8 @@ export class TwoQueuePolicy implements EvictionPolicy {
     this.#kout = kout;
   }
 
-  init(capacity: number, maxEntries: number): void {
+  resize(capacity: number, maxEntries: number): void {
     this.#maxEntries = maxEntries;
-    this.#a1in = new LinkedSlots(capacity);
-    this.#am = LinkedSlots.sharing(this.#a1in);
-    this.#queue = new Uint8Array(capacity);
-    this.#hash = new Int32Array(capacity);
-    this.#a1out = new HashGhosts(1, this.#ghostCapacity(capacity));
-    this.#lastVictim = -1;
-  }
-
-  resize(capacity: number): void {
     this.#a1in.grow(capacity);
     this.#am.adopt(this.#a1in);
     this.#queue = growArray(this.#queue, capacity);
@@ -113,9 +99,8 @@ export class TwoQueuePolicy implements EvictionPolicy {
     this.access(slot);
   }
 
-  remove(slot: number): void {
-    const evicted = slot === this.#lastVictim;
-    if (evicted) this.#lastVictim = -1;
+  remove(slot: number, reason: RemovalReason): void {
+    const evicted = reason === 'evict';
     if (this.#queue[slot] === A1IN) {
       this.#a1in.unlink(slot);
       if (evicted) this.#a1out.add(0, this.#hash[slot]!);
@@ -126,9 +111,7 @@ export class TwoQueuePolicy implements EvictionPolicy {
   }
 
   victim(): number {
-    const victim = this.#fromA1in() ? this.#a1in.head : this.#am.head;
-    this.#lastVictim = victim;
-    return victim;
+    return this.#fromA1in() ? this.#a1in.head : this.#am.head;
   }
 
   /** The queue that gives up the next victim last: `Am` then `A1in`, or the reverse. */
@@ -143,7 +126,6 @@ export class TwoQueuePolicy implements EvictionPolicy {
     this.#am.clear();
     this.#queue.fill(0);
     this.#a1out.clear();
-    this.#lastVictim = -1;
   }
 
   /** Live entries plus ghosts in `A1out`. For the contract suite. */

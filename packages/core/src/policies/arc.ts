@@ -1,4 +1,4 @@
-import type { EvictionPolicy } from './eviction-policy.js';
+import type { EvictionPolicy, RemovalReason } from './eviction-policy.js';
 import { growArray } from './grow-array.js';
 import { HashGhosts } from './hash-ghosts.js';
 import { LinkedSlots } from './linked-slots.js';
@@ -48,31 +48,15 @@ export class ArcPolicy implements EvictionPolicy {
   #hash = new Int32Array(0);
   /** B1 (list 0) and B2 (list 1) */
   #ghosts = new HashGhosts(2);
-  /**
-   * The slot the last `victim()` returned until it is removed, so that `remove` tells an eviction
-   * (which leaves a ghost) from a delete or an expiry (which do not).
-   */
-  #lastVictim = -1;
 
-  init(capacity: number, maxEntries: number): void {
+  resize(capacity: number, maxEntries: number): void {
     this.#maxEntries = maxEntries;
-    this.#c = maxEntries > 0 ? maxEntries : capacity;
-    this.#p = 0;
-    this.#t1 = new LinkedSlots(capacity);
-    this.#t2 = LinkedSlots.sharing(this.#t1);
-    this.#list = new Uint8Array(capacity);
-    this.#hash = new Int32Array(capacity);
-    this.#ghosts = new HashGhosts(2, capacity + 1);
-    this.#lastVictim = -1;
-  }
-
-  resize(capacity: number): void {
     this.#t1.grow(capacity);
     this.#t2.adopt(this.#t1);
     this.#list = growArray(this.#list, capacity);
     this.#hash = growArray(this.#hash, capacity);
     this.#ghosts.grow(capacity + 1);
-    if (this.#maxEntries === 0) this.#c = Math.max(this.#c, capacity);
+    this.#c = maxEntries > 0 ? maxEntries : Math.max(this.#c, capacity);
   }
 
   insert(slot: number, hash: number): void {
@@ -115,9 +99,8 @@ export class ArcPolicy implements EvictionPolicy {
     this.access(slot);
   }
 
-  remove(slot: number): void {
-    const evicted = slot === this.#lastVictim;
-    if (evicted) this.#lastVictim = -1;
+  remove(slot: number, reason: RemovalReason): void {
+    const evicted = reason === 'evict';
     const fromT1 = this.#list[slot] === T1;
     if (fromT1) this.#t1.unlink(slot);
     else this.#t2.unlink(slot);
@@ -126,9 +109,7 @@ export class ArcPolicy implements EvictionPolicy {
   }
 
   victim(): number {
-    const victim = this.#fromT1() ? this.#t1.head : this.#t2.head;
-    this.#lastVictim = victim;
-    return victim;
+    return this.#fromT1() ? this.#t1.head : this.#t2.head;
   }
 
   /** The list that gives up the next victim last: `T2` then `T1`, or the reverse. */
@@ -144,7 +125,6 @@ export class ArcPolicy implements EvictionPolicy {
     this.#list.fill(0);
     this.#ghosts.clear();
     this.#p = 0;
-    this.#lastVictim = -1;
   }
 
   /** Live entries plus ghosts. For the contract suite. */

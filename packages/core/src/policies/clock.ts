@@ -27,12 +27,6 @@ export class ClockPolicy implements EvictionPolicy {
   /** The slot under the hand, or -1 for the head of the ring. */
   #hand = -1;
 
-  init(capacity: number): void {
-    this.#ring = new LinkedSlots(capacity);
-    this.#referenced = new Uint8Array(capacity);
-    this.#hand = -1;
-  }
-
   resize(capacity: number): void {
     this.#ring.grow(capacity);
     this.#referenced = growArray(this.#referenced, capacity);

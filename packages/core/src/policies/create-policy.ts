@@ -8,7 +8,7 @@ import { LruPolicy } from './lru.js';
 import { LruKPolicy } from './lru-k.js';
 import { S3FifoPolicy } from './s3-fifo.js';
 import { SievePolicy } from './sieve.js';
-import { WTinyLfuPolicy } from './w-tinylfu.js';
+import { WTinyLfuPolicy } from './w-tinylfu/w-tinylfu.js';
 
 const factories = {
   fifo: () => new FifoPolicy(),

@@ -12,9 +12,6 @@ export class FifoPolicy extends LinkedSlots implements EvictionPolicy {
   constructor() {
     super(0);
   }
-  init(capacity: number): void {
-    this.grow(capacity);
-  }
   resize(capacity: number): void {
     this.grow(capacity);
   }

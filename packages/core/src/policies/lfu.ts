@@ -46,22 +46,6 @@ export class LfuPolicy implements EvictionPolicy {
   #highest = -1;
   #size = 0;
 
-  init(capacity: number): void {
-    this.#next = new Int32Array(0);
-    this.#prev = new Int32Array(0);
-    this.#bucketOf = new Int32Array(0);
-    this.#count = new Float64Array(0);
-    this.#oldest = new Int32Array(0);
-    this.#newest = new Int32Array(0);
-    this.#up = new Int32Array(0);
-    this.#down = new Int32Array(0);
-    this.#freeBucket = -1;
-    this.#lowest = -1;
-    this.#highest = -1;
-    this.#size = 0;
-    this.resize(capacity);
-  }
-
   resize(capacity: number): void {
     const old = this.#next.length;
     if (capacity <= old) return;
@@ -77,6 +61,22 @@ export class LfuPolicy implements EvictionPolicy {
       this.#up[b] = this.#freeBucket;
       this.#freeBucket = b;
     }
+  }
+
+  #reset(capacity: number): void {
+    this.#next = new Int32Array(0);
+    this.#prev = new Int32Array(0);
+    this.#bucketOf = new Int32Array(0);
+    this.#count = new Float64Array(0);
+    this.#oldest = new Int32Array(0);
+    this.#newest = new Int32Array(0);
+    this.#up = new Int32Array(0);
+    this.#down = new Int32Array(0);
+    this.#freeBucket = -1;
+    this.#lowest = -1;
+    this.#highest = -1;
+    this.#size = 0;
+    this.resize(capacity);
   }
 
   insert(slot: number): void {
@@ -112,7 +112,7 @@ export class LfuPolicy implements EvictionPolicy {
   }
 
   clear(): void {
-    this.init(this.#next.length);
+    this.#reset(this.#next.length);
   }
 
   /** The number of live entries this policy tracks (it keeps no history). For the contract suite. */

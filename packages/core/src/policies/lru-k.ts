@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { EvictionPolicy } from './eviction-policy.js';
+import type { EvictionPolicy, RemovalReason } from './eviction-policy.js';
 import { growArray } from './grow-array.js';
 import { HashGhosts } from './hash-ghosts.js';
 import { LinkedSlots } from './linked-slots.js';
@@ -63,11 +63,6 @@ export class LruKPolicy implements EvictionPolicy {
   #history = new HashGhosts(1);
   /** node * K + i -> the retained times of the history node */
   #historyTimes = new Float64Array(0);
-  /**
-   * The slot the last `victim()` returned until it is removed, so that `remove` tells an eviction
-   * (which leaves a ghost) from a delete or an expiry (which do not).
-   */
-  #lastVictim = -1;
 
   constructor(options: LruKOptions = {}) {
     const { k = 2 } = options;
@@ -77,20 +72,8 @@ export class LruKPolicy implements EvictionPolicy {
     this.k = k;
   }
 
-  init(capacity: number, maxEntries: number): void {
+  resize(capacity: number, maxEntries: number): void {
     this.#maxEntries = maxEntries;
-    this.#clock = 0;
-    this.#cold = new LinkedSlots(capacity);
-    this.#hot = LinkedSlots.sharing(this.#cold);
-    this.#queue = new Uint8Array(capacity);
-    this.#hash = new Int32Array(capacity);
-    this.#times = new Float64Array(capacity * this.k);
-    this.#history = new HashGhosts(1, this.#historyCapacity(capacity));
-    this.#historyTimes = new Float64Array(this.#history.capacity * this.k);
-    this.#lastVictim = -1;
-  }
-
-  resize(capacity: number): void {
     this.#cold.grow(capacity);
     this.#hot.adopt(this.#cold);
     this.#queue = growArray(this.#queue, capacity);
@@ -144,9 +127,8 @@ export class LruKPolicy implements EvictionPolicy {
     this.access(slot);
   }
 
-  remove(slot: number): void {
-    const evicted = slot === this.#lastVictim;
-    if (evicted) this.#lastVictim = -1;
+  remove(slot: number, reason: RemovalReason): void {
+    const evicted = reason === 'evict';
     if (this.#queue[slot] === HOT) this.#hot.unlink(slot);
     else this.#cold.unlink(slot);
     this.#queue[slot] = 0;
@@ -160,7 +142,7 @@ export class LruKPolicy implements EvictionPolicy {
   }
 
   victim(): number {
-    return (this.#lastVictim = this.#nextVictim());
+    return this.#nextVictim();
   }
 
   /** Hot entries then cold ones, each most recently used first; the victim last. */
@@ -181,7 +163,6 @@ export class LruKPolicy implements EvictionPolicy {
     this.#queue.fill(0);
     this.#history.clear();
     this.#clock = 0;
-    this.#lastVictim = -1;
   }
 
   /** Live entries plus retained histories. For the contract suite. */

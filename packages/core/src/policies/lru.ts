@@ -15,9 +15,6 @@ export class LruPolicy extends LinkedSlots implements EvictionPolicy {
   constructor() {
     super(0);
   }
-  init(capacity: number): void {
-    this.grow(capacity);
-  }
   resize(capacity: number): void {
     this.grow(capacity);
   }

@@ -1,4 +1,4 @@
-import type { EvictionPolicy } from './eviction-policy.js';
+import type { EvictionPolicy, RemovalReason } from './eviction-policy.js';
 import { growArray } from './grow-array.js';
 import { HashGhosts } from './hash-ghosts.js';
 import { LinkedSlots } from './linked-slots.js';
@@ -47,24 +47,9 @@ export class S3FifoPolicy implements EvictionPolicy {
   /** slot -> key hash */
   #hash = new Int32Array(0);
   #ghost = new HashGhosts(1);
-  /**
-   * The slot the last `victim()` returned until it is removed, so that `remove` tells an eviction
-   * (which leaves a ghost) from a delete or an expiry (which do not).
-   */
-  #lastVictim = -1;
 
-  init(capacity: number, maxEntries: number): void {
+  resize(capacity: number, maxEntries: number): void {
     this.#maxEntries = maxEntries;
-    this.#small = new LinkedSlots(capacity);
-    this.#main = LinkedSlots.sharing(this.#small);
-    this.#queue = new Uint8Array(capacity);
-    this.#freq = new Uint8Array(capacity);
-    this.#hash = new Int32Array(capacity);
-    this.#ghost = new HashGhosts(1, this.#ghostCapacity(capacity));
-    this.#lastVictim = -1;
-  }
-
-  resize(capacity: number): void {
     this.#small.grow(capacity);
     this.#main.adopt(this.#small);
     this.#queue = growArray(this.#queue, capacity);
@@ -96,9 +81,8 @@ export class S3FifoPolicy implements EvictionPolicy {
     this.access(slot);
   }
 
-  remove(slot: number): void {
-    const evicted = slot === this.#lastVictim;
-    if (evicted) this.#lastVictim = -1;
+  remove(slot: number, reason: RemovalReason): void {
+    const evicted = reason === 'evict';
     if (this.#queue[slot] === SMALL) {
       this.#small.unlink(slot);
       if (evicted) this.#ghost.add(0, this.#hash[slot]!);
@@ -114,7 +98,7 @@ export class S3FifoPolicy implements EvictionPolicy {
     const freq = this.#freq;
     if (this.#smallFirst()) {
       for (let s = small.head; s !== -1; s = small.head) {
-        if (freq[s] === 0) return (this.#lastVictim = s);
+        if (freq[s] === 0) return s;
         small.unlink(s);
         this.#queue[s] = MAIN;
         main.push(s);
@@ -122,11 +106,11 @@ export class S3FifoPolicy implements EvictionPolicy {
     }
     for (let s = main.head; s !== -1; s = main.head) {
       const f = freq[s]!;
-      if (f === 0) return (this.#lastVictim = s);
+      if (f === 0) return s;
       freq[s] = f - 1;
       main.moveToTail(s);
     }
-    return (this.#lastVictim = -1);
+    return -1;
   }
 
   /** The queue that gives up the next victim last: `M` then `S`, or the reverse. */
@@ -141,7 +125,6 @@ export class S3FifoPolicy implements EvictionPolicy {
     this.#main.clear();
     this.#queue.fill(0);
     this.#ghost.clear();
-    this.#lastVictim = -1;
   }
 
   /** Live entries plus ghosts. For the contract suite. */

@@ -26,12 +26,6 @@ export class SievePolicy implements EvictionPolicy {
   /** The slot under the hand, or -1 for the oldest entry. */
   #hand = -1;
 
-  init(capacity: number): void {
-    this.#queue = new LinkedSlots(capacity);
-    this.#visited = new Uint8Array(capacity);
-    this.#hand = -1;
-  }
-
   resize(capacity: number): void {
     this.#queue.grow(capacity);
     this.#visited = growArray(this.#visited, capacity);

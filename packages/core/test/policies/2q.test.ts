@@ -77,7 +77,7 @@ describe('TwoQueuePolicy', () => {
     expect(victim).toBe(d.slotOf('a'));
     d.delete('c'); // say, from a dispose callback that runs before the cache removes the victim
     d.get('b');
-    policy.remove(victim);
+    policy.remove(victim, 'evict');
     expect(policy.ghosts).toBe(1);
   });
 

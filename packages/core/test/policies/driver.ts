@@ -4,7 +4,7 @@ import type { EvictionPolicy } from '../../src/policies/eviction-policy.js';
 /**
  * A tiny cache for policy unit tests: maps string keys to slots and drives an {@link EvictionPolicy}
  * the way `Cache` does (victim, then remove, then insert into the freed slot), without values, TTLs
- * or events. `capacity` slots are preallocated; `maxEntries` is what `init` is told.
+ * or events. `capacity` slots are preallocated; `maxEntries` is what `resize` is told.
  */
 export class Driver {
   readonly policy: EvictionPolicy;
@@ -14,6 +14,7 @@ export class Driver {
   readonly #slots = new Map<string, number>();
   #keys: (string | undefined)[];
   #free: number[] = [];
+  #maxEntries: number;
 
   constructor(policy: EvictionPolicy, max: number, options: { capacity?: number; maxEntries?: number } = {}) {
     this.policy = policy;
@@ -21,7 +22,8 @@ export class Driver {
     const capacity = options.capacity ?? max;
     this.#keys = new Array<string | undefined>(capacity).fill(undefined);
     for (let s = capacity - 1; s >= 0; s--) this.#free.push(s);
-    policy.init(capacity, options.maxEntries ?? max);
+    this.#maxEntries = options.maxEntries ?? max;
+    policy.resize(capacity, this.#maxEntries);
   }
 
   get size(): number {
@@ -64,7 +66,7 @@ export class Driver {
   delete(key: string): boolean {
     const slot = this.#slots.get(key);
     if (slot === undefined) return false;
-    this.policy.remove(slot);
+    this.policy.remove(slot, 'delete');
     this.#forget(key, slot);
     return true;
   }
@@ -75,7 +77,7 @@ export class Driver {
     if (slot === -1) throw new Error('victim() returned -1 on a non-empty policy');
     const key = this.#keys[slot];
     if (key === undefined) throw new Error(`victim() returned ${slot}, which is not live`);
-    this.policy.remove(slot);
+    this.policy.remove(slot, 'evict');
     this.#forget(key, slot);
     this.evicted.push(key);
     return key;
@@ -87,7 +89,7 @@ export class Driver {
     for (let s = capacity - 1; s >= old; s--) this.#free.push(s);
     this.#keys.length = capacity;
     this.#keys.fill(undefined, old);
-    this.policy.resize(capacity);
+    this.policy.resize(capacity, this.#maxEntries);
   }
 
   /** Keys in `slots()` order: kept longest first, next victim last. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { LruPolicy } from '../../src/policies/lru.js';
-import { type WTinyLfuOptions, WTinyLfuPolicy } from '../../src/policies/w-tinylfu.js';
+import { type WTinyLfuOptions, WTinyLfuPolicy } from '../../src/policies/w-tinylfu/w-tinylfu.js';
 import { Driver, keys } from './driver.js';
 
 /** A deterministic pseudo-random integer in `[0, n)` (an LCG; tests need repeatability, not quality). */
@@ -180,7 +180,7 @@ describe('WTinyLfuPolicy', () => {
     const admissions = (seed: number): number => {
       const p = new WTinyLfuPolicy({ seed, adaptive: false });
       const hash = 0x1234567;
-      p.init(2, 2);
+      p.resize(2, 2);
       p.insert(0, hash);
       p.insert(1, hash);
       for (let i = 0; i < 20; i++) p.access(i % 2);
@@ -189,7 +189,7 @@ describe('WTinyLfuPolicy', () => {
         const window = p.segmentOf(0) === 'window' ? 0 : 1;
         const victim = p.victim();
         if (victim !== window) admitted++;
-        p.remove(victim);
+        p.remove(victim, 'evict');
         p.insert(victim, hash);
       }
       return admitted;
