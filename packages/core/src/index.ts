@@ -1,4 +1,4 @@
-export { Cache, Cache as LRUCache } from './cache.js';
+export { Cache, Cache as LRUCache } from './cache/cache.js';
 export type {
   BackgroundFetch,
   CacheOptions,
@@ -36,7 +36,7 @@ export type {
   SlowlogEntry,
   SlowOp,
   Status,
-} from './cache-types.js';
+} from './cache/cache-types.js';
 export {
   type CacheResponseOptions,
   type CacheResponseTarget,
@@ -61,7 +61,7 @@ export {
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
-export { hashKey } from './hash-key.js';
+export { hashKey } from './cache/hash-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type {
@@ -106,4 +106,4 @@ export type {
 } from './store/shared-backend.js';
 export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './store/tiered-store.js';
 export type { ResponseStore, StoredEntry } from './store/types.js';
-export { TimerWheel } from './timer-wheel.js';
+export { TimerWheel } from './cache/timer-wheel.js';

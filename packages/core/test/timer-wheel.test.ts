@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TimerWheel } from '../src/timer-wheel.js';
+import { TimerWheel } from '../src/cache/timer-wheel.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

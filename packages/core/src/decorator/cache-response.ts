@@ -5,7 +5,7 @@
  * synchronous and read and write the same entries directly.
  */
 import { deserialize, serialize } from 'node:v8';
-import { Cache } from '../cache.js';
+import { Cache } from '../cache/cache.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { HttpCache, type WrapOptions } from '../http/http-cache.js';

@@ -3,7 +3,7 @@
  * reads and writes it through the async interface, and the decorator reads and writes it
  * synchronously, so a synchronous method stays synchronous.
  */
-import type { Cache } from '../cache.js';
+import type { Cache } from '../cache/cache.js';
 import type { ResponseStore, StoredEntry } from '../store/types.js';
 
 function isEntry(value: unknown): value is StoredEntry {

@@ -2,7 +2,7 @@
  * The default {@link ResponseStore}: entries in a bounded {@link Cache}, plus a tag index that the
  * cache's `remove` events keep exact, so entries that are evicted or expire leave the index too.
  */
-import { Cache } from '../cache.js';
+import { Cache } from '../cache/cache.js';
 import { ConfigError } from '../errors.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';

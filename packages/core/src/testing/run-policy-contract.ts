@@ -1,5 +1,5 @@
-import { Cache } from '../cache.js';
-import type { CacheOptions, RemoveReason } from '../cache-types.js';
+import { Cache } from '../cache/cache.js';
+import type { CacheOptions, RemoveReason } from '../cache/cache-types.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
 
 /** Options of {@link runPolicyContract}. Every field has a default that suits a CI run. */

@@ -1,4 +1,4 @@
-import { hashKey } from '../../src/hash-key.js';
+import { hashKey } from '../../src/cache/hash-key.js';
 import type { EvictionPolicy } from '../../src/policies/eviction-policy.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashKey } from '../../src/hash-key.js';
+import { hashKey } from '../../src/cache/hash-key.js';
 import { FrequencySketch } from '../../src/policies/frequency-sketch.js';
 
 /** Distinct 32-bit hashes of `count` keys. */

@@ -4,8 +4,8 @@
  * lru-cache's types compiles against `Cache` unchanged; Larder's additions are marked.
  */
 
-import type { PolicyName } from './policies/create-policy.js';
-import type { EvictionPolicy } from './policies/eviction-policy.js';
+import type { PolicyName } from '../policies/create-policy.js';
+import type { EvictionPolicy } from '../policies/eviction-policy.js';
 
 /** A clock: `now()` in milliseconds, monotonic (`performance` by default). */
 export interface Perf {

@@ -27,10 +27,10 @@ import type {
   SlowOp,
   Status,
 } from './cache-types.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { hashKey } from './hash-key.js';
-import { createPolicy, isPolicyName, policyNames } from './policies/create-policy.js';
-import type { EvictionPolicy } from './policies/eviction-policy.js';
+import { createPolicy, isPolicyName, policyNames } from '../policies/create-policy.js';
+import type { EvictionPolicy } from '../policies/eviction-policy.js';
 import { TimerWheel } from './timer-wheel.js';
 
 const defaultPerf: Perf =
