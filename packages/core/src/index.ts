@@ -37,6 +37,8 @@ export type {
   SlowOp,
   Status,
 } from './cache/cache-types.js';
+export { hashKey } from './cache/hash-key.js';
+export { TimerWheel } from './cache/timer-wheel.js';
 export {
   type CacheResponseOptions,
   type CacheResponseTarget,
@@ -61,7 +63,6 @@ export {
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
-export { hashKey } from './cache/hash-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type {
@@ -106,4 +107,3 @@ export type {
 } from './store/shared-backend.js';
 export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './store/tiered-store.js';
 export type { ResponseStore, StoredEntry } from './store/types.js';
-export { TimerWheel } from './cache/timer-wheel.js';

@@ -354,3 +354,37 @@ export type BackgroundFetch<V> = Promise<V | undefined> & {
   __abortController: AbortController;
   __staleWhileFetching: V | undefined;
 };
+
+/**
+ * The options argument of `fetch` and `forceFetch`, typed as lru-cache types it: a `context` is
+ * required exactly when `FC` is a type that is not `unknown`, `undefined` or `void`.
+ */
+export type FetchOptionsArg<K, V, FC> = unknown extends FC
+  ? FetchOptions<K, V, FC>
+  : FC extends undefined | void
+    ? FetchOptionsNoContext<K, V, FC>
+    : FetchOptionsWithContext<K, V, FC>;
+
+/** The options argument of the `fetch` overload that may omit it (no `context` needed). */
+export type OptionalFetchOptionsArg<K, V, FC> = unknown extends FC
+  ? FetchOptions<K, V, FC>
+  : FC extends undefined | void
+    ? FetchOptionsNoContext<K, V, FC>
+    : never;
+
+/** The options argument of `memo`, typed as lru-cache types it (see {@link FetchOptionsArg}). */
+export type MemoOptionsArg<K, V, FC> = unknown extends FC
+  ? MemoOptions<K, V, FC>
+  : FC extends undefined | void
+    ? MemoOptionsNoContext<K, V, FC>
+    : MemoOptionsWithContext<K, V, FC>;
+
+/** The options argument of the `memo` overload that may omit it (no `context` needed). */
+export type OptionalMemoOptionsArg<K, V, FC> = unknown extends FC
+  ? MemoOptions<K, V, FC>
+  : FC extends undefined | void
+    ? MemoOptionsNoContext<K, V, FC>
+    : never;
+
+/** The key parameter of the overloads that may omit their options: `never` when a context is required. */
+export type ContextFreeKey<K, FC> = unknown extends FC ? K : FC extends undefined | void ? K : never;

@@ -1,21 +1,33 @@
+import { ConfigError } from '../errors.js';
+import type { EvictionPolicy } from '../policies/eviction-policy.js';
+import { CacheEvents, REASON_INDEX, REMOVE_REASONS, type RemoveEvent } from './cache-events.js';
+import { CacheExpiry } from './cache-expiry.js';
+import {
+  copyOptions,
+  type InternalFetchOptions,
+  policyNameOf,
+  resolveCacheOptions,
+  resolveFetchOptions,
+} from './cache-options.js';
 import type {
   BackgroundFetch,
   CacheOptions,
   CacheStats,
+  ContextFreeKey,
   DisposeReason,
   Disposer,
   Entry,
   Fetcher,
   FetchOptions,
-  FetchOptionsNoContext,
-  FetchOptionsWithContext,
+  FetchOptionsArg,
   GetOptions,
   HasOptions,
   Inserter,
   Memoizer,
   MemoOptions,
-  MemoOptionsNoContext,
-  MemoOptionsWithContext,
+  MemoOptionsArg,
+  OptionalFetchOptionsArg,
+  OptionalMemoOptionsArg,
   PeekOptions,
   Perf,
   RemoveListener,
@@ -27,16 +39,7 @@ import type {
   SlowOp,
   Status,
 } from './cache-types.js';
-import { ConfigError } from '../errors.js';
 import { hashKey } from './hash-key.js';
-import { createPolicy, isPolicyName, policyNames } from '../policies/create-policy.js';
-import type { EvictionPolicy } from '../policies/eviction-policy.js';
-import { TimerWheel } from './timer-wheel.js';
-
-const defaultPerf: Perf =
-  typeof performance === 'object' && performance && typeof performance.now === 'function'
-    ? performance
-    : Date;
 
 const isPosInt = (n: unknown): n is number =>
   typeof n === 'number' && n > 0 && Number.isFinite(n) && Math.floor(n) === n;
@@ -48,8 +51,6 @@ const isPending = <V>(v: unknown): v is Pending<V> =>
   v instanceof Promise && (v as Partial<Pending<V>>)[BACKGROUND] === true;
 
 const UNBOUNDED_INITIAL = 16;
-
-type Event<K, V> = [key: K, value: V, reason: RemoveReason];
 
 let warnedUnbounded = false;
 
@@ -131,27 +132,18 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #capacity: number;
   #hashes: Int32Array | undefined;
   #sizes: Float64Array | undefined;
-  #ttls: Float64Array | undefined;
-  #starts: Float64Array | undefined;
-  #wheel: TimerWheel | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
-  #purging = false;
-  #cachedNow = 0;
+  /** TTL tracking, switched on by the first TTL (the `ttl` option or a per-call one). */
+  #expiry: CacheExpiry | undefined;
   /** True while reads can skip TTL and fetch bookkeeping entirely. */
   #plain: boolean;
   readonly #disposed: [V, K, DisposeReason][] | undefined;
 
   // listeners, slow log and stats (Larder)
-  #removeListeners: RemoveListener<K, V>[] = [];
-  #slowListeners: SlowListener[] = [];
-  #errorListeners: ((error: unknown) => void)[] = [];
-  #events: Event<K, V>[] = [];
-  #flushing = false;
+  readonly #listeners: CacheEvents<K, V>;
+  /** The `remove` listeners and the queue of undelivered events, held here for the hot path. */
+  readonly #removeListeners: RemoveListener<K, V>[];
+  readonly #events: RemoveEvent<K, V>[];
   #slowThreshold: number | undefined;
-  #slowlogMaxLen: number;
-  #slowlog: SlowlogEntry[] = [];
-  #slowId = 0;
   #hits = 0;
   #misses = 0;
   #sets = 0;
@@ -170,7 +162,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     // copying another cache's settings must not share its policy instance
     const source =
       options instanceof Cache ? { ...copyOptions(options), policy: policyNameOf(options.policy) } : options;
-    const o = validateOptions(source as CacheOptions<K, V, FC>);
+    const o = resolveCacheOptions(source as CacheOptions<K, V, FC>);
     this.#max = o.max;
     this.#maxCount = o.max === 0 ? Number.POSITIVE_INFINITY : o.max;
     this.#maxSize = o.maxSize;
@@ -202,7 +194,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.ttlAutopurge = o.ttlAutopurge;
     this.ttl = o.ttl;
     this.#slowThreshold = o.slowThreshold;
-    this.#slowlogMaxLen = o.slowlogMaxLen;
+    this.#listeners = new CacheEvents<K, V>(o.slowlogMaxLen);
+    this.#removeListeners = this.#listeners.removeListeners;
+    this.#events = this.#listeners.queue;
 
     // all `max` slots up front, as lru-cache: no growth garbage and no spare capacity per entry;
     // only a cache without `max` grows, by doubling
@@ -289,11 +283,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#free = free;
     this.#hashes = growFloat(this.#hashes, capacity, Int32Array);
     this.#sizes = growFloat(this.#sizes, capacity, Float64Array);
-    this.#ttls = growFloat(this.#ttls, capacity, Float64Array);
-    this.#starts = growFloat(this.#starts, capacity, Float64Array);
     this.#capacity = capacity;
     this.#policy.resize(capacity, max);
-    this.#wheel?.resize(capacity);
+    this.#expiry?.grow(capacity);
   }
 
   /** A slot for a new entry: a free one, a never-used one, or the victim's when full. */
@@ -311,114 +303,22 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   // ---------------------------------------------------------------- time
 
   #initializeTTLTracking(): void {
-    this.#ttls = new Float64Array(this.#capacity);
-    this.#starts = new Float64Array(this.#capacity);
-    if (this.ttlAutopurge) this.#wheel = new TimerWheel(this.#capacity, this.#perf.now());
+    const cache = this;
+    this.#expiry = new CacheExpiry(this.#capacity, this.#perf, this.ttlAutopurge, {
+      get ttlResolution() {
+        return cache.ttlResolution;
+      },
+      expired: (index) => {
+        const k = this.#keys[index];
+        if (k !== undefined && this.#isValidIndex(index)) this.#delete(k, 'expire');
+      },
+      purged: () => this.#flushEvents(),
+    });
     this.#plain = false;
   }
 
-  /** The clock, read at most once per `ttlResolution` ms (lru-cache's debounce). */
-  #now(): number {
-    if (this.#cachedNow !== 0) return this.#cachedNow;
-    const n = this.#perf.now();
-    if (this.ttlResolution > 0) {
-      this.#cachedNow = n;
-      setTimeout(() => {
-        this.#cachedNow = 0;
-      }, this.ttlResolution).unref?.();
-    }
-    return n;
-  }
-
   #isStale(index: number): boolean {
-    const ttls = this.#ttls;
-    if (ttls === undefined) return false;
-    const t = ttls[index]!;
-    const s = this.#starts![index]!;
-    return t !== 0 && s !== 0 && this.#now() - s > t;
-  }
-
-  #setItemTTL(index: number, ttl: number, start: number = this.#perf.now()): void {
-    this.#starts![index] = ttl !== 0 ? start : 0;
-    this.#ttls![index] = ttl;
-    if (this.#wheel !== undefined) this.#schedulePurge(index);
-  }
-
-  #updateItemAge(index: number): void {
-    const ttls = this.#ttls;
-    if (ttls === undefined) return;
-    this.#starts![index] = ttls[index] !== 0 ? this.#perf.now() : 0;
-    if (this.#wheel !== undefined) this.#schedulePurge(index);
-  }
-
-  #remainingTTL(index: number): number {
-    const t = this.#ttls![index]!;
-    const s = this.#starts![index]!;
-    if (!t || !s) return Number.POSITIVE_INFINITY;
-    return t - (this.#now() - s);
-  }
-
-  #statusTTL(status: Status<K, V, FC>, index: number): void {
-    const ttls = this.#ttls;
-    if (ttls === undefined || !ttls[index]) return;
-    const ttl = ttls[index]!;
-    const start = this.#starts![index]!;
-    if (!start) return;
-    status.ttl = ttl;
-    status.start = start;
-    status.now = this.#now();
-    status.remainingTTL = ttl - (status.now - start);
-  }
-
-  // ---------------------------------------------------------------- autopurge (timer wheel)
-
-  #schedulePurge(index: number): void {
-    const wheel = this.#wheel!;
-    const ttl = this.#ttls![index]!;
-    const start = this.#starts![index]!;
-    if (!ttl || !start) {
-      wheel.cancel(index);
-      return;
-    }
-    // stale means now - start > ttl: due one ms after the TTL, as lru-cache's own timers
-    wheel.schedule(index, start + ttl + 1);
-    // while the wheel is advancing, #purgeDue arms the timer once it is done
-    if (!this.#purging) this.#armTimer();
-  }
-
-  #armTimer(): void {
-    const deadline = this.#wheel!.nextDeadline();
-    if (deadline >= this.#timerAt) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timerAt = deadline;
-    const delay = deadline === Number.POSITIVE_INFINITY ? 0 : Math.max(0, deadline - this.#perf.now());
-    if (deadline === Number.POSITIVE_INFINITY) {
-      this.#timer = undefined;
-      return;
-    }
-    this.#timer = setTimeout(() => this.#purgeDue(), Math.min(delay, 0x7fffffff));
-    this.#timer.unref?.();
-  }
-
-  #purgeDue(): void {
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
-    const wheel = this.#wheel;
-    if (wheel === undefined) return;
-    this.#purging = true;
-    try {
-      wheel.advance(this.#perf.now(), (index) => {
-        const k = this.#keys[index];
-        if (k === undefined || !this.#isValidIndex(index)) return;
-        this.#cachedNow = 0;
-        if (this.#isStale(index)) this.#delete(k, 'expire');
-        else this.#schedulePurge(index);
-      });
-    } finally {
-      this.#purging = false;
-    }
-    this.#armTimer();
-    this.#flushEvents();
+    return this.#expiry?.isStale(index) === true;
   }
 
   // ---------------------------------------------------------------- size accounting
@@ -478,42 +378,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   /** Deliver queued `remove` events, after the operation that caused them has finished. */
   #flushEvents(): void {
-    if (this.#events.length === 0 || this.#flushing) return;
-    this.#flushing = true;
-    try {
-      const events = this.#events;
-      for (let i = 0; i < events.length; i++) {
-        const [k, v, reason] = events[i]!;
-        for (const fn of this.#removeListeners) {
-          try {
-            fn(k, v, reason);
-          } catch (error) {
-            this.#listenerError(error);
-          }
-        }
-      }
-      events.length = 0;
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  #listenerError(error: unknown): void {
-    if (this.#errorListeners.length === 0) {
-      process.emitWarning(
-        `A cache listener threw: ${error instanceof Error ? error.message : String(error)}`,
-        'LarderListenerWarning',
-        'LARDER_LISTENER_ERROR',
-      );
-      return;
-    }
-    for (const fn of this.#errorListeners) {
-      try {
-        fn(error);
-      } catch {
-        // an error listener that throws has nowhere left to report to
-      }
-    }
+    if (this.#events.length !== 0) this.#listeners.flush();
   }
 
   #evict(free: boolean, index: number): number {
@@ -528,7 +393,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     }
     if (oldValue !== undefined) this.#disposeValue(oldValue, k, 'evict', 'evict');
     this.#removeItemSize(index);
-    this.#wheel?.cancel(index);
+    this.#expiry?.cancel(index);
     this.#policy.remove(index, 'evict');
     if (free) {
       this.#keys[index] = undefined;
@@ -691,9 +556,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const value = isPending<V>(v) ? v.__staleWhileFetching : v;
     if (value === undefined) return undefined;
     const entry: Entry<V> = { value };
-    if (this.#ttls !== undefined) {
-      const ttl = this.#ttls[i]!;
-      const start = this.#starts![i]!;
+    if (this.#expiry !== undefined) {
+      const ttl = this.#expiry.ttls[i]!;
+      const start = this.#expiry.starts[i]!;
       if (ttl && start) {
         entry.ttl = ttl - (this.#perf.now() - start);
         entry.start = Date.now();
@@ -716,9 +581,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
       if (value === undefined || key === undefined) continue;
       const entry: Entry<V> = { value };
-      if (this.#ttls !== undefined) {
-        entry.ttl = this.#ttls[i]!;
-        const age = this.#perf.now() - this.#starts![i]!;
+      if (this.#expiry !== undefined) {
+        entry.ttl = this.#expiry.ttls[i]!;
+        const age = this.#perf.now() - this.#expiry.starts[i]!;
         entry.start = Math.floor(Date.now() - age);
       }
       if (this.#sizes !== undefined) entry.size = this.#sizes[i]!;
@@ -748,8 +613,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   getRemainingTTL(key: K): number {
     const index = this.#keyMap.get(key);
     if (index === undefined) return 0;
-    if (this.#ttls === undefined) return Number.POSITIVE_INFINITY;
-    return this.#remainingTTL(index);
+    return this.#expiry === undefined ? Number.POSITIVE_INFINITY : this.#expiry.remaining(index);
   }
 
   // ---------------------------------------------------------------- set
@@ -900,10 +764,10 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
         if (this.#hasOnInsert) this.#onInsert!(v as V, k, 'update');
       }
     }
-    if (ttl !== 0 && this.#ttls === undefined) this.#initializeTTLTracking();
-    if (this.#ttls !== undefined) {
-      if (!noUpdateTTL) this.#setItemTTL(index, ttl, o.start);
-      if (status) this.#statusTTL(status, index);
+    if (ttl !== 0 && this.#expiry === undefined) this.#initializeTTLTracking();
+    if (this.#expiry !== undefined) {
+      if (!noUpdateTTL) this.#expiry.set(index, ttl, o.start);
+      if (status) this.#expiry.status(status, index);
     }
     if (!noDisposeOnSet && this.#hasDisposeAfter) this.#flushDisposeAfter();
   }
@@ -970,15 +834,15 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       if (isPending<V>(v) && v.__staleWhileFetching === undefined) {
         // nothing to report yet
       } else if (!this.#isStale(index)) {
-        if (updateAgeOnHas) this.#updateItemAge(index);
+        if (updateAgeOnHas) this.#expiry?.touch(index);
         if (status) {
           status.has = 'hit';
-          this.#statusTTL(status, index);
+          this.#expiry?.status(status, index);
         }
         result = true;
       } else if (status) {
         status.has = 'stale';
-        this.#statusTTL(status, index);
+        this.#expiry?.status(status, index);
       }
     } else if (status) {
       status.has = 'miss';
@@ -1036,7 +900,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       if (!this.#hasFetchMethod && !this.#isStale(index)) {
         this.#hits++;
         this.#policy.access(index);
-        if (this.updateAgeOnGet) this.#updateItemAge(index);
+        if (this.updateAgeOnGet) this.#expiry?.touch(index);
         return this.#vals[index] as V;
       }
     }
@@ -1067,7 +931,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     }
     const value = this.#vals[index];
     const fetching = isPending<V>(value);
-    if (status) this.#statusTTL(status, index);
+    if (status) this.#expiry?.status(status, index);
     if (this.#isStale(index)) {
       if (!fetching) {
         if (!noDeleteOnStaleGet) this.#delete(k, 'expire');
@@ -1092,7 +956,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     if (status) status.get = fetching ? 'fetching' : 'hit';
     // a fresh pending fetch with a stale value is a forced refresh: its old value is still good
     this.#policy.access(index);
-    if (updateAgeOnGet) this.#updateItemAge(index);
+    if (updateAgeOnGet) this.#expiry?.touch(index);
     const result = fetching ? value.__staleWhileFetching : (value as V);
     if (result === undefined) this.#misses++;
     else this.#hits++;
@@ -1119,7 +983,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
         if (this.#size === 1) {
           this.#clear(reason, reason === 'expire' ? 'expire' : 'delete');
         } else {
-          this.#wheel?.cancel(index);
+          this.#expiry?.cancel(index);
           this.#removeItemSize(index);
           const v = this.#vals[index];
           if (isPending<V>(v)) v.__abortController.abort(new Error('deleted'));
@@ -1154,11 +1018,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#keyMap.clear();
     this.#vals.fill(undefined);
     this.#keys.fill(undefined);
-    if (this.#ttls !== undefined) {
-      this.#ttls.fill(0);
-      this.#starts!.fill(0);
-      this.#wheel?.clear();
-    }
+    this.#expiry?.clear();
     this.#sizes?.fill(0);
     this.#policy.clear();
     this.#freeTop = 0;
@@ -1174,22 +1034,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
    * Like `get`, but on a miss (or a stale entry) calls `fetchMethod` and stores what it resolves.
    * Concurrent fetches of one key share one call. Without a `fetchMethod` it is `get`.
    */
-  fetch(
-    k: K,
-    fetchOptions: unknown extends FC
-      ? FetchOptions<K, V, FC>
-      : FC extends undefined | void
-        ? FetchOptionsNoContext<K, V, FC>
-        : FetchOptionsWithContext<K, V, FC>,
-  ): Promise<undefined | V>;
-  fetch(
-    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
-    fetchOptions?: unknown extends FC
-      ? FetchOptions<K, V, FC>
-      : FC extends undefined | void
-        ? FetchOptionsNoContext<K, V, FC>
-        : never,
-  ): Promise<undefined | V>;
+  fetch(k: K, fetchOptions: FetchOptionsArg<K, V, FC>): Promise<undefined | V>;
+  fetch(k: ContextFreeKey<K, FC>, fetchOptions?: OptionalFetchOptionsArg<K, V, FC>): Promise<undefined | V>;
   fetch(k: K, fetchOptions: FetchOptions<K, V, FC> = {}): Promise<undefined | V> {
     const status = fetchOptions.status;
     if (status && fetchOptions.context) status.context = fetchOptions.context;
@@ -1201,22 +1047,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   }
 
   /** `fetch`, but rejects instead of resolving `undefined`. */
-  forceFetch(
-    k: K,
-    fetchOptions: unknown extends FC
-      ? FetchOptions<K, V, FC>
-      : FC extends undefined | void
-        ? FetchOptionsNoContext<K, V, FC>
-        : FetchOptionsWithContext<K, V, FC>,
-  ): Promise<V>;
-  forceFetch(
-    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
-    fetchOptions?: unknown extends FC
-      ? FetchOptions<K, V, FC>
-      : FC extends undefined | void
-        ? FetchOptionsNoContext<K, V, FC>
-        : never,
-  ): Promise<V>;
+  forceFetch(k: K, fetchOptions: FetchOptionsArg<K, V, FC>): Promise<V>;
+  forceFetch(k: ContextFreeKey<K, FC>, fetchOptions?: OptionalFetchOptionsArg<K, V, FC>): Promise<V>;
   async forceFetch(k: K, fetchOptions: FetchOptions<K, V, FC> = {}): Promise<V> {
     const status = fetchOptions.status;
     if (status && fetchOptions.context) status.context = fetchOptions.context;
@@ -1226,24 +1058,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   }
 
   async #fetch(k: K, fetchOptions: FetchOptions<K, V, FC>): Promise<undefined | V> {
-    const {
-      allowStale = this.allowStale,
-      updateAgeOnGet = this.updateAgeOnGet,
-      noDeleteOnStaleGet = this.noDeleteOnStaleGet,
-      ttl = this.ttl,
-      noDisposeOnSet = this.noDisposeOnSet,
-      size = 0,
-      sizeCalculation = this.sizeCalculation,
-      noUpdateTTL = this.noUpdateTTL,
-      noDeleteOnFetchRejection = this.noDeleteOnFetchRejection,
-      allowStaleOnFetchRejection = this.allowStaleOnFetchRejection,
-      ignoreFetchAbort = this.ignoreFetchAbort,
-      allowStaleOnFetchAbort = this.allowStaleOnFetchAbort,
-      context,
-      forceRefresh = false,
-      status,
-      signal,
-    } = fetchOptions;
+    const { context, forceRefresh = false, status } = fetchOptions;
+    const options = resolveFetchOptions(this, fetchOptions);
+    const { allowStale, updateAgeOnGet, noDeleteOnStaleGet } = options;
     if (status) {
       status.op = 'fetch';
       status.key = k;
@@ -1256,22 +1073,6 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       if (status) getOptions.status = status;
       return this.#get(k, getOptions);
     }
-    const options: InternalFetchOptions<K, V, FC> = {
-      allowStale,
-      updateAgeOnGet,
-      noDeleteOnStaleGet,
-      ttl,
-      noDisposeOnSet,
-      size,
-      noUpdateTTL,
-      noDeleteOnFetchRejection,
-      allowStaleOnFetchRejection,
-      allowStaleOnFetchAbort,
-      ignoreFetchAbort,
-    };
-    if (sizeCalculation !== undefined) options.sizeCalculation = sizeCalculation;
-    if (status !== undefined) options.status = status;
-    if (signal !== undefined) options.signal = signal;
     const index = this.#keyMap.get(k);
     if (index === undefined) {
       if (status) status.fetch = 'miss';
@@ -1297,8 +1098,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       if (status) status.fetch = 'hit';
       this.#hits++;
       this.#policy.access(index);
-      if (updateAgeOnGet) this.#updateItemAge(index);
-      if (status) this.#statusTTL(status, index);
+      if (updateAgeOnGet) this.#expiry?.touch(index);
+      if (status) this.#expiry?.status(status, index);
       return v;
     }
     this.#misses++;
@@ -1432,22 +1233,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   // ---------------------------------------------------------------- memo
 
   /** The value for `k`, computed synchronously with `memoMethod` and stored when absent or stale. */
-  memo(
-    k: K,
-    memoOptions: unknown extends FC
-      ? MemoOptions<K, V, FC>
-      : FC extends undefined | void
-        ? MemoOptionsNoContext<K, V, FC>
-        : MemoOptionsWithContext<K, V, FC>,
-  ): V;
-  memo(
-    k: unknown extends FC ? K : FC extends undefined | void ? K : never,
-    memoOptions?: unknown extends FC
-      ? MemoOptions<K, V, FC>
-      : FC extends undefined | void
-        ? MemoOptionsNoContext<K, V, FC>
-        : never,
-  ): V;
+  memo(k: K, memoOptions: MemoOptionsArg<K, V, FC>): V;
+  memo(k: ContextFreeKey<K, FC>, memoOptions?: OptionalMemoOptionsArg<K, V, FC>): V;
   memo(k: K, memoOptions: MemoOptions<K, V, FC> = {}): V {
     const t0 = this.#slowStart();
     const status = memoOptions.status;
@@ -1494,7 +1281,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   on(event: 'error', listener: (error: unknown) => void): this;
   on(event: 'remove' | 'slow' | 'error', listener: (...args: never[]) => void): this {
     if (typeof listener !== 'function') throw new TypeError(`${event} listener must be a function`);
-    this.#listeners(event).push(listener as never);
+    this.#listeners.listeners(event).push(listener as never);
     return this;
   }
 
@@ -1503,23 +1290,10 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   off(event: 'slow', listener: SlowListener): this;
   off(event: 'error', listener: (error: unknown) => void): this;
   off(event: 'remove' | 'slow' | 'error', listener: (...args: never[]) => void): this {
-    const list = this.#listeners(event) as unknown[];
+    const list = this.#listeners.listeners(event);
     const at = list.lastIndexOf(listener);
     if (at !== -1) list.splice(at, 1);
     return this;
-  }
-
-  #listeners(event: 'remove' | 'slow' | 'error'): unknown[] {
-    switch (event) {
-      case 'remove':
-        return this.#removeListeners;
-      case 'slow':
-        return this.#slowListeners;
-      case 'error':
-        return this.#errorListeners;
-      default:
-        throw new TypeError(`Unknown cache event ${JSON.stringify(event)}: expected remove, slow or error`);
-    }
   }
 
   #slowStart(): number {
@@ -1532,18 +1306,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     if (threshold === undefined) return;
     const duration = this.#perf.now() - t0;
     if (duration < threshold) return;
-    const entry: SlowlogEntry = { id: this.#slowId++, timestamp: Date.now() - duration, duration, op };
-    if (key !== undefined) entry.key = key;
-    const log = this.#slowlog;
-    log.unshift(entry);
-    if (log.length > this.#slowlogMaxLen) log.length = this.#slowlogMaxLen;
-    for (const fn of this.#slowListeners) {
-      try {
-        fn(entry);
-      } catch (error) {
-        this.#listenerError(error);
-      }
-    }
+    this.#listeners.slow(op, key, duration);
   }
 
   /**
@@ -1551,13 +1314,12 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
    * kept (Redis `SLOWLOG GET`).
    */
   slowlog(count?: number): SlowlogEntry[] {
-    const log = this.#slowlog;
-    return log.slice(0, count === undefined || count < 0 ? log.length : count);
+    return this.#listeners.slowlog(count);
   }
 
   /** Empty the slow log (Redis `SLOWLOG RESET`). */
   slowlogReset(): void {
-    this.#slowlog = [];
+    this.#listeners.slowlogReset();
   }
 
   /** A snapshot of the counters since construction (or the last {@link Cache.resetStats}). */
@@ -1591,58 +1353,15 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   /** Stop the expiry timer (entries stay; expiry becomes lazy). Call when dropping a `ttlAutopurge` cache early. */
   close(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#expiry?.close();
   }
 }
-
-/** The option values of an existing cache, read through its public getters and fields. */
-function copyOptions(cache: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of [
-    'max',
-    'maxSize',
-    'maxEntrySize',
-    'ttl',
-    'ttlResolution',
-    'backgroundFetchSize',
-    'perf',
-    ...BOOLEAN_OPTIONS,
-    ...FUNCTION_OPTIONS,
-  ]) {
-    const value = (cache as unknown as Record<string, unknown>)[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-function policyNameOf(policy: EvictionPolicy): string {
-  if (!isPolicyName(policy.name)) {
-    throw new ConfigError('policy', policy, 'a built-in policy to copy (a custom instance cannot be shared)');
-  }
-  return policy.name;
-}
-
-const REMOVE_REASONS = [
-  'evict',
-  'expire',
-  'delete',
-  'set',
-  'clear',
-] as const satisfies readonly RemoveReason[];
-const REASON_INDEX: Record<RemoveReason, number> = { evict: 0, expire: 1, delete: 2, set: 3, clear: 4 };
 
 function copyInto<T>(from: (T | undefined)[], capacity: number): (T | undefined)[] {
   const to = new Array<T | undefined>(capacity).fill(undefined);
   for (let i = 0; i < from.length; i++) to[i] = from[i];
   return to;
 }
-
-type InternalFetchOptions<K, V, FC> = FetchOptions<K, V, FC> & {
-  allowStale: boolean;
-  ttl: number;
-};
 
 function growFloat<T extends Int32Array | Float64Array>(
   array: T | undefined,
@@ -1653,179 +1372,4 @@ function growFloat<T extends Int32Array | Float64Array>(
   const grown = new Type(capacity);
   grown.set(array);
   return grown;
-}
-
-interface ResolvedCacheOptions<K, V, FC> {
-  max: number;
-  maxSize: number;
-  maxEntrySize: number;
-  ttl: number;
-  ttlResolution: number;
-  ttlAutopurge: boolean;
-  updateAgeOnGet: boolean;
-  updateAgeOnHas: boolean;
-  allowStale: boolean;
-  noDisposeOnSet: boolean;
-  noUpdateTTL: boolean;
-  noDeleteOnFetchRejection: boolean;
-  noDeleteOnStaleGet: boolean;
-  allowStaleOnFetchRejection: boolean;
-  allowStaleOnFetchAbort: boolean;
-  ignoreFetchAbort: boolean;
-  backgroundFetchSize: number;
-  sizeCalculation: SizeCalculator<K, V> | undefined;
-  dispose: Disposer<K, V> | undefined;
-  disposeAfter: Disposer<K, V> | undefined;
-  onInsert: Inserter<K, V> | undefined;
-  fetchMethod: Fetcher<K, V, FC> | undefined;
-  memoMethod: Memoizer<K, V, FC> | undefined;
-  perf: Perf;
-  policy: EvictionPolicy;
-  slowThreshold: number | undefined;
-  slowlogMaxLen: number;
-}
-
-const BOOLEAN_OPTIONS = [
-  'ttlAutopurge',
-  'updateAgeOnGet',
-  'updateAgeOnHas',
-  'allowStale',
-  'noDisposeOnSet',
-  'noUpdateTTL',
-  'noDeleteOnFetchRejection',
-  'noDeleteOnStaleGet',
-  'allowStaleOnFetchRejection',
-  'allowStaleOnFetchAbort',
-  'ignoreFetchAbort',
-] as const;
-
-const FUNCTION_OPTIONS = [
-  'sizeCalculation',
-  'dispose',
-  'disposeAfter',
-  'onInsert',
-  'fetchMethod',
-  'memoMethod',
-] as const;
-
-const POLICY_METHODS = [
-  'resize',
-  'insert',
-  'access',
-  'update',
-  'remove',
-  'victim',
-  'slots',
-  'clear',
-] as const;
-
-/** Check every option; throw {@link ConfigError} naming the first bad one. */
-function validateOptions<K, V, FC>(options: CacheOptions<K, V, FC>): ResolvedCacheOptions<K, V, FC> {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigError('options', options, 'an options object');
-  }
-  const o = options as unknown as Record<string, unknown>;
-  const count = (name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const value = o[name];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-      throw new ConfigError(name, value, `an integer from 0 to ${max}`);
-    }
-    return value;
-  };
-  const max = count('max', 0, 2 ** 31 - 1);
-  const maxSize = count('maxSize', 0);
-  const maxEntrySize = count('maxEntrySize', 0);
-  const ttl = count('ttl', 0);
-  const ttlResolution = count('ttlResolution', 1);
-  // 0 is allowed, as in lru-cache: a pending fetch then counts for nothing until it settles
-  const backgroundFetchSize = count('backgroundFetchSize', 1);
-  for (const name of BOOLEAN_OPTIONS) {
-    const value = o[name];
-    if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(name, value, 'a boolean');
-  }
-  for (const name of FUNCTION_OPTIONS) {
-    const value = o[name];
-    if (value !== undefined && typeof value !== 'function') throw new ConfigError(name, value, 'a function');
-  }
-  if (o.sizeCalculation !== undefined && !maxSize && !maxEntrySize) {
-    throw new ConfigError(
-      'sizeCalculation',
-      o.sizeCalculation,
-      'to be set only with maxSize or maxEntrySize',
-    );
-  }
-  if ((maxSize || maxEntrySize) && o.sizeCalculation === undefined) {
-    const name = maxSize ? 'maxSize' : 'maxEntrySize';
-    throw new ConfigError(
-      name,
-      maxSize || maxEntrySize,
-      'a sizeCalculation function alongside it (how else would entries be sized?)',
-    );
-  }
-  if (maxSize && maxEntrySize > maxSize) {
-    throw new ConfigError('maxEntrySize', maxEntrySize, `at most maxSize (${maxSize})`);
-  }
-  if (max === 0 && ttl === 0 && maxSize === 0) {
-    throw new ConfigError('max', o.max, 'at least one of max, maxSize or ttl to bound the cache');
-  }
-  const perf = o.perf;
-  if (perf !== undefined && (perf === null || typeof (perf as Perf).now !== 'function')) {
-    throw new ConfigError('perf', perf, 'an object with a now() method');
-  }
-  let policy: EvictionPolicy;
-  const p = o.policy;
-  if (p === undefined) {
-    policy = createPolicy('lru');
-  } else if (typeof p === 'string') {
-    if (!isPolicyName(p)) throw new ConfigError('policy', p, `one of ${policyNames.join(', ')}`);
-    policy = createPolicy(p);
-  } else if (
-    p !== null &&
-    typeof p === 'object' &&
-    POLICY_METHODS.every((m) => typeof (p as never)[m] === 'function')
-  ) {
-    policy = p as EvictionPolicy;
-  } else {
-    throw new ConfigError('policy', p, `a policy name (${policyNames.join(', ')}) or an EvictionPolicy`);
-  }
-  const slowThreshold = o.slowThreshold;
-  if (
-    slowThreshold !== undefined &&
-    (typeof slowThreshold !== 'number' || !(slowThreshold >= 0) || !Number.isFinite(slowThreshold))
-  ) {
-    throw new ConfigError('slowThreshold', slowThreshold, 'a number of milliseconds, 0 or more');
-  }
-  const slowlogMaxLen = o.slowlogMaxLen === undefined ? 128 : count('slowlogMaxLen', 128);
-  if (slowlogMaxLen === 0) throw new ConfigError('slowlogMaxLen', 0, 'a positive integer');
-  const bool = (name: (typeof BOOLEAN_OPTIONS)[number]): boolean => o[name] === true;
-  return {
-    max,
-    maxSize,
-    maxEntrySize,
-    ttl,
-    ttlResolution,
-    ttlAutopurge: bool('ttlAutopurge'),
-    updateAgeOnGet: bool('updateAgeOnGet'),
-    updateAgeOnHas: bool('updateAgeOnHas'),
-    allowStale: bool('allowStale'),
-    noDisposeOnSet: bool('noDisposeOnSet'),
-    noUpdateTTL: bool('noUpdateTTL'),
-    noDeleteOnFetchRejection: bool('noDeleteOnFetchRejection'),
-    noDeleteOnStaleGet: bool('noDeleteOnStaleGet'),
-    allowStaleOnFetchRejection: bool('allowStaleOnFetchRejection'),
-    allowStaleOnFetchAbort: bool('allowStaleOnFetchAbort'),
-    ignoreFetchAbort: bool('ignoreFetchAbort'),
-    backgroundFetchSize,
-    sizeCalculation: o.sizeCalculation as SizeCalculator<K, V> | undefined,
-    dispose: o.dispose as Disposer<K, V> | undefined,
-    disposeAfter: o.disposeAfter as Disposer<K, V> | undefined,
-    onInsert: o.onInsert as Inserter<K, V> | undefined,
-    fetchMethod: o.fetchMethod as Fetcher<K, V, FC> | undefined,
-    memoMethod: o.memoMethod as Memoizer<K, V, FC> | undefined,
-    perf: (perf as Perf | undefined) ?? defaultPerf,
-    policy,
-    slowThreshold: slowThreshold as number | undefined,
-    slowlogMaxLen,
-  };
 }

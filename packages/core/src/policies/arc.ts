@@ -35,7 +35,6 @@ const B2 = 1;
 export class ArcPolicy implements EvictionPolicy {
   readonly name = 'arc';
   readonly needsHash = true;
-  #maxEntries = 0;
   /** The paper's `c`. */
   #c = 0;
   /** The paper's `p`: the target size of `T1`, in `[0, c]`. */
@@ -50,7 +49,6 @@ export class ArcPolicy implements EvictionPolicy {
   #ghosts = new HashGhosts(2);
 
   resize(capacity: number, maxEntries: number): void {
-    this.#maxEntries = maxEntries;
     this.#t1.grow(capacity);
     this.#t2.adopt(this.#t1);
     this.#list = growArray(this.#list, capacity);
