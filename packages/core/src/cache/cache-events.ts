@@ -21,6 +21,11 @@ export const REASON_INDEX: Record<RemoveReason, number> = {
   clear: 4,
 };
 
+/** The removal counters of a {@link Cache} (indexed as {@link REMOVE_REASONS}) as `stats().evictions`. */
+export function removalCounts(removed: Float64Array): Record<RemoveReason, number> {
+  return Object.fromEntries(REMOVE_REASONS.map((r, i) => [r, removed[i]!])) as Record<RemoveReason, number>;
+}
+
 /**
  * The listeners of a {@link Cache} and its slow log: `remove` events are queued during an operation
  * and delivered once it has finished ({@link CacheEvents.flush}), so listeners may use the cache;

@@ -114,6 +114,22 @@ export class CacheExpiry {
     status.remainingTTL = ttl - (status.now - start);
   }
 
+  /** `info()`'s view: the time left in `entry.ttl` and `Date.now()` in `entry.start`, when there is a TTL. */
+  describe(entry: { ttl?: number; start?: number }, index: number): void {
+    const ttl = this.ttls[index]!;
+    const start = this.starts[index]!;
+    if (!ttl || !start) return;
+    entry.ttl = ttl - (this.#perf.now() - start);
+    entry.start = Date.now();
+  }
+
+  /** `dump()`'s view: the TTL, and the start as a `Date.now()` time, so that a dump survives a restart. */
+  dump(entry: { ttl?: number; start?: number }, index: number): void {
+    entry.ttl = this.ttls[index]!;
+    const age = this.#perf.now() - this.starts[index]!;
+    entry.start = Math.floor(Date.now() - age);
+  }
+
   /** The entry in `index` left: no purge for it. */
   cancel(index: number): void {
     this.#wheel?.cancel(index);

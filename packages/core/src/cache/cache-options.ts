@@ -278,3 +278,43 @@ export function resolveFetchOptions<K, V, FC>(
   if (signal !== undefined) options.signal = signal;
   return options;
 }
+
+const isPosInt = (n: unknown): n is number =>
+  typeof n === 'number' && n > 0 && Number.isFinite(n) && Math.floor(n) === n;
+
+/**
+ * The size of an entry being set, checked as lru-cache checks it: the given `size` if it is a
+ * positive integer, else `backgroundFetchSize` for a `pending` fetch, else `sizeCalculation(v, k)`.
+ * 0 when the cache tracks no sizes (`tracked` false), where passing a size is an error.
+ * @throws TypeError with lru-cache's messages
+ */
+export function entrySize<K, V>(
+  tracked: boolean,
+  k: K,
+  v: V,
+  pending: boolean,
+  size: number,
+  sizeCalculation: SizeCalculator<K, V> | undefined,
+  backgroundFetchSize: number,
+): number {
+  if (!tracked) {
+    if (size || sizeCalculation) {
+      throw new TypeError('cannot set size without setting maxSize or maxEntrySize on cache');
+    }
+    return 0;
+  }
+  if (isPosInt(size)) return size;
+  // a pending fetch counts provisionally; its value is sized when it settles
+  if (pending) return backgroundFetchSize;
+  if (sizeCalculation) {
+    if (typeof sizeCalculation !== 'function') throw new TypeError('sizeCalculation must be a function');
+    const computed = sizeCalculation(v, k);
+    if (!isPosInt(computed)) {
+      throw new TypeError('sizeCalculation return invalid (expect positive integer)');
+    }
+    return computed;
+  }
+  throw new TypeError(
+    'invalid size value (must be positive integer). When maxSize or maxEntrySize is used, sizeCalculation or size must be set.',
+  );
+}

@@ -1,16 +1,24 @@
+import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
-import { CacheEvents, REASON_INDEX, REMOVE_REASONS, type RemoveEvent } from './cache-events.js';
+import { type FetchOwner, isPending, type Pending, startBackgroundFetch } from './background-fetch.js';
+import {
+  CacheEvents,
+  REASON_INDEX,
+  REMOVE_REASONS,
+  type RemoveEvent,
+  removalCounts,
+} from './cache-events.js';
 import { CacheExpiry } from './cache-expiry.js';
 import {
   copyOptions,
+  entrySize,
   type InternalFetchOptions,
   policyNameOf,
   resolveCacheOptions,
   resolveFetchOptions,
 } from './cache-options.js';
 import type {
-  BackgroundFetch,
   CacheOptions,
   CacheStats,
   ContextFreeKey,
@@ -40,15 +48,6 @@ import type {
   Status,
 } from './cache-types.js';
 import { hashKey } from './hash-key.js';
-
-const isPosInt = (n: unknown): n is number =>
-  typeof n === 'number' && n > 0 && Number.isFinite(n) && Math.floor(n) === n;
-
-/** Marks the promises that stand in an entry while its `fetchMethod` runs. */
-const BACKGROUND = Symbol('larder.backgroundFetch');
-type Pending<V> = BackgroundFetch<V> & { [BACKGROUND]: true };
-const isPending = <V>(v: unknown): v is Pending<V> =>
-  v instanceof Promise && (v as Partial<Pending<V>>)[BACKGROUND] === true;
 
 const UNBOUNDED_INITIAL = 16;
 
@@ -152,6 +151,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #fetchSuccesses = 0;
   #fetchFailures = 0;
   #fetchTime = 0;
+  /** The background fetches' view of this cache, made on the first fetch. */
+  #fetchOwner: FetchOwner<K, V, FC> | undefined;
 
   /**
    * @param options lru-cache's options plus `policy`, `slowThreshold` and `slowlogMaxLen`. An
@@ -323,29 +324,6 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   // ---------------------------------------------------------------- size accounting
 
-  #requireSize(k: K, v: unknown, size: number, sizeCalculation: SizeCalculator<K, V> | undefined): number {
-    if (this.#sizes === undefined) {
-      if (size || sizeCalculation) {
-        throw new TypeError('cannot set size without setting maxSize or maxEntrySize on cache');
-      }
-      return 0;
-    }
-    if (isPosInt(size)) return size;
-    // a pending fetch counts provisionally; its value is sized when it settles
-    if (isPending(v)) return this.backgroundFetchSize;
-    if (sizeCalculation) {
-      if (typeof sizeCalculation !== 'function') throw new TypeError('sizeCalculation must be a function');
-      const computed = sizeCalculation(v as V, k);
-      if (!isPosInt(computed)) {
-        throw new TypeError('sizeCalculation return invalid (expect positive integer)');
-      }
-      return computed;
-    }
-    throw new TypeError(
-      'invalid size value (must be positive integer). When maxSize or maxEntrySize is used, sizeCalculation or size must be set.',
-    );
-  }
-
   /** Evict until an entry of `size` fits under `maxSize`. */
   #evictForSize(size: number): void {
     const limit = this.#maxSize - size;
@@ -412,67 +390,54 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   // ---------------------------------------------------------------- iteration
 
-  /** Live slots, most worth keeping first (lru-cache's MRU-first order under `lru`). */
-  *#indexes(allowStale: boolean = this.allowStale): Generator<number> {
+  /** Live slots in the policy's order (lru-cache's MRU-first under `lru`), or the reverse. */
+  *#indexes(allowStale: boolean = this.allowStale, reverse = false): Generator<number> {
     if (this.#size === 0) return;
     // snapshot, so that callbacks may change the cache while we walk
     const slots = [...this.#policy.slots()];
-    for (const i of slots) {
-      if (!this.#isValidIndex(i)) continue;
-      if (allowStale || !this.#isStale(i)) yield i;
-    }
-  }
-
-  *#rindexes(allowStale: boolean = this.allowStale): Generator<number> {
-    if (this.#size === 0) return;
-    const slots = [...this.#policy.slots()];
-    for (let n = slots.length - 1; n >= 0; n--) {
-      const i = slots[n]!;
-      if (!this.#isValidIndex(i)) continue;
-      if (allowStale || !this.#isStale(i)) yield i;
-    }
+    if (reverse) slots.reverse();
+    for (const i of slots) if (this.#isValidIndex(i) && (allowStale || !this.#isStale(i))) yield i;
   }
 
   /** `[key, value]` pairs, most recently used first (for `lru`; policy order otherwise). Skips stale entries unless `allowStale`. */
-  *entries(): Generator<[K, V], void, unknown> {
-    for (const i of this.#indexes()) {
-      const v = this.#vals[i];
-      const k = this.#keys[i];
-      if (v !== undefined && k !== undefined && !isPending(v)) yield [k, v];
-    }
+  entries(): Generator<[K, V], void, unknown> {
+    return this.#entries(false);
   }
   /** {@link Cache.entries} in reverse order. */
-  *rentries(): Generator<[K, V], void, unknown> {
-    for (const i of this.#rindexes()) {
+  rentries(): Generator<[K, V], void, unknown> {
+    return this.#entries(true);
+  }
+  *#entries(reverse: boolean): Generator<[K, V], void, unknown> {
+    for (const i of this.#indexes(undefined, reverse)) {
       const v = this.#vals[i];
       const k = this.#keys[i];
       if (v !== undefined && k !== undefined && !isPending(v)) yield [k, v];
     }
   }
   /** Keys, most recently used first. */
-  *keys(): Generator<K, void, unknown> {
-    for (const i of this.#indexes()) {
-      const k = this.#keys[i];
-      if (k !== undefined && !isPending(this.#vals[i])) yield k;
-    }
+  keys(): Generator<K, void, unknown> {
+    return this.#keysIn(false);
   }
   /** Keys, least recently used first. */
-  *rkeys(): Generator<K, void, unknown> {
-    for (const i of this.#rindexes()) {
+  rkeys(): Generator<K, void, unknown> {
+    return this.#keysIn(true);
+  }
+  *#keysIn(reverse: boolean): Generator<K, void, unknown> {
+    for (const i of this.#indexes(undefined, reverse)) {
       const k = this.#keys[i];
       if (k !== undefined && !isPending(this.#vals[i])) yield k;
     }
   }
   /** Values, most recently used first. */
-  *values(): Generator<V, void, unknown> {
-    for (const i of this.#indexes()) {
-      const v = this.#vals[i];
-      if (v !== undefined && !isPending(v)) yield v;
-    }
+  values(): Generator<V, void, unknown> {
+    return this.#values(false);
   }
   /** Values, least recently used first. */
-  *rvalues(): Generator<V, void, unknown> {
-    for (const i of this.#rindexes()) {
+  rvalues(): Generator<V, void, unknown> {
+    return this.#values(true);
+  }
+  *#values(reverse: boolean): Generator<V, void, unknown> {
+    for (const i of this.#indexes(undefined, reverse)) {
       const v = this.#vals[i];
       if (v !== undefined && !isPending(v)) yield v;
     }
@@ -523,7 +488,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   rforEach(fn: (v: V, k: K, self: never) => unknown, thisp?: unknown): void;
   rforEach(fn: (v: V, k: K, self: never) => unknown, thisp: unknown = this): void {
     const visit = fn as unknown as (this: unknown, v: V, k: K, self: this) => unknown;
-    for (const i of this.#rindexes()) {
+    for (const i of this.#indexes(undefined, true)) {
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
       if (value !== undefined) visit.call(thisp, value, this.#keys[i] as K, this);
@@ -534,7 +499,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   purgeStale(): boolean {
     const t0 = this.#slowStart();
     let deleted = false;
-    for (const i of this.#rindexes(true)) {
+    for (const i of this.#indexes(true, true)) {
       if (this.#isStale(i)) {
         this.#delete(this.#keys[i] as K, 'expire');
         deleted = true;
@@ -556,14 +521,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const value = isPending<V>(v) ? v.__staleWhileFetching : v;
     if (value === undefined) return undefined;
     const entry: Entry<V> = { value };
-    if (this.#expiry !== undefined) {
-      const ttl = this.#expiry.ttls[i]!;
-      const start = this.#expiry.starts[i]!;
-      if (ttl && start) {
-        entry.ttl = ttl - (this.#perf.now() - start);
-        entry.start = Date.now();
-      }
-    }
+    this.#expiry?.describe(entry, i);
     if (this.#sizes !== undefined) entry.size = this.#sizes[i]!;
     return entry;
   }
@@ -575,17 +533,13 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   dump(): [K, Entry<V>][] {
     const t0 = this.#slowStart();
     const arr: [K, Entry<V>][] = [];
-    for (const i of this.#rindexes(true)) {
+    for (const i of this.#indexes(true, true)) {
       const key = this.#keys[i];
       const v = this.#vals[i];
       const value = isPending<V>(v) ? v.__staleWhileFetching : v;
       if (value === undefined || key === undefined) continue;
       const entry: Entry<V> = { value };
-      if (this.#expiry !== undefined) {
-        entry.ttl = this.#expiry.ttls[i]!;
-        const age = this.#perf.now() - this.#expiry.starts[i]!;
-        entry.start = Math.floor(Date.now() - age);
-      }
+      this.#expiry?.dump(entry, i);
       if (this.#sizes !== undefined) entry.size = this.#sizes[i]!;
       arr.push([key, entry]);
     }
@@ -614,6 +568,46 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const index = this.#keyMap.get(key);
     if (index === undefined) return 0;
     return this.#expiry === undefined ? Number.POSITIVE_INFINITY : this.#expiry.remaining(index);
+  }
+
+  /**
+   * Give `key`'s entry a time to live of `ttl` from now, as Redis `PEXPIRE`: milliseconds, or a
+   * duration string such as `'30s'` (as every duration option). `0` removes the expiry, lru-cache's
+   * meaning of a TTL of 0. Not a use: recency and the eviction policy are unchanged.
+   * @returns true, or false when `key` has no fresh entry
+   * @throws {@link ConfigError} for a malformed duration
+   */
+  expire(key: K, ttl: Duration): boolean {
+    return this.#expire(key, parseDuration('ttl', ttl), false);
+  }
+
+  /**
+   * Make `key`'s entry expire at `epochMs`, milliseconds since the epoch on `Date.now()`'s clock, as
+   * Redis `PEXPIREAT`; a time not after now removes the entry at once (a `remove` event `'expire'`).
+   * @returns true, or false when `key` has no fresh entry
+   * @throws {@link ConfigError} when `epochMs` is not a finite number
+   */
+  expireAt(key: K, epochMs: number): boolean {
+    if (typeof epochMs !== 'number' || !Number.isFinite(epochMs)) {
+      throw new ConfigError('epochMs', epochMs, 'milliseconds since the epoch');
+    }
+    return this.#expire(key, epochMs - Date.now(), true);
+  }
+
+  /** `expire` and `expireAt`: every TTL change that is not a `set` goes through here. */
+  #expire(key: K, ttl: number, at: boolean): boolean {
+    const index = this.#keyMap.get(key);
+    if (index === undefined || this.#isStale(index)) return false;
+    const v = this.#vals[index];
+    if (isPending<V>(v) && v.__staleWhileFetching === undefined) return false;
+    if (at && ttl <= 0) {
+      this.#delete(key, 'expire');
+      this.#flushEvents();
+      return true;
+    }
+    if (ttl !== 0 && this.#expiry === undefined) this.#initializeTTLTracking();
+    this.#expiry?.set(index, ttl);
+    return true;
   }
 
   // ---------------------------------------------------------------- set
@@ -697,7 +691,15 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       return;
     }
     if (status && !isBF) status.value = v as V;
-    const size = this.#requireSize(k, v, o.size || 0, sizeCalculation);
+    const size = entrySize(
+      this.#sizes !== undefined,
+      k,
+      v as V,
+      isPending(v),
+      o.size || 0,
+      sizeCalculation,
+      this.backgroundFetchSize,
+    );
     // an entry larger than maxEntrySize is not stored, and replaces (deletes) what was there
     if (this.maxEntrySize && size > this.maxEntrySize) {
       this.#delete(k, 'set');
@@ -1010,7 +1012,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   }
 
   #clear(reason: DisposeReason, event: RemoveReason): void {
-    for (const index of this.#rindexes(true)) {
+    for (const index of this.#indexes(true, true)) {
       const v = this.#vals[index];
       if (isPending<V>(v)) v.__abortController.abort(new Error('deleted'));
       else this.#disposeValue(v as V, this.#keys[index] as K, reason, event);
@@ -1121,113 +1123,24 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     options: InternalFetchOptions<K, V, FC>,
     context: FC,
   ): Pending<V> {
-    const v = index === undefined ? undefined : this.#vals[index];
-    if (isPending<V>(v)) return v;
-    const ac = new AbortController();
-    const { signal } = options;
-    // when our controller aborts, stop listening to theirs
-    signal?.addEventListener('abort', () => ac.abort(signal.reason), { signal: ac.signal });
-    const fetchOpts = { signal: ac.signal, options, context };
-    const started = this.#perf.now();
-    let p: Pending<V>;
-
-    const fetchFail = (er: unknown, proceed: boolean): V | undefined => {
-      const { aborted } = ac.signal;
-      const allowStaleAborted = aborted && options.allowStaleOnFetchAbort;
-      const allowStale = allowStaleAborted || options.allowStaleOnFetchRejection;
-      const noDelete = allowStale || options.noDeleteOnFetchRejection;
-      this.#fetchFailures++;
-      this.#fetchTime += this.#perf.now() - started;
-      if (index !== undefined && this.#vals[index] === p) {
-        // keep a stale value when allowed; otherwise the failed load leaves nothing behind
-        const del = !noDelete || (!proceed && p.__staleWhileFetching === undefined);
-        if (del) this.#delete(k, 'fetch');
-        else if (!allowStaleAborted) this.#vals[index] = p.__staleWhileFetching;
-        this.#flushEvents();
-      }
-      if (allowStale) {
-        if (options.status && p.__staleWhileFetching !== undefined) options.status.returnedStale = true;
-        return p.__staleWhileFetching;
-      }
-      if (p.__returned === p) throw er;
-      return undefined;
+    this.#fetchOwner ??= {
+      fetchMethod: this.#fetchMethod!,
+      perf: this.#perf,
+      valueAt: (i) => this.#vals[i],
+      putAt: (i, v) => {
+        this.#vals[i] = v;
+      },
+      indexOf: (key) => this.#keyMap.get(key),
+      store: (key, v, setOptions, bf) => this.#set(key, v, setOptions, bf),
+      remove: (key) => void this.#delete(key, 'fetch'),
+      settled: (ok, ms) => {
+        if (ok) this.#fetchSuccesses++;
+        else this.#fetchFailures++;
+        this.#fetchTime += ms;
+      },
+      flush: () => this.#flushEvents(),
     };
-
-    const cb = (value: V | undefined, updateCache = false): V | undefined => {
-      const { aborted } = ac.signal;
-      const ignoreAbort = options.ignoreFetchAbort && value !== undefined;
-      const proceed = !!(options.ignoreFetchAbort || (options.allowStaleOnFetchAbort && value !== undefined));
-      if (options.status) {
-        if (aborted && !updateCache) {
-          options.status.fetchAborted = true;
-          options.status.fetchError = ac.signal.reason;
-          if (ignoreAbort) options.status.fetchAbortIgnored = true;
-        } else {
-          options.status.fetchResolved = true;
-        }
-      }
-      if (aborted && !ignoreAbort && !updateCache) return fetchFail(ac.signal.reason, proceed);
-      if (!updateCache) {
-        this.#fetchSuccesses++;
-        this.#fetchTime += this.#perf.now() - started;
-      }
-      // write only if this load still owns the entry (or an ignored abort left it empty)
-      const vl = index === undefined ? undefined : this.#vals[index];
-      if (vl === p || (vl === undefined && ignoreAbort && updateCache)) {
-        if (value === undefined) {
-          if (p.__staleWhileFetching !== undefined) this.#vals[index!] = p.__staleWhileFetching;
-          else this.#delete(k, 'fetch');
-        } else {
-          if (options.status) options.status.fetchUpdated = true;
-          this.#set(k, value, options as SetOptions<K, V, FC>, p);
-        }
-        this.#flushEvents();
-      }
-      return value;
-    };
-
-    const eb = (er: unknown): V | undefined => {
-      if (options.status) {
-        options.status.fetchRejected = true;
-        options.status.fetchError = er as Error;
-      }
-      return fetchFail(er, false);
-    };
-
-    const pcall = (res: (v: V | undefined) => void, rej: (e: unknown) => void): void => {
-      const fmp = this.#fetchMethod!(k, v as V | undefined, fetchOpts as never);
-      // the method may resolve after an abort; only give up here if told to
-      ac.signal.addEventListener('abort', () => {
-        if (!options.ignoreFetchAbort || options.allowStaleOnFetchAbort) {
-          res(undefined);
-          // when it eventually resolves, update the cache
-          if (options.allowStaleOnFetchAbort) res = (value) => void cb(value, true);
-        }
-      });
-      if (fmp && fmp instanceof Promise) {
-        fmp.then((value) => res(value === undefined ? undefined : (value as V)), rej);
-      } else if (fmp !== undefined) {
-        res(fmp as V);
-      }
-    };
-
-    if (options.status) options.status.fetchDispatched = true;
-    p = Object.assign(new Promise<V | undefined>(pcall).then(cb, eb), {
-      __abortController: ac,
-      __staleWhileFetching: v as V | undefined,
-      __returned: undefined,
-      [BACKGROUND]: true as const,
-    }) as Pending<V>;
-    if (index === undefined) {
-      // internal: no status for the placeholder
-      const { status: _status, ...setOptions } = options;
-      this.#set(k, p, setOptions as SetOptions<K, V, FC>, undefined);
-      index = this.#keyMap.get(k);
-    } else {
-      // not a set: a pending refresh neither counts as a use nor changes the entry's size
-      this.#vals[index] = p;
-    }
-    return p;
+    return startBackgroundFetch(this.#fetchOwner, k, index, options, context);
   }
 
   // ---------------------------------------------------------------- memo
@@ -1329,10 +1242,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       hits: this.#hits,
       misses: this.#misses,
       sets: this.#sets,
-      evictions: Object.fromEntries(REMOVE_REASONS.map((r, i) => [r, this.#removed[i]!])) as Record<
-        RemoveReason,
-        number
-      >,
+      evictions: removalCounts(this.#removed),
       fetchSuccesses: this.#fetchSuccesses,
       fetchFailures: this.#fetchFailures,
       fetchTime: this.#fetchTime,
