@@ -82,7 +82,14 @@ export type {
 export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
 export { ArcPolicy } from './policies/arc.js';
 export { ClockPolicy } from './policies/clock.js';
-export { createPolicy, isPolicyName, type PolicyName, policyNames } from './policies/create-policy.js';
+export {
+  type CreatePolicyOptions,
+  createPolicy,
+  isPolicyName,
+  type PolicyName,
+  policyNames,
+} from './policies/create-policy.js';
+export { EnhancedClockPolicy } from './policies/enhanced-clock.js';
 export type { EvictionPolicy, RemovalReason } from './policies/eviction-policy.js';
 export { FifoPolicy } from './policies/fifo.js';
 export { FrequencySketch, type FrequencySketchOptions } from './policies/frequency-sketch.js';
@@ -90,6 +97,7 @@ export { LfuPolicy } from './policies/lfu.js';
 export { LinkedSlots } from './policies/linked-slots.js';
 export { LruPolicy } from './policies/lru.js';
 export { type LruKOptions, LruKPolicy } from './policies/lru-k.js';
+export { type MqOptions, MqPolicy } from './policies/mq.js';
 export { S3FifoPolicy } from './policies/s3-fifo.js';
 export { SievePolicy } from './policies/sieve.js';
 export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu/w-tinylfu.js';
