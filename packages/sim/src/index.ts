@@ -1,5 +1,5 @@
 export type { CacheFactory, ReplayCache } from './cache-factory.js';
-export { coreCacheFactory } from './core-cache-factory.js';
+export { coreCacheFactory, SIM_SEED } from './core-cache-factory.js';
 export { defaultSizes } from './default-sizes.js';
 export type { GridTrace } from './grid-traces.js';
 export { GRID_TRACES } from './grid-traces.js';
