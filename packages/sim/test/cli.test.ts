@@ -49,7 +49,9 @@ describe('larder-sim (in process)', () => {
   it('skips policies the cache lacks when none were named, with a note', async () => {
     const { code, stderr } = await cli([trace, '--sizes', '2']);
     expect(code).toBe(0);
-    expect(stderr).toContain('does not provide lfu, clock, lru-k, 2q, arc, sieve, s3-fifo, w-tinylfu yet');
+    expect(stderr).toContain(
+      'does not provide lfu, clock, enhanced-clock, lru-k, 2q, arc, mq, sieve, s3-fifo, w-tinylfu yet',
+    );
   });
 
   it('prints JSON with --json', async () => {
