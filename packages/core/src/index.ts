@@ -53,7 +53,7 @@ export {
   methodDecorator,
 } from './decorator/method-decorator.js';
 export { argumentsKey, stableKey } from './decorator/stable-key.js';
-export type { Duration } from './duration.js';
+export { type Duration, parseDuration, parsePositiveDuration } from './duration.js';
 export {
   ConfigError,
   LarderError,
@@ -63,6 +63,8 @@ export {
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
+export { captureResponse } from './http/capture-response.js';
+export { type CarriedRequest, carryRequest } from './http/carried-request.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type {

@@ -7,7 +7,7 @@ const bad: [string, Record<string, unknown>, string][] = [
   ['max', { max: 1.5 }, '1.5'],
   ['max', { max: '10' }, '"10"'],
   ['ttl', { max: 10, ttl: Number.NaN }, 'NaN'],
-  ['ttl', { max: 10, ttl: '5 min' }, '"5 min"'],
+  ['ttl', { max: 10, ttl: '5 fortnights' }, '"5 fortnights"'],
   ['ttl', { max: 10, ttl: -5 }, '-5'],
   ['policy', { max: 10, policy: 'mru' }, '"mru"'],
   ['policy', { max: 10, policy: { name: 'half' } }, 'a object'],

@@ -1,4 +1,5 @@
 import {
+  captureResponse,
   type DualMethodDecorator,
   type Duration,
   type Fill,
@@ -11,8 +12,7 @@ import {
   validateRouteOptions,
 } from '@larder/core';
 import type { NextFunction, Request, Response } from 'express';
-import { captureResponse } from './capture-response.js';
-import { requestCache, send } from './larder.js';
+import { type CarriedExpressRequest, requestCache, send } from './larder.js';
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
@@ -36,10 +36,7 @@ type AnyResponse = Response<any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: a handler may take more parameters than the three Express passes
 type Handler = (req: AnyRequest, res: AnyResponse, next: NextFunction, ...rest: any[]) => unknown;
 
-/** The request as the engine sees it, carrying the Express request for `key` and `tags`. */
-interface Carried extends RequestLike {
-  readonly req: Request;
-}
+type Carried = CarriedExpressRequest;
 
 /** The default key: method class, route pattern, params and query (never the host). */
 function routeKey(like: RequestLike): string {
@@ -109,7 +106,14 @@ export function cacheResponse(
       const req = args[0] as Request;
       const res = args[1] as Response;
       const next = args[2];
-      const state = requestCache(req ?? {});
+      if (!isRequest(req)) {
+        throw new TypeError(
+          `@cacheResponse on ${method.label(this)}: its first argument is not the Express request. ` +
+            'Call it as (req, res, next) => controller.method(req, res, next). In a NestJS controller ' +
+            "(with @Param, @Query, ...), use @CacheResponse from '@larder/nestjs' instead",
+        );
+      }
+      const state = requestCache(req);
       if (state === undefined) {
         throw new LarderError(
           'ERR_LARDER_NOT_REGISTERED',
@@ -159,4 +163,10 @@ export function cacheResponse(
       );
     };
   });
+}
+
+/** Whether a handler's first argument is a request (a Nest handler's is a parameter such as `@Param('id')`). */
+function isRequest(value: unknown): value is Request {
+  const req = value as Partial<Request> | null | undefined;
+  return typeof req?.method === 'string' && typeof req.headers === 'object' && req.headers !== null;
 }

@@ -3,4 +3,4 @@
  * `@larder/core` engine.
  */
 export { type CacheResponseOptions, cacheResponse } from './cache-response.js';
-export { type LarderMiddleware, type LarderOptions, larder } from './larder.js';
+export { type ExpressRouteOptions, type LarderMiddleware, type LarderOptions, larder } from './larder.js';

@@ -1,5 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import {
+  type CarriedRequest,
+  captureResponse,
+  carryRequest,
+  type Duration,
   type Fill,
   HttpCache,
   type HttpCacheOptions,
@@ -14,10 +18,21 @@ import {
 } from '@larder/core';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import inject, { type DispatchFunc, type InjectOptions } from 'light-my-request';
-import { captureResponse } from './capture-response.js';
+
+/**
+ * A route's cache options for Express (`cache.route(options)`): the engine's route options, with `key`
+ * and `tags` given the Express request (`req.params`, `req.query`, `req.originalUrl`), as
+ * `@cacheResponse` gives them.
+ */
+export interface ExpressRouteOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
+  /** Replace the key derivation (`Vary` still selects variants). @defaultValue method class, host, URL */
+  key?: (req: Request) => string;
+  /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
+  tags?: (req: Request) => readonly string[];
+}
 
 /** Options of {@link larder}: the engine's options, plus the Express application. */
-export interface LarderOptions extends HttpCacheOptions {
+export interface LarderOptions extends Omit<HttpCacheOptions, 'key' | 'tags'>, ExpressRouteOptions {
   /**
    * The application that background refreshes (stale-while-revalidate) are dispatched through, with
    * light-my-request. Without it, the middleware takes the top-level application of the first request
@@ -38,7 +53,7 @@ export interface LarderMiddleware extends RequestHandler {
    * `cache` mounted higher up (`app.use(cache)`) already looked up is not looked up again: the first
    * lookup's options apply.
    */
-  route(options?: RouteCacheOptions): RequestHandler;
+  route(options?: ExpressRouteOptions): RequestHandler;
   /** Remove entries by key, URL or tags; resolves the number removed. */
   invalidate(options: InvalidateOptions): Promise<number>;
   /** The engine's counters. */
@@ -64,6 +79,30 @@ export interface RequestCache {
 
 const kRequestCache = Symbol('larder.request-cache');
 
+/** The request as the engine sees it, carrying the Express request for `key` and `tags`. @internal */
+export type CarriedExpressRequest = CarriedRequest<Request>;
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Warn, with a code, about a set-up that would otherwise do nothing silently: once per `larder()`. */
+function warner(): (code: string, message: string) => void {
+  const warned = new Set<string>();
+  return (code, message) => {
+    if (warned.has(code)) return;
+    warned.add(code);
+    process.emitWarning(message, { type: 'LarderWarning', code });
+  };
+}
+
+/** The layers of the application's router: `app.router` on Express 5, `app._router` on Express 4. */
+function routerStack(app: unknown): { handle?: unknown; route?: unknown }[] | undefined {
+  const holder = app as { router?: { stack?: unknown }; _router?: { stack?: unknown } } | undefined;
+  const stack = holder?.router?.stack ?? holder?._router?.stack;
+  return Array.isArray(stack) ? stack : undefined;
+}
+
 /** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */
 export function requestCache(req: object): RequestCache | undefined {
   return (req as { [kRequestCache]?: RequestCache })[kRequestCache];
@@ -73,15 +112,26 @@ export function requestCache(req: object): RequestCache | undefined {
  * Create the Express middleware for HTTP response caching. Works with Express 4.21+ and 5.
  *
  * ```ts
- * const cache = larder({ ttl: '1m' });
+ * const cache = larder({ ttl: '1m' }); // or larder('5 minutes'), short for { ttl: '5 minutes' }
  * app.use(cache); // or per route:
- * app.get('/items', cache.route({ ttl: '30s', tags: () => ['items'] }), handler);
+ * app.get('/items/:id', cache.route({ ttl: '30s', tags: (req) => [`item:${req.params.id}`] }), handler);
  * ```
  *
+ * @param optionsOrTtl - the options, or a duration as a shorthand for `{ ttl }`.
  * @throws {@link ConfigError} for an invalid option, naming it.
  */
-export function larder(options: LarderOptions = {}): LarderMiddleware {
-  const { app, ...engineOptions } = options;
+export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddleware {
+  const options: LarderOptions =
+    typeof optionsOrTtl === 'string' || typeof optionsOrTtl === 'number'
+      ? { ttl: optionsOrTtl }
+      : optionsOrTtl;
+  // anything but an object goes on to the engine, which refuses it with a ConfigError
+  const carried = (isObject(options) ? carryRequest(options) : options) as Omit<
+    LarderOptions,
+    'key' | 'tags'
+  > &
+    Pick<RouteCacheOptions, 'key' | 'tags'>;
+  const { app, ...engineOptions } = carried;
   let target: Application | undefined = app;
   const engine = new HttpCache({
     revalidate: (req) => (target === undefined ? Promise.resolve() : refresh(target, req)),
@@ -121,13 +171,43 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
     }
   };
 
+  let checked = false;
+  const warnOnce = warner();
   const middleware = (route: ResolvedRouteOptions | undefined): RequestHandler => {
-    return (req, res, next) => {
-      if ((req as unknown as Record<symbol, unknown>)[forwarded] === true) return next();
+    const handler: RequestHandler = (req, res, next) => {
+      if ((req as unknown as Record<symbol, unknown>)[forwarded] === true) {
+        if (route !== undefined) {
+          warnOnce(
+            'LARDER_ROUTE_OPTIONS_IGNORED',
+            `Larder: cache.route() options on ${req.method} ${req.originalUrl} are ignored: app.use(cache) above ` +
+              'already looked this request up with the plugin-level options. Use app.use(cache) or cache.route() ' +
+              'for a route, not both (a second larder() instance for the route also works).',
+          );
+        }
+        return next();
+      }
       if (target === undefined && req.app !== undefined) target = root(req.app);
+      if (!checked && route === undefined) {
+        checked = true;
+        const stack = routerStack(req.app);
+        const at = stack?.findIndex((layer) => layer.handle === handler) ?? -1;
+        if (stack !== undefined && at > 0 && stack.slice(0, at).some((layer) => layer.route !== undefined)) {
+          warnOnce(
+            'LARDER_MOUNTED_AFTER_ROUTES',
+            'Larder: app.use(cache) was mounted after routes, which answer before it and are never cached. ' +
+              'Call app.use(cache) before defining the routes (or use cache.route() on each route).',
+          );
+        }
+      }
       let lookup: Promise<LookupResult>;
       try {
-        lookup = engine.lookup({ method: req.method, url: req.originalUrl, headers: req.headers }, route);
+        const carried: CarriedExpressRequest = {
+          method: req.method,
+          url: req.originalUrl,
+          headers: req.headers,
+          req,
+        };
+        lookup = engine.lookup(carried, route);
       } catch (error) {
         return fail(req, next, error);
       }
@@ -136,10 +216,14 @@ export function larder(options: LarderOptions = {}): LarderMiddleware {
         (error: unknown) => fail(req, next, error),
       );
     };
+    return handler;
   };
 
   return Object.assign(middleware(undefined), {
-    route: (routeOptions: RouteCacheOptions = {}) => middleware(validateRouteOptions(routeOptions, 'route')),
+    route: (routeOptions: ExpressRouteOptions = {}) =>
+      middleware(
+        validateRouteOptions(isObject(routeOptions) ? carryRequest(routeOptions) : routeOptions, 'route'),
+      ),
     invalidate: (invalidateOptions: InvalidateOptions) => engine.invalidate(invalidateOptions),
     stats: () => engine.stats(),
     clear: () => engine.clear(),

@@ -53,8 +53,8 @@ describe('@cacheResponse typings (Express)', () => {
   });
 
   it('rejects invalid options', () => {
-    // @ts-expect-error '5 min' is not a duration
-    cacheResponse('5 min');
+    // @ts-expect-error '5 fortnights' is not a duration
+    cacheResponse('5 fortnights');
     // @ts-expect-error key takes the request and returns a string
     cacheResponse({ key: (req: Request) => req.params });
     // @ts-expect-error unknown option

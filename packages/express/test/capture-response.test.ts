@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Fill, HeaderMap, ResponseLike } from '@larder/core';
+import { captureResponse } from '@larder/core';
 import type { Express, RequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { captureResponse } from '../src/capture-response.js';
 import { binary, frameworks, settle } from './helpers.js';
 
 interface Recorder {

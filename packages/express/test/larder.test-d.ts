@@ -18,8 +18,8 @@ describe('larder types', () => {
   });
 
   it('rejects durations that are not durations', () => {
-    // @ts-expect-error '5 min' is not a Duration
-    larder({ ttl: '5 min' });
+    // @ts-expect-error '5 fortnights' is not a Duration
+    larder({ ttl: '5 fortnights' });
     // @ts-expect-error key must be a function
     larder().route({ key: 'url' });
   });

@@ -312,7 +312,7 @@ for (const [name, express] of frameworks) {
 
     describe('bad options', () => {
       const cases: [string, Record<string, unknown>, string][] = [
-        ["ttl: '5 min'", { ttl: '5 min' }, 'ttl'],
+        ["ttl: '5 fortnights'", { ttl: '5 fortnights' }, 'ttl'],
         ['ttl: -1', { ttl: -1 }, 'ttl'],
         ['an unknown option', { tll: '1m' }, 'tll'],
         ['a non-function key', { key: 'url' }, 'key'],

@@ -103,6 +103,14 @@ export function cacheResponse(
     return async function (this: unknown, ...args: unknown[]): Promise<unknown> {
       const request = args[0] as FastifyRequest;
       const reply = args[1] as FastifyReply;
+      const candidate = request as Partial<FastifyRequest> | null | undefined;
+      if (typeof candidate?.method !== 'string' || typeof candidate.headers !== 'object') {
+        throw new TypeError(
+          `@cacheResponse on ${method.label(this)}: its first argument is not the Fastify request. ` +
+            'Call it as (request, reply) => controller.method(request, reply). In a NestJS controller ' +
+            "(with @Param, @Query, ...), use @CacheResponse from '@larder/nestjs' instead",
+        );
+      }
       const larder = (request as { server?: { larder?: LarderDecoration } } | undefined)?.server?.larder;
       if (larder === undefined || !capturesResponse(request)) {
         throw new LarderError(

@@ -50,8 +50,8 @@ describe('@cacheResponse typings (Fastify)', () => {
   });
 
   it('rejects invalid options', () => {
-    // @ts-expect-error '5 min' is not a duration
-    cacheResponse('5 min');
+    // @ts-expect-error '5 fortnights' is not a duration
+    cacheResponse('5 fortnights');
     // @ts-expect-error key takes the request and returns a string
     cacheResponse({ key: (request: FastifyRequest) => request.params });
     // @ts-expect-error unknown option

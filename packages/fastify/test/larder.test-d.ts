@@ -45,7 +45,7 @@ describe('route config.cache', () => {
     // Inline, Fastify infers the route's config type from the literal (its ContextConfig generic), so
     // an unknown key there is only caught at registration (ConfigError); a known key's type is checked.
     // @ts-expect-error: not a duration
-    app.get('/y', { config: { cache: { ttl: '5 min' } } }, async () => 'y');
+    app.get('/y', { config: { cache: { ttl: '5 fortnights' } } }, async () => 'y');
     // @ts-expect-error: key must be a function
     app.get('/z', { config: { cache: { key: 'k' } } }, async () => 'z');
   });

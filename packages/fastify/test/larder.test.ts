@@ -183,7 +183,7 @@ describe('opting in and out', () => {
 
 describe('bad options fail at registration', () => {
   const plugin: [string, Record<string, unknown>][] = [
-    ['ttl', { ttl: '5 min' }],
+    ['ttl', { ttl: '5 fortnights' }],
     ['ttl', { ttl: -1 }],
     ['nope', { nope: 1 }],
     ['key', { key: 'not a function' }],
@@ -204,7 +204,7 @@ describe('bad options fail at registration', () => {
   }
 
   const route: [string, Record<string, unknown>][] = [
-    ['config.cache.ttl', { ttl: '5 min' }],
+    ['config.cache.ttl', { ttl: '5 fortnights' }],
     ['config.cache.ttl', { ttl: -1 }],
     ['config.cache.nope', { nope: 1 }],
     ['config.cache.key', { key: 'not a function' }],

@@ -4,7 +4,7 @@
  * one subscriber connection, and `SCAN` over every master. An adapter supplies a {@link PortDriver}:
  * the few primitives that differ between node-redis and ioredis.
  */
-import { ConfigError, StoreError } from '@larder/core';
+import { parseDuration, StoreError } from '@larder/core';
 import type { LuaScript } from './lua-script.js';
 import type {
   MessageListener,
@@ -110,8 +110,8 @@ function toCount(reply: unknown): number {
 
 function validTimeout(value: unknown): number {
   if (value === undefined) return DEFAULT_COMMAND_TIMEOUT;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  throw new ConfigError('commandTimeout', value, 'a number of ms >= 0 (0 disables the timeout)');
+  // a duration: ms, or a string such as '500ms' or '2s'; 0 disables the timeout
+  return Math.ceil(parseDuration('commandTimeout', value));
 }
 
 interface ChannelState {

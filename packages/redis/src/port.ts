@@ -3,6 +3,7 @@
  * talks to Redis, whichever client the user holds. {@link toPort} builds one from a node-redis or
  * ioredis client, standalone or cluster.
  */
+import type { Duration } from '@larder/core';
 import type { LuaScript } from './lua-script.js';
 
 /** What a command takes as a value: text (sent as UTF-8) or bytes (sent as they are). */
@@ -43,12 +44,12 @@ export interface Subscription {
 /** Options of {@link toPort}. */
 export interface RedisPortOptions {
   /**
-   * Longest a command may take, in ms, before its promise rejects with a `'timeout'`
+   * Longest a command may take (ms, or a duration string such as `'500ms'`, `'2s'`) before its promise rejects with a `'timeout'`
    * {@link StoreError} (the client may still complete it later; node-redis also drops it from its
    * offline queue if it was not sent yet). `0` disables the timeout.
    * @defaultValue 1000
    */
-  commandTimeout?: number;
+  commandTimeout?: Duration;
   /**
    * Receives errors that no caller can be given: the subscriber connection's errors, a message
    * listener that threw. Never rethrown.

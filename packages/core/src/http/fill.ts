@@ -55,6 +55,8 @@ export interface EffectiveRoute {
   readonly tags: readonly ((req: RequestLike) => readonly string[])[];
   readonly cacheAuthorized: boolean;
   readonly maxEntryBytes: number;
+  /** Send `Cache-Control` from the ttl (see `RouteCacheOptions.cacheControl`). */
+  readonly cacheControl: 'public' | 'private' | undefined;
 }
 
 /** The engine services a fill uses. */
@@ -251,7 +253,11 @@ export class HttpFill implements Fill {
         staleWhileRevalidate: route.staleWhileRevalidate,
         staleIfError: route.staleIfError,
       });
-      if (times.staleAt <= now) reason = 'no-ttl';
+      if (times.staleAt <= now) {
+        reason = 'no-ttl';
+        const silent = headers['cache-control'] === undefined && headers.expires === undefined;
+        if (silent && route.ttl === undefined && route.defaultTtl === undefined) warnNoTtl(plan.req, status);
+      }
     }
     if (reason === undefined) {
       const declared = Number(headerString(headers['content-length']));
@@ -261,6 +267,14 @@ export class HttpFill implements Fill {
     if (reason !== undefined) {
       this.#notStored(reason, status);
       return { store: false, headers: this.#withStatus(headers, { fwd: plan.fwd, detail: reason }) };
+    }
+    const announce = plan.route.cacheControl;
+    if (announce !== undefined && headers['cache-control'] === undefined && headers.expires === undefined) {
+      // the lifetime came from our ttl: tell the client and the CDNs, never as shareable when personal
+      const personal = plan.req.headers.authorization !== undefined || plan.req.headers.cookie !== undefined;
+      const seconds = Math.max(0, Math.floor((times!.staleAt - now) / 1000));
+      headers = Object.assign({}, headers);
+      headers['cache-control'] = `${personal ? 'private' : announce}, max-age=${seconds}`;
     }
     this.#pending = { status, headers, cc: cc!, vary: vary as string[], times: times! };
     return { store: true, headers: this.#withStatus(headers, { fwd: plan.fwd, stored: true }) };
@@ -374,4 +388,23 @@ export class HttpFill implements Fill {
     plan.onDone = undefined;
     onDone?.();
   }
+}
+
+let warnedNoTtl = false;
+
+/**
+ * Warn once per process that a response was not stored because nothing gave it a lifetime: neither
+ * the route nor the plugin has a `ttl`, and the handler sent no `Cache-Control: max-age`, `s-maxage`
+ * or `Expires`. Without this, `config: { cache: true }` on such a handler caches nothing, silently.
+ */
+function warnNoTtl(req: RequestLike, status: number): void {
+  if (warnedNoTtl) return;
+  warnedNoTtl = true;
+  process.emitWarning(
+    `Larder stored nothing for ${req.method} ${req.url} (status ${status}): no ttl was set and the response ` +
+      'has no Cache-Control max-age/s-maxage or Expires. Give the route or the plugin a ttl ' +
+      "(Fastify config: { cache: { ttl: '1m' } }, Express cache.route({ ttl: '1m' }), larder({ ttl: '1m' })), " +
+      'or send Cache-Control from the handler.',
+    { type: 'LarderWarning', code: 'LARDER_NO_TTL' },
+  );
 }

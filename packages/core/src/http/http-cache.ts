@@ -752,6 +752,7 @@ export class HttpCache {
       tags,
       cacheAuthorized: route?.cacheAuthorized ?? engine.cacheAuthorized ?? false,
       maxEntryBytes: route?.maxEntryBytes ?? this.#o.maxEntryBytes,
+      cacheControl: (route?.cacheControl ?? engine.cacheControl) || undefined,
     };
   }
 

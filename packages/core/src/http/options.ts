@@ -26,6 +26,8 @@ export interface ResolvedRouteOptions {
   readonly cacheAuthorized?: boolean;
   /** Largest body stored, in bytes. */
   readonly maxEntryBytes?: number;
+  /** The `Cache-Control` sent from the ttl, if any (`true` resolves to `'public'`). */
+  readonly cacheControl?: 'public' | 'private' | false;
 }
 
 /** {@link HttpCacheOptions} after validation, with defaults applied. Durations in milliseconds. */
@@ -73,6 +75,7 @@ const ROUTE_OPTION_NAMES = [
   'tags',
   'cacheAuthorized',
   'maxEntryBytes',
+  'cacheControl',
 ] as const satisfies readonly (keyof RouteCacheOptions)[];
 
 const ENGINE_OPTION_NAMES = [
@@ -149,7 +152,8 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
   const out: {
     -readonly [K in keyof ResolvedRouteOptions]: ResolvedRouteOptions[K];
   } = {};
-  const { ttl, staleWhileRevalidate, staleIfError, key, tags, cacheAuthorized, maxEntryBytes } = options;
+  const { ttl, staleWhileRevalidate, staleIfError, key, tags, cacheAuthorized, maxEntryBytes, cacheControl } =
+    options;
   if (ttl !== undefined) out.ttl = parseDuration(dotted(prefix, 'ttl'), ttl);
   if (staleWhileRevalidate !== undefined) {
     out.staleWhileRevalidate = parseDuration(dotted(prefix, 'staleWhileRevalidate'), staleWhileRevalidate);
@@ -162,6 +166,16 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
     out.cacheAuthorized = boolean(dotted(prefix, 'cacheAuthorized'), cacheAuthorized);
   if (maxEntryBytes !== undefined)
     out.maxEntryBytes = positiveInteger(dotted(prefix, 'maxEntryBytes'), maxEntryBytes);
+  if (cacheControl !== undefined) {
+    if (cacheControl === true || cacheControl === 'public') out.cacheControl = 'public';
+    else if (cacheControl === false || cacheControl === 'private') out.cacheControl = cacheControl;
+    else
+      throw new ConfigError(
+        dotted(prefix, 'cacheControl'),
+        cacheControl,
+        "true, false, 'public' or 'private'",
+      );
+  }
   return Object.freeze(out);
 }
 

@@ -54,6 +54,15 @@ export interface RouteCacheOptions {
   cacheAuthorized?: boolean;
   /** Largest body stored, in bytes; larger responses pass through unstored. */
   maxEntryBytes?: number;
+  /**
+   * Tell browsers and CDNs how long they may keep the response too: a response that the cache stores
+   * under a `ttl` (the route's or the plugin's) and that carries no `Cache-Control` of its own gets
+   * `Cache-Control: public, max-age=<ttl in s>` (`'private'`: `private, max-age=...`, for browsers
+   * only), sent to the client and stored, so hits send it with their `Age`. A request that carried
+   * `Authorization` or `Cookie` always gets `private`. Off by default: nothing the handler did not
+   * announce as shareable is announced by the cache. @defaultValue false
+   */
+  cacheControl?: boolean | 'public' | 'private';
 }
 
 /** Options of {@link HttpCache} (and of the adapters, which add their own few). */

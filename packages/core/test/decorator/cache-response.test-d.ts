@@ -125,8 +125,8 @@ describe('@cacheResponse typings', () => {
   it('rejects invalid options', () => {
     // @ts-expect-error ttl is required
     cacheResponse({ staleWhileRevalidate: '1m' });
-    // @ts-expect-error '5 min' is not a duration
-    cacheResponse('5 min');
+    // @ts-expect-error '5 fortnights' is not a duration
+    cacheResponse('5 fortnights');
     // @ts-expect-error a Map is not a cache
     cacheResponse({ ttl: '1m', cache: new Map() });
   });

@@ -307,7 +307,7 @@ describe('@cacheResponse outside a class', () => {
       }
       return undefined;
     };
-    expect(option(() => cacheResponse('5 min' as never))).toBe('ttl');
+    expect(option(() => cacheResponse('5 fortnights' as never))).toBe('ttl');
     expect(option(() => cacheResponse({} as never))).toBe('ttl');
     expect(option(() => cacheResponse({ ttl: '1m', staleWhileRevalidate: -1 as never }))).toBe(
       'staleWhileRevalidate',

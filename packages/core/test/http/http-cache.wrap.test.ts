@@ -129,7 +129,7 @@ describe('wrap', () => {
   });
 
   it.each([
-    ['ttl', { ttl: '5 min' }],
+    ['ttl', { ttl: '5 fortnights' }],
     ['ttl', { ttl: -1 }],
     ['staleWhileRevalidate', { staleWhileRevalidate: 'soon' }],
     ['tags', { tags: 'a' }],

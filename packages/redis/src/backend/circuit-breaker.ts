@@ -18,7 +18,7 @@
  * `'unavailable'`). In half-open state exactly one call (the probe) reaches Redis; the others are
  * rejected as while open. No timer runs: the state advances when calls arrive.
  */
-import { ConfigError, StoreError } from '@larder/core';
+import { ConfigError, type Duration, parseDuration, StoreError } from '@larder/core';
 
 /** The breaker's state. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -27,8 +27,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface CircuitBreakerOptions {
   /** Consecutive outage failures (timeouts, connection errors) that open the circuit. @defaultValue 5 */
   failureThreshold?: number;
-  /** How long the circuit stays open before one probe call may go through, in ms. @defaultValue 2000 */
-  cooldown?: number;
+  /** How long the circuit stays open before one probe call may go through: ms, or `'2s'`. @defaultValue 2000 */
+  cooldown?: Duration;
   /** Called on every state change (after it happened); what it throws is ignored. */
   onStateChange?: (state: BreakerState, previous: BreakerState) => void;
   /** Clock, in ms. @defaultValue performance.now */
@@ -90,10 +90,7 @@ export class CircuitBreaker {
     if (!Number.isSafeInteger(threshold) || threshold < 1) {
       throw new ConfigError('breaker.failureThreshold', threshold, 'a positive integer');
     }
-    const cooldown = options.cooldown ?? DEFAULT_COOLDOWN;
-    if (typeof cooldown !== 'number' || !Number.isFinite(cooldown) || cooldown < 0) {
-      throw new ConfigError('breaker.cooldown', cooldown, 'a number of ms >= 0');
-    }
+    const cooldown = parseDuration('breaker.cooldown', options.cooldown ?? DEFAULT_COOLDOWN);
     for (const name of ['onStateChange', 'now'] as const) {
       const fn = options[name];
       if (fn !== undefined && typeof fn !== 'function')

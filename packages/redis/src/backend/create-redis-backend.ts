@@ -3,7 +3,13 @@
  * the adapters (`app.register(larder, { shared })`, `larder({ shared })`) and of `HttpCache`.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError, type SharedBackend } from '@larder/core';
+import {
+  ConfigError,
+  type Duration,
+  parseDuration,
+  parsePositiveDuration,
+  type SharedBackend,
+} from '@larder/core';
 import type { RedisPort } from '../port.js';
 import { RedisStore } from '../redis-store.js';
 import { isRedisPort, toPort } from '../to-port.js';
@@ -15,28 +21,34 @@ import { DEFAULT_LOCK_TTL, RedisFillCoordinator } from './redis-fill-coordinator
 /** Options of {@link createRedisBackend}. */
 export interface RedisBackendOptions {
   /**
-   * A node-redis 5/6 client or cluster client (connected), an ioredis 5/6 `Redis` or `Cluster`, or a
-   * {@link RedisPort}. Never closed by Larder: close it yourself after the apps that use it.
+   * A node-redis 5/6 client or cluster client (connected: one that is not is a {@link ConfigError}),
+   * an ioredis 5/6 `Redis` or `Cluster`, an iovalkey `Redis` or `Cluster` (Valkey), or a
+   * {@link RedisPort}. Never closed by Larder: close it yourself after the apps that use it. A client
+   * with no `'error'` listener gets one that reports through `onError` (context `'client'`), so a
+   * Redis outage never crashes the process with an unhandled `'error'` event; it is removed on
+   * {@link RedisBackend.close}.
    */
   client: unknown;
   /** Prefix of every key and channel. Fleets with different prefixes share a server without seeing each other. @defaultValue 'larder:' */
   prefix?: string;
   /**
-   * How long a process that fills a key keeps the fleet's lock on it, in ms: after that one more
+   * How long a process that fills a key keeps the fleet's lock on it: ms, or a duration string
+   * (`'5s'`, `'1.5 min'`). After that one more
    * process may fill it (nginx `proxy_cache_lock_age`), and a holder that died is replaced.
    * @defaultValue 5000
    */
-  lockTtl?: number;
+  lockTtl?: Duration;
   /**
    * The stampede protocol. `false` leaves misses coalesced per process only (one origin call per
    * process), with the shared store and the bus still in use. @defaultValue true
    */
   lock?: boolean;
   /**
-   * Longest a Redis command may take before it counts as failed, in ms (when `client` is a client):
+   * Longest a Redis command may take before it counts as failed: ms, or a duration string
+   * (`'500ms'`, `'1s'`), when `client` is a client:
    * a cache read that takes longer is slower than many origins. @defaultValue 500
    */
-  commandTimeout?: number;
+  commandTimeout?: Duration;
   /**
    * The circuit breaker in front of Redis: `{ failureThreshold, cooldown, onStateChange }`
    * (defaults 5 consecutive failures, 2000 ms), or `false` to send every call (not recommended: each
@@ -44,10 +56,11 @@ export interface RedisBackendOptions {
    */
   breaker?: CircuitBreakerOptions | false;
   /**
-   * Longest time an entry stays in each process's L1 before it is read from Redis again, in ms: a
+   * Longest time an entry stays in each process's L1 before it is read from Redis again (ms, or a
+   * duration string such as `'10s'`): a
    * bound on staleness should an invalidation message be lost. @defaultValue until the entry expires
    */
-  l1Ttl?: number;
+  l1Ttl?: Duration;
   /** This process's id on the bus and in fill notices. @defaultValue a random UUID */
   instanceId?: string;
   /** Receives the Redis failures the backend absorbs, with a context such as `'fill.acquire'`. */
@@ -119,11 +132,14 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       );
     }
   }
-  const { client, prefix, lockTtl = DEFAULT_LOCK_TTL, lock = true, commandTimeout, l1Ttl, onError } = options;
+  const { client, prefix, lock = true, onError } = options;
   if (typeof lock !== 'boolean') throw new ConfigError('lock', lock, 'true or false');
-  if (l1Ttl !== undefined && !(typeof l1Ttl === 'number' && Number.isFinite(l1Ttl) && l1Ttl > 0)) {
-    throw new ConfigError('l1Ttl', l1Ttl, 'a number of ms above zero');
-  }
+  const lockTtl = parsePositiveDuration('lockTtl', options.lockTtl ?? DEFAULT_LOCK_TTL);
+  const commandTimeout =
+    options.commandTimeout === undefined
+      ? DEFAULT_BACKEND_COMMAND_TIMEOUT
+      : Math.ceil(parseDuration('commandTimeout', options.commandTimeout));
+  const l1Ttl = options.l1Ttl === undefined ? undefined : parsePositiveDuration('l1Ttl', options.l1Ttl);
   if (onError !== undefined && typeof onError !== 'function')
     throw new ConfigError('onError', onError, 'a function');
   const instanceId = options.instanceId ?? randomUUID();
@@ -139,9 +155,10 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   };
 
   const given = isRedisPort(client);
-  const portOptions = { onError: report, commandTimeout: commandTimeout ?? DEFAULT_BACKEND_COMMAND_TIMEOUT };
+  const portOptions = { onError: report, commandTimeout };
   // a client that is no Redis client fails here, at construction, not at the first request
   const first = given ? client : toPort(client, portOptions);
+  const unguard = given ? undefined : guardErrors(client, report);
   let opened: RedisPort | undefined = first;
   const open = () => {
     const port = opened ?? toPort(client, portOptions);
@@ -216,9 +233,37 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
     async close() {
       if (closed) return;
       closed = true;
+      unguard?.();
       bus.close();
       await fills?.close();
       await port.close();
     },
+  };
+}
+
+interface ErrorEmitter {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
+  removeListener?(event: 'error', listener: (error: unknown) => void): unknown;
+  listenerCount(event: 'error'): number;
+}
+
+/**
+ * Give a client that has no `'error'` listener one that reports through `report`: node-redis emits
+ * `'error'` on every failed reconnection, and an `'error'` event with no listener kills the process.
+ * Returns the function that removes it again (nothing to remove when the client had a listener).
+ */
+function guardErrors(
+  client: unknown,
+  report: (error: unknown, context: string) => void,
+): (() => void) | undefined {
+  const emitter = client as Partial<ErrorEmitter> | null;
+  if (typeof emitter?.on !== 'function' || typeof emitter.listenerCount !== 'function') return undefined;
+  if (emitter.listenerCount('error') > 0) return undefined;
+  const listener = (error: unknown) => report(error, 'client');
+  emitter.on('error', listener);
+  return () => {
+    if (typeof emitter.off === 'function') emitter.off('error', listener);
+    else emitter.removeListener?.('error', listener);
   };
 }

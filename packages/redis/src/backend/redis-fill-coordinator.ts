@@ -32,12 +32,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ConfigError,
+  type Duration,
   type EntryVersion,
   type FillClaim,
   type FillClaimOptions,
   type FillCoordinator,
   type FillLease,
   type FillOutcome,
+  parsePositiveDuration,
   type StoredEntry,
   StoreError,
 } from '@larder/core';
@@ -53,10 +55,10 @@ export interface RedisFillCoordinatorOptions {
   /** The port for the lock, the notices and the subscription. @defaultValue `store.port` */
   port?: RedisPort;
   /**
-   * How long a holder keeps a key, in ms (`PX` of the lock): after that, one more process may fill
+   * How long a holder keeps a key: ms, or a duration string such as `'5s'` (`PX` of the lock): after that, one more process may fill
    * it, and a holder that died is replaced. @defaultValue 5000
    */
-  lockTtl?: number;
+  lockTtl?: Duration;
   /** This process's id in notices. @defaultValue a random UUID */
   instanceId?: string;
   /** Receives the Redis failures the coordinator absorbs. */
@@ -248,10 +250,8 @@ export class RedisFillCoordinator implements FillCoordinator {
     if (typeof store !== 'object' || store === null || typeof store.setIfLocked !== 'function') {
       throw new ConfigError('store', store, 'a RedisStore');
     }
-    const lockTtl = options.lockTtl ?? DEFAULT_LOCK_TTL;
-    if (!Number.isSafeInteger(lockTtl) || lockTtl <= 0) {
-      throw new ConfigError('lockTtl', lockTtl, 'a positive integer number of ms');
-    }
+    // a whole number of ms above zero (the PX of the lock), from ms or a string such as '5s'
+    const lockTtl = parsePositiveDuration('lockTtl', options.lockTtl ?? DEFAULT_LOCK_TTL);
     const instanceId = options.instanceId ?? randomUUID();
     if (typeof instanceId !== 'string' || instanceId === '') {
       throw new ConfigError('instanceId', instanceId, 'a non-empty string');

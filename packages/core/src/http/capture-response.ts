@@ -1,12 +1,13 @@
 /**
- * Response capture for the Express adapter: the one place that patches `res`. Everything Express and
+ * Response capture for Node's `ServerResponse` (the Express adapter, and Nest on either platform, use
+ * it): the one place that patches `res`. Everything Express, Fastify and
  * Node can send (`res.send`, `res.json`, `res.sendFile`, `stream.pipe(res)`, raw `write`/`end`,
  * explicit `writeHead`, the default error handler) ends in `writeHead`, `write` and `end`, so those
  * three methods are all that is patched, and they are restored when the response finishes or closes.
  */
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import type { Fill, HeaderMap, ResponseLike } from '@larder/core';
+import type { Fill, HeaderMap, ResponseLike } from './types.js';
 
 type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 type Callback = (error?: Error | null) => void;

@@ -1,0 +1,333 @@
+/**
+ * The published shape, proven from outside (as express-rate-limit's test/external does): every
+ * public package is packed with `npm pack`, and the tarballs are installed with `npm install` into
+ * three outside apps in a temp dir, each a shape a user has:
+ *
+ * - `ts`: Fastify in TypeScript ESM, compiled under `moduleResolution: node16` and checked under
+ *   `bundler`; TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default);
+ *   Express 5 in plain ESM; `require()` of every package; an iovalkey client taken by the Redis tier;
+ * - `express4`: Express 4 in CommonJS;
+ * - `nest`: a NestJS app (CommonJS, decorators) on platform-express and platform-fastify.
+ *
+ * Per tarball: LICENSE, README and the metadata, and `npm publish --dry-run` clean. Per install: no
+ * EBADENGINE warning for anything a Larder package depends on. The three installs run at once and
+ * share npm's cache. Run with `npm run test:external` (after `npm run build`); `npm test` runs it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+/** The public packages: every workspace under packages/ that is not private. */
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    json: readJson(join(root, 'packages', dir, 'package.json')),
+  }))
+  .filter(({ json }) => json !== undefined && json.private !== true);
+
+/** The outside apps and what each installs from the registry besides the tarballs. */
+const apps = {
+  ts: {
+    type: 'module',
+    dependencies: {
+      fastify: '^5.0.0',
+      express: '^5.0.0',
+      iovalkey: '^0.4.0',
+      '@types/node': '^20.19.0',
+      '@types/express': '^5.0.0',
+    },
+    larder: ['@larder/core', '@larder/fastify', '@larder/express', '@larder/redis', '@larder/sim'],
+  },
+  express4: {
+    type: 'commonjs',
+    dependencies: { express: '^4.21.2' },
+    larder: ['@larder/core', '@larder/express'],
+  },
+  nest: {
+    type: 'commonjs',
+    dependencies: {
+      '@nestjs/common': '^12.0.0',
+      '@nestjs/core': '^12.0.0',
+      '@nestjs/platform-express': '^12.0.0',
+      '@nestjs/platform-fastify': '^12.0.0',
+      'reflect-metadata': '^0.2.2',
+      rxjs: '^7.8.0',
+      '@types/node': '^20.19.0',
+    },
+    larder: ['@larder/core', '@larder/nestjs'],
+  },
+};
+
+function readJson(file) {
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** Run a command; resolves { code, stdout, stderr } (never rejects on a non-zero exit). */
+function run(command, args, cwd, env = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+function ok(result, what) {
+  assert.equal(result.code, 0, `${what} failed:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** The last line of stdout, parsed as JSON (the apps print their findings there). */
+function findings(result, what) {
+  ok(result, what);
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+let work;
+const tarballs = {};
+const installs = {};
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'larder-external-'));
+  const packDir = join(work, 'tarballs');
+  mkdirSync(packDir);
+  const packed = ok(
+    await run(
+      npm,
+      ['pack', '--json', '--pack-destination', packDir, ...packages.flatMap(({ dir }) => ['-w', dir])],
+      root,
+    ),
+    'npm pack',
+  );
+  for (const entry of JSON.parse(packed.stdout))
+    tarballs[entry.name] = { file: join(packDir, entry.filename), entry };
+
+  // one folder per shape, all installed at once (npm's cache is shared and safe to share)
+  await Promise.all(
+    Object.entries(apps).map(async ([name, app]) => {
+      const dir = join(work, name);
+      cpSync(join(here, 'apps', name), dir, { recursive: true });
+      const larder = Object.fromEntries(app.larder.map((pkg) => [pkg, `file:${tarballs[pkg].file}`]));
+      // every @larder dependency of a tarball resolves to the tarball, never to the registry
+      const overrides = Object.fromEntries(
+        Object.keys(tarballs).map((pkg) => [pkg, `file:${tarballs[pkg].file}`]),
+      );
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify(
+          {
+            name: `larder-external-${name}`,
+            private: true,
+            type: app.type,
+            dependencies: { ...app.dependencies, ...larder },
+            overrides,
+          },
+          null,
+          2,
+        ),
+      );
+      installs[name] = await run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=warn'], dir);
+      ok(installs[name], `npm install in the ${name} app`);
+    }),
+  );
+});
+
+after(() => {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch: keep the outside apps to look at
+  if (work !== undefined && process.env.LARDER_KEEP_EXTERNAL === undefined)
+    rmSync(work, { recursive: true, force: true });
+});
+
+describe('every tarball', () => {
+  it('holds LICENSE, README.md, its build and its types, with full metadata', () => {
+    assert.deepEqual(Object.keys(tarballs).sort(), packages.map(({ json }) => json.name).sort());
+    for (const { json } of packages) {
+      const { entry } = tarballs[json.name];
+      const files = new Set(entry.files.map((f) => f.path));
+      for (const file of [
+        'LICENSE',
+        'README.md',
+        'package.json',
+        json.main.replace(/^\.\//, ''),
+        json.types.replace(/^\.\//, ''),
+      ]) {
+        assert.ok(files.has(file), `${json.name}: ${file} is not in the tarball`);
+      }
+      assert.equal(json.license, 'MIT', json.name);
+      for (const field of [
+        'description',
+        'repository',
+        'homepage',
+        'bugs',
+        'author',
+        'keywords',
+        'engines',
+        'exports',
+      ]) {
+        assert.ok(json[field] !== undefined, `${json.name}: no ${field}`);
+      }
+      assert.ok(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('MIT License'));
+    }
+  });
+
+  it('npm publish --dry-run is clean', async () => {
+    const results = await Promise.all(
+      Object.values(tarballs).map(async ({ file, entry }) => ({
+        entry,
+        result: await run(npm, ['publish', '--dry-run', file], work),
+      })),
+    );
+    for (const { entry, result } of results) {
+      ok(result, `npm publish --dry-run ${entry.name}`);
+      const warnings = result.stderr
+        .split('\n')
+        .filter(
+          (line) =>
+            line.startsWith('npm warn') &&
+            !/requires you to be logged in|publish Using --dry-run/i.test(line),
+        );
+      assert.deepEqual(warnings, [], `${entry.name}: npm publish --dry-run warned`);
+    }
+  });
+});
+
+/**
+ * The packages reachable from the installed @larder packages through their own `dependencies` (not
+ * peers: a peer is the user's choice), as `name@version`.
+ */
+function larderDependencyClosure(appDir) {
+  const seen = new Set();
+  const visit = (dir) => {
+    const json = readJson(join(dir, 'package.json'));
+    if (json === undefined) return;
+    const id = `${json.name}@${json.version}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const dep of Object.keys(json.dependencies ?? {})) {
+      // Node's lookup: the package's own node_modules, then each parent's
+      for (let at = dir; at.startsWith(appDir); at = dirname(at)) {
+        const candidate = join(at, 'node_modules', dep);
+        if (existsSync(join(candidate, 'package.json'))) {
+          visit(candidate);
+          break;
+        }
+      }
+    }
+  };
+  for (const name of readdirSync(join(appDir, 'node_modules/@larder')))
+    visit(join(appDir, 'node_modules/@larder', name));
+  return seen;
+}
+
+describe('installed into outside apps', () => {
+  it('no EBADENGINE warning for anything a Larder package brings on this Node', () => {
+    for (const name of Object.keys(apps)) {
+      const output = installs[name].stdout + installs[name].stderr;
+      const warned = [...output.matchAll(/EBADENGINE\s+package: '([^']+)'/g)].map((m) => m[1]);
+      const ours = larderDependencyClosure(join(work, name));
+      const mine = warned.filter((id) => ours.has(id));
+      assert.deepEqual(
+        mine,
+        [],
+        `${name}: ${mine.join(', ')} (through a Larder package) warn EBADENGINE on ${process.version}`,
+      );
+    }
+    // Express 4 with Larder alone: nothing at all
+    assert.doesNotMatch(installs.express4.stdout + installs.express4.stderr, /EBADENGINE/);
+  });
+
+  it("Express 4, CommonJS: require(), route tags(req) see req.params, larder('5 min')", async () => {
+    const out = findings(await run(process.execPath, ['app.cjs'], join(work, 'express4')), 'express4 app');
+    assert.match(out.statuses[0], /fwd=miss; stored/);
+    assert.match(out.statuses[1], /^larder; hit/);
+    assert.match(out.statuses[2], /fwd=miss/);
+    assert.deepEqual(out.seen, ['7']);
+    assert.equal(out.removed, 1);
+    assert.equal(out.calls, 2);
+  });
+
+  it('Express 5, ESM', async () => {
+    const out = findings(await run(process.execPath, ['express5.mjs'], join(work, 'ts')), 'express5 app');
+    assert.match(out.statuses[1], /^larder; hit/);
+    assert.deepEqual(out.seen, ['42']);
+    assert.equal(out.calls, 2);
+  });
+
+  it('Fastify, TypeScript ESM: compiles under node16 and bundler resolution, runs, takes an iovalkey client', async () => {
+    const dir = join(work, 'ts');
+    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], dir), 'tsc (bundler)');
+    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir), 'tsc (node16)');
+    const out = findings(await run(process.execPath, ['dist-node16/fastify.js'], dir), 'fastify app');
+    assert.match(out.first, /fwd=miss; stored/);
+    assert.match(out.second, /^larder; hit/);
+    assert.equal(out.calls, 1);
+    assert.equal(out.fiveMin, 300_000);
+    assert.equal(out.week, 604_800_000);
+    assert.equal(out.refused, 'ttl');
+    assert.equal(out.valkey, 500);
+  });
+
+  it('TypeScript CommonJS on moduleResolution node: types resolve, require() runs', async () => {
+    const dir = join(work, 'ts', 'cjs');
+    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir), 'tsc (node)');
+    const out = findings(await run(process.execPath, ['dist/app.js'], dir), 'cjs app');
+    assert.match(out.second, /^larder; hit/);
+    assert.equal(out.calls, 1);
+    assert.equal(out.lru, 1);
+  });
+
+  it('require() of every package', async () => {
+    const out = findings(await run(process.execPath, ['require-all.cjs'], join(work, 'ts')), 'require-all');
+    for (const [name, count] of Object.entries(out)) assert.ok(count > 0, `${name} exports nothing`);
+    const nest = await run(
+      process.execPath,
+      ['-e', "console.log(Object.keys(require('@larder/nestjs')).length)"],
+      join(work, 'nest'),
+    );
+    assert.ok(Number(ok(nest, 'require(@larder/nestjs)').stdout) > 0);
+  });
+
+  it('NestJS (CommonJS, decorators) on platform-express and platform-fastify', async () => {
+    const dir = join(work, 'nest');
+    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir), 'tsc (nest)');
+    const out = findings(await run(process.execPath, ['dist/main.js'], dir), 'nest app');
+    for (const platform of ['express', 'fastify']) {
+      const result = out[platform];
+      assert.match(result.statuses[0], /fwd=miss; stored/, platform);
+      assert.match(result.statuses[1], /^larder; hit/, platform);
+      assert.match(result.statuses[2], /fwd=miss/, platform);
+      assert.equal(result.handlerCalls, 2, platform);
+      assert.equal(result.removed, 1, platform);
+      assert.equal(result.body.id, '1', platform);
+    }
+  });
+});
