@@ -96,11 +96,18 @@ function warner(): (code: string, message: string) => void {
   };
 }
 
-/** The layers of the application's router: `app.router` on Express 5, `app._router` on Express 4. */
+/**
+ * The layers of the application's router: `app._router` on Express 4 (whose `app.router` getter
+ * throws), `app.router` on Express 5. `undefined` when neither can be read.
+ */
 function routerStack(app: unknown): { handle?: unknown; route?: unknown }[] | undefined {
-  const holder = app as { router?: { stack?: unknown }; _router?: { stack?: unknown } } | undefined;
-  const stack = holder?.router?.stack ?? holder?._router?.stack;
-  return Array.isArray(stack) ? stack : undefined;
+  try {
+    const holder = app as { router?: { stack?: unknown }; _router?: { stack?: unknown } } | undefined;
+    const stack = holder?._router !== undefined ? holder._router.stack : holder?.router?.stack;
+    return Array.isArray(stack) ? stack : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */

@@ -58,7 +58,7 @@ for (const [name, express] of frameworks) {
       });
       await request(app).get('/x');
       const hit = await request(app).get('/x');
-      expect(hit.headers['cache-status']).toBe('larder; hit');
+      expect(hit.headers['cache-status']).toMatch(/^larder; hit/);
       expect(hit.text).toBe('x 1');
       expect(() => larder('5 fortnights' as never)).toThrow(ConfigError);
       expect(() => larder('5 fortnights' as never)).toThrow(/Invalid option ttl/);
@@ -84,7 +84,7 @@ for (const [name, express] of frameworks) {
       });
       await request(app).get('/items/42?v=1');
       expect(seen).toContainEqual({ params: { id: '42' }, query: { v: '1' } });
-      expect((await request(app).get('/items/42?v=1')).headers['cache-status']).toBe('larder; hit');
+      expect((await request(app).get('/items/42?v=1')).headers['cache-status']).toMatch(/^larder; hit/);
       expect(await cache.invalidate({ tags: ['item:42'] })).toBe(1);
       expect((await request(app).get('/items/42?v=1')).text).toBe('item 42 2');
       expect(await cache.invalidate({ key: 'item 42 1' })).toBeGreaterThan(0);
@@ -102,7 +102,7 @@ for (const [name, express] of frameworks) {
       const miss = await request(app).get('/on');
       expect(miss.headers['cache-control']).toBe('public, max-age=90');
       const hit = await request(app).get('/on');
-      expect(hit.headers['cache-status']).toBe('larder; hit');
+      expect(hit.headers['cache-status']).toMatch(/^larder; hit/);
       expect(hit.headers['cache-control']).toBe('public, max-age=90');
       expect(hit.headers.age).toBeDefined();
       expect((await request(app).get('/off')).headers['cache-control']).toBeUndefined();

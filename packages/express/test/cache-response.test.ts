@@ -223,7 +223,15 @@ describe.each(cases)(
         /Items#show needs the Larder middleware mounted above its route: app\.use\(larder\(\)\)/,
       );
       expect(items.calls).toBe(0);
-      expect(() => items.show({} as never, {} as never)).toThrow(LarderError);
+      expect(() => items.show({ method: 'GET', headers: {} } as never, {} as never)).toThrow(LarderError);
+    });
+
+    it('says what is wrong when the first argument is not the request (a Nest handler with @Param)', () => {
+      const { items } = setup();
+      expect(() => items.show('1' as never, {} as never)).toThrow(
+        /first argument is not the Express request/,
+      );
+      expect(() => items.show('1' as never, {} as never)).toThrow(/@CacheResponse from '@larder\/nestjs'/);
     });
 
     it('says to pass the response when a call leaves it out', async () => {

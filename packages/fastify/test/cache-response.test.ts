@@ -238,10 +238,14 @@ describe.each(decoratorModes)('@cacheResponse on Fastify handlers, compiled with
       /Items#show needs the Larder plugin.*await app\.register\(larder\)/,
     );
     expect(items.calls).toBe(0);
-    await expect(items.show({} as never, {} as never)).rejects.toMatchObject({
+    await expect(items.show({ method: 'GET', headers: {} } as never, {} as never)).rejects.toMatchObject({
       code: 'ERR_LARDER_NOT_REGISTERED',
       constructor: LarderError,
     });
+    // a Nest handler's first argument is a parameter (@Param('id')), not the request: say so
+    await expect(items.show('1' as never, {} as never)).rejects.toThrow(
+      /first argument is not the Fastify request.*@larder\/nestjs/,
+    );
 
     const late = Fastify();
     late.get('/items/:id', (request, reply) => items.show(request as never, reply));
