@@ -25,7 +25,7 @@ export function isRedisPort(value: unknown): value is RedisPort {
 
 /**
  * A {@link RedisPort} for `client`, whichever it is: a node-redis 5/6 client or cluster client
- * (`createClient`, `createCluster`; connected first, or it is a {@link ConfigError}), or an ioredis
+ * (`createClient`, `createCluster`; connect it first), or an ioredis
  * 5/6 or iovalkey `Redis` or `Cluster`. The
  * kind is detected by the client's methods, so neither library is loaded unless you loaded it. A
  * port is returned as it is.
@@ -35,17 +35,7 @@ export function isRedisPort(value: unknown): value is RedisPort {
 export function toPort(client: unknown, options: RedisPortOptions = {}): RedisPort {
   if (isRedisPort(client)) return client;
   if (isIORedisClient(client)) return ioredisPort(client, options);
-  if (isNodeRedisClient(client)) {
-    // node-redis rejects every command of a client never connected (no offline queue before connect)
-    if ((client as { isOpen?: unknown }).isOpen === false) {
-      throw new ConfigError(
-        'client',
-        client,
-        'a connected node-redis client: `await client.connect()` before handing it to Larder',
-      );
-    }
-    return nodeRedisPort(client, options);
-  }
+  if (isNodeRedisClient(client)) return nodeRedisPort(client, options);
   throw new ConfigError(
     'client',
     client,

@@ -10,6 +10,7 @@ import {
   parsePositiveDuration,
   type SharedBackend,
 } from '@larder/core';
+import { isNodeRedisClient } from '../adapters/node-redis.js';
 import type { RedisPort } from '../port.js';
 import { RedisStore } from '../redis-store.js';
 import { isRedisPort, toPort } from '../to-port.js';
@@ -155,6 +156,15 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   };
 
   const given = isRedisPort(client);
+  // node-redis rejects every command of a client never connected (it has no offline queue before
+  // connect): refuse it now, naming the fix, rather than fail every request's cache read later
+  if (!given && isNodeRedisClient(client) && (client as { isOpen?: unknown }).isOpen === false) {
+    throw new ConfigError(
+      'client',
+      client,
+      'a connected node-redis client: `await client.connect()` before handing it to Larder',
+    );
+  }
   const portOptions = { onError: report, commandTimeout };
   // a client that is no Redis client fails here, at construction, not at the first request
   const first = given ? client : toPort(client, portOptions);

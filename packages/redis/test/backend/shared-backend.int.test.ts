@@ -303,7 +303,7 @@ describe('createRedisBackend options', () => {
     [{ client: 'redis://x' }, 'client'],
     [{ bogus: 1 }, 'bogus'],
     [{ lockTtl: 0 }, 'lockTtl'],
-    [{ lockTtl: 1.5 }, 'lockTtl'],
+    [{ lockTtl: 'soon' }, 'lockTtl'],
     [{ lock: false, lockTtl: -1 }, 'lockTtl'],
     [{ lock: 'yes' }, 'lock'],
     [{ l1Ttl: 0 }, 'l1Ttl'],

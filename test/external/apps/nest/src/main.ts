@@ -31,7 +31,8 @@ class AppModule {}
 async function run(platform: 'express' | 'fastify') {
   const before = calls;
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
-  const app = await NestFactory.create(AppModule, adapter, { logger: false });
+  // errors logged, and thrown rather than ending the process, so a failure says what it was
+  const app = await NestFactory.create(AppModule, adapter, { logger: ['error'], abortOnError: false });
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const statuses: (string | null)[] = [];
