@@ -91,6 +91,13 @@ function replaceHeaders(reply: FastifyReply, headers: HeaderMap): void {
 
 /** Hand the origin's captured response to the fill; returns the payload to send on. */
 function capture(reply: FastifyReply, fill: Fill, payload: unknown): unknown {
+  const status = reply.statusCode;
+  if (!(status >= 100 && status <= 599)) {
+    // Fastify's reply.code refuses such a status, so the engine's answer could not be sent: a status
+    // set on the raw response goes through unstored and untouched, as the handler wrote it
+    fill.abandon(new RangeError(`status ${status} is outside 100-599`));
+    return payload;
+  }
   const headers = reply.getHeaders() as HeaderMap;
   if (payload instanceof ReadableStream) payload = Readable.fromWeb(payload as WebReadableStream);
   if (payload instanceof Readable) {

@@ -384,6 +384,25 @@ describe('payload kinds', () => {
     expect(hit.statusCode).toBe(204);
     expect(hit.body).toBe('');
   });
+
+  it('passes a status outside 100-599 through unstored, without an error', async () => {
+    const logged: string[] = [];
+    app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => logged.push(line) } } });
+    await app.register(larder);
+    let calls = 0;
+    app.get('/odd', { config: { cache: true } }, async (_req, reply) => {
+      calls++;
+      // Fastify's reply.code refuses 999; a handler (a proxy relaying an origin) can still set it raw
+      reply.raw.statusCode = 999;
+      return reply.header('cache-control', 'max-age=60').type('text/plain').send(`call ${calls}`);
+    });
+    for (const n of [1, 2]) {
+      const res = await app.inject('/odd');
+      expect([res.statusCode, res.body]).toEqual([999, `call ${n}`]);
+    }
+    expect(calls).toBe(2);
+    expect(logged).toEqual([]);
+  });
 });
 
 describe('conditional requests', () => {

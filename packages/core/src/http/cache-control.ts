@@ -32,6 +32,8 @@ export interface CacheControl {
   mustRevalidate: boolean;
   /** `proxy-revalidate` (RFC 9111 section 5.2.2.8). */
   proxyRevalidate: boolean;
+  /** `must-understand` (RFC 9111 section 5.2.2.3): store only a status this cache understands, then ignore `no-store`. */
+  mustUnderstand: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -45,11 +47,15 @@ const DELTA_DIRECTIVES = new Map<string, 'maxAge' | 'sMaxAge' | 'staleWhileReval
   ['stale-while-revalidate', 'staleWhileRevalidate'],
   ['stale-if-error', 'staleIfError'],
 ]);
-const FLAG_DIRECTIVES = new Map<string, 'noStore' | 'public' | 'mustRevalidate' | 'proxyRevalidate'>([
+const FLAG_DIRECTIVES = new Map<
+  string,
+  'noStore' | 'public' | 'mustRevalidate' | 'proxyRevalidate' | 'mustUnderstand'
+>([
   ['no-store', 'noStore'],
   ['public', 'public'],
   ['must-revalidate', 'mustRevalidate'],
   ['proxy-revalidate', 'proxyRevalidate'],
+  ['must-understand', 'mustUnderstand'],
 ]);
 
 /** One `name[=value]` read from the field; `value` is unquoted. */
@@ -153,6 +159,7 @@ export function parseCacheControl(value: HeaderValue | undefined): CacheControl 
     public: false,
     mustRevalidate: false,
     proxyRevalidate: false,
+    mustUnderstand: false,
   };
   const text = headerString(value);
   if (text === undefined) return cc;

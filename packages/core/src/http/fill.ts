@@ -15,7 +15,7 @@ import {
 import { isConditional, isNotModified, notModifiedHeaders } from './conditional.js';
 import { EMPTY_BODY } from './entry-response.js';
 import { strongEtag } from './etag.js';
-import { computeFreshness, type EntryTimes } from './freshness.js';
+import { computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
 import { headerString, storableHeaders } from './headers.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
@@ -49,6 +49,8 @@ export interface EffectiveRoute {
   readonly ttl: number | undefined;
   /** The engine's `ttl`, used when the response gives no lifetime. */
   readonly defaultTtl: number | undefined;
+  /** Heuristic freshness, after `defaultTtl`; `undefined` when off. */
+  readonly heuristic: HeuristicFreshness | undefined;
   readonly staleWhileRevalidate: number | undefined;
   readonly staleIfError: number | undefined;
   readonly key: ((req: RequestLike) => string) | undefined;
@@ -250,6 +252,8 @@ export class HttpFill implements Fill {
         cacheControl: cc!,
         ttl: route.ttl,
         defaultTtl: route.defaultTtl,
+        heuristic: route.heuristic,
+        status,
         staleWhileRevalidate: route.staleWhileRevalidate,
         staleIfError: route.staleIfError,
       });

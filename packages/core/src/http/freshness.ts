@@ -7,7 +7,8 @@ import type { StoredEntry } from '../store/types.js';
 import type { CacheControl } from './cache-control.js';
 import { headerString } from './headers.js';
 import { parseHttpDate } from './http-date.js';
-import type { HeaderMap } from './types.js';
+import { STORABLE_STATUSES } from './storability.js';
+import type { HeaderMap, HeaderValue } from './types.js';
 
 /** What freshness is computed from. Durations in milliseconds. */
 export interface FreshnessInput {
@@ -21,10 +22,25 @@ export interface FreshnessInput {
   ttl?: number | undefined;
   /** The engine's `ttl` in ms: used when neither the route nor the response gives a lifetime. */
   defaultTtl?: number | undefined;
+  /**
+   * Heuristic freshness (RFC 9111 section 4.2.2) for a response without explicit freshness, a
+   * heuristically cacheable `status` (or `public`) and a `Last-Modified`; `undefined` turns it off.
+   */
+  heuristic?: HeuristicFreshness | undefined;
+  /** The response status, for heuristic freshness. */
+  status?: number | undefined;
   /** The configured stale-while-revalidate window in ms: wins over the response's extension. */
   staleWhileRevalidate?: number | undefined;
   /** The configured stale-if-error window in ms: wins over the response's extension. */
   staleIfError?: number | undefined;
+}
+
+/** Heuristic freshness: a fraction of the time since `Last-Modified`, capped. */
+export interface HeuristicFreshness {
+  /** The fraction of `Date - Last-Modified` taken as the fresh lifetime (RFC 9111 section 4.2.2 suggests 10%). */
+  readonly fraction: number;
+  /** The longest heuristic lifetime, in ms. */
+  readonly max: number;
 }
 
 /** The times of an entry, as {@link StoredEntry} holds them. */
@@ -36,13 +52,23 @@ export type EntryTimes = Pick<
 const DIGITS = /^[0-9]+$/;
 
 /**
+ * The `Age` the response carries, in seconds, or 0 when it has none or an invalid one (RFC 9111
+ * section 5.1: a recipient ignores an invalid `Age`). A field given as a list, or on several lines,
+ * takes its first value, as a recipient of a singleton field does.
+ */
+export function ageOf(value: HeaderValue | undefined): number {
+  if (value === undefined) return 0;
+  const line = Array.isArray(value) ? value[0] : String(value);
+  const first = line?.split(',', 1)[0]?.trim();
+  return first !== undefined && DIGITS.test(first) ? Math.min(Number(first), 2_147_483_648) : 0;
+}
+
+/**
  * The age the response already had when it reached us, in whole seconds (RFC 9111 section 4.2.3:
  * the larger of its `Age` and the apparent age `now - Date`).
  */
 function initialAgeOf(headers: Readonly<HeaderMap>, now: number, date: number | undefined): number {
-  const ageText = headerString(headers.age)?.trim();
-  const ageValue =
-    ageText !== undefined && DIGITS.test(ageText) ? Math.min(Number(ageText), 2_147_483_648) : 0;
+  const ageValue = ageOf(headers.age);
   const apparent = date === undefined ? 0 : Math.max(0, Math.floor((now - date) / 1000));
   return Math.max(ageValue, apparent);
 }
@@ -50,7 +76,8 @@ function initialAgeOf(headers: Readonly<HeaderMap>, now: number, date: number | 
 /**
  * The entry times of a response stored at `now`. The fresh lifetime is the route's `ttl` when given,
  * else `s-maxage`, else `max-age`, else `Expires - Date` (an invalid or repeated `Expires` means
- * already stale, RFC 9111 section 5.3), else the engine's `ttl`, else zero; lifetimes from the
+ * already stale, RFC 9111 section 5.3), else the engine's `ttl`, else the heuristic lifetime (a
+ * fraction of `Date - Last-Modified`, RFC 9111 section 4.2.2) when `heuristic` is given, else zero; lifetimes from the
  * response's headers are reduced by its initial age (RFC 9111 section 4.2.3); never negative. The
  * stale windows start at `staleAt`: the configured ones, else the response's `stale-while-revalidate`
  * and `stale-if-error` (RFC 5861); both are zero under `must-revalidate` or `proxy-revalidate`
@@ -70,8 +97,10 @@ export function computeFreshness(input: FreshnessInput): EntryTimes {
     const single = typeof lines === 'string' || typeof lines === 'number' || new Set(lines).size === 1;
     const expires = single ? parseHttpDate(headerString(lines), now) : undefined;
     lifetime = expires === undefined ? 0 : expires - (date ?? now) - initialAge * 1000;
+  } else if (input.defaultTtl !== undefined) {
+    lifetime = input.defaultTtl;
   } else {
-    lifetime = input.defaultTtl ?? 0;
+    lifetime = heuristicLifetime(input, date) - initialAge * 1000;
   }
   lifetime = Math.max(0, lifetime);
   const noStale = cc.mustRevalidate || cc.proxyRevalidate;
@@ -86,6 +115,21 @@ export function computeFreshness(input: FreshnessInput): EntryTimes {
     staleIfErrorUntil: staleAt + sie,
     expiresAt: staleAt + Math.max(swr, sie),
   };
+}
+
+/**
+ * The heuristic lifetime in ms (RFC 9111 section 4.2.2): `fraction` of `Date - Last-Modified`, at most
+ * `max`, for a heuristically cacheable status or a `public` response; 0 without a valid
+ * `Last-Modified` in the past, or when heuristics are off.
+ */
+function heuristicLifetime(input: FreshnessInput, date: number | undefined): number {
+  const { heuristic, status, headers, cacheControl: cc } = input;
+  if (heuristic === undefined || status === undefined) return 0;
+  if (!STORABLE_STATUSES.has(status) && !cc.public) return 0;
+  const modified = parseHttpDate(headerString(headers['last-modified']), input.now);
+  const reference = date ?? input.now;
+  if (modified === undefined || modified >= reference) return 0;
+  return Math.min((reference - modified) * heuristic.fraction, heuristic.max);
 }
 
 /** The `Age` of `entry` at `now`, in whole seconds (RFC 9111 section 4.2.3). */

@@ -746,6 +746,7 @@ export class HttpCache {
     return {
       ttl: route?.ttl,
       defaultTtl: engine.ttl,
+      heuristic: this.#o.heuristicFreshness,
       staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
       staleIfError: route?.staleIfError ?? engine.staleIfError,
       key: route?.key ?? engine.key,

@@ -18,13 +18,16 @@ const MONTHS: Record<string, number> = {
   Dec: 11,
 };
 
+// Names are matched without regard to case: RFC 9110 section 5.6.7 defines them as case-sensitive, but
+// recipients are asked to be robust, and `THU, 18 AUG 2050 ... gmt` says nothing else than its
+// well-cased form. The layout (comma, single spaces, digit counts, the GMT zone) stays strict.
 // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-const IMF = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const IMF = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([a-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/i;
 // obsolete RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
 const RFC850 =
-  /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+  /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([a-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/i;
 // obsolete asctime: Sun Nov  6 08:49:37 1994
-const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([a-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i;
 
 function build(
   year: number,
@@ -34,7 +37,7 @@ function build(
   m: number,
   s: number,
 ): number | undefined {
-  const mon = MONTHS[month];
+  const mon = MONTHS[month.charAt(0).toUpperCase() + month.slice(1).toLowerCase()];
   if (mon === undefined || h > 23 || m > 59 || s > 60) return undefined;
   const t = Date.UTC(year, mon, day, h, m, Math.min(s, 59));
   // reject 31 Feb and the like instead of letting Date roll them over
@@ -45,7 +48,7 @@ function build(
 
 /**
  * Milliseconds since the epoch of an HTTP-date in any of the three formats RFC 9110 section 5.6.7
- * requires recipients to accept, or `undefined` for anything else (including `"0"` and `"-1"`, which
+ * requires recipients to accept (names in any case), or `undefined` for anything else (including `"0"` and `"-1"`, which
  * RFC 9111 section 5.3 says mean "already expired" in `Expires`). Two-digit RFC 850 years are read
  * as within 50 years of now.
  */

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { SharedBackend } from '../store/shared-backend.js';
 import type { ResponseStore } from '../store/types.js';
+import type { HeuristicFreshness } from './freshness.js';
 import type { HttpCacheOptions, RequestLike, RouteCacheOptions } from './types.js';
 
 /** {@link RouteCacheOptions} after validation: durations in milliseconds, absent options absent. */
@@ -52,6 +53,8 @@ export interface ResolvedHttpCacheOptions {
   readonly honorClientNoCache: boolean;
   /** @defaultValue true */
   readonly etag: boolean;
+  /** Heuristic freshness, `undefined` when turned off. @defaultValue `{ fraction: 0.1, max: 86_400_000 }` */
+  readonly heuristicFreshness: HeuristicFreshness | undefined;
   /** @defaultValue true */
   readonly invalidateOnUnsafe: boolean;
   /** @defaultValue 'larder' */
@@ -88,6 +91,7 @@ const ENGINE_OPTION_NAMES = [
   'hitForPass',
   'honorClientNoCache',
   'etag',
+  'heuristicFreshness',
   'invalidateOnUnsafe',
   'name',
   'now',
@@ -250,6 +254,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
       ? boolean('honorClientNoCache', o.honorClientNoCache)
       : false,
     etag: defined('etag') ? boolean('etag', o.etag) : true,
+    heuristicFreshness: resolveHeuristic(o.heuristicFreshness),
     invalidateOnUnsafe: defined('invalidateOnUnsafe')
       ? boolean('invalidateOnUnsafe', o.invalidateOnUnsafe)
       : true,
@@ -258,6 +263,29 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     revalidate: defined('revalidate') ? func('revalidate', o.revalidate) : undefined,
     onError: defined('onError') ? func('onError', o.onError) : undefined,
   };
+}
+
+/** Default heuristic freshness: 10% of the time since `Last-Modified`, at most a day. */
+export const DEFAULT_HEURISTIC_FRESHNESS: HeuristicFreshness = Object.freeze({
+  fraction: 0.1,
+  max: 86_400_000,
+});
+
+/** `heuristicFreshness` resolved: `undefined` when off. */
+function resolveHeuristic(value: unknown): HeuristicFreshness | undefined {
+  if (value === undefined || value === true) return DEFAULT_HEURISTIC_FRESHNESS;
+  if (value === false) return undefined;
+  if (!isObject(value))
+    throw new ConfigError('heuristicFreshness', value, 'true, false or { fraction, max }');
+  checkKnown(value, ['fraction', 'max'], 'heuristicFreshness');
+  const { fraction, max } = value;
+  if (fraction !== undefined && !(typeof fraction === 'number' && fraction > 0 && fraction <= 1)) {
+    throw new ConfigError('heuristicFreshness.fraction', fraction, 'a number above 0 and at most 1');
+  }
+  return Object.freeze({
+    fraction: fraction ?? DEFAULT_HEURISTIC_FRESHNESS.fraction,
+    max: max === undefined ? DEFAULT_HEURISTIC_FRESHNESS.max : parseDuration('heuristicFreshness.max', max),
+  });
 }
 
 /** Checks the shape of a {@link SharedBackend}: its store, and its optional bus, fills and l1Ttl. */

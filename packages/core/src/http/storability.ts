@@ -7,7 +7,10 @@ import type { HeaderMap } from './types.js';
 
 /** Why a response was not stored, as shown in `Cache-Status` `detail`. */
 export type NotStoredReason =
-  /** A status outside {@link STORABLE_STATUSES}. */
+  /**
+   * A status that is not final, is request-specific (206, 304), is neither heuristically cacheable
+   * nor given explicit freshness, or is not understood under `must-understand`.
+   */
   | 'status'
   /** `Cache-Control` could not be read with certainty. */
   | 'malformed-cache-control'
@@ -30,12 +33,42 @@ export type NotStoredReason =
   | 'too-large';
 
 /**
- * The statuses stored by default: those RFC 9110 section 15.1 makes heuristically cacheable, so a
- * route `ttl` may apply to them; 206 is left out because the engine stores whole responses only.
+ * The statuses RFC 9110 section 15.1 makes heuristically cacheable: stored without explicit
+ * freshness (a route `ttl`, the engine's `ttl`, or heuristic freshness then gives the lifetime). 206
+ * is left out because the engine stores whole responses only.
  */
 export const STORABLE_STATUSES: ReadonlySet<number> = new Set([
   200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501,
 ]);
+
+/**
+ * The final statuses this cache understands (those RFC 9110 section 15 defines), for `must-understand`
+ * (RFC 9111 section 5.2.2.3). 206 is not among them: the engine never stores a partial response.
+ */
+export const UNDERSTOOD_STATUSES: ReadonlySet<number> = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
+  409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+]);
+
+/**
+ * Whether a response gives its own freshness or permission to be cached (RFC 9111 section 3):
+ * `max-age`, `s-maxage`, `Expires` (even an invalid one, which means already stale), or `public`
+ * (which also allows heuristic freshness for any status, RFC 9111 section 4.2.2).
+ */
+function explicitlyCacheable(cc: CacheControl, headers: Readonly<HeaderMap>): boolean {
+  return cc.maxAge !== undefined || cc.sMaxAge !== undefined || cc.public || headers.expires !== undefined;
+}
+
+/**
+ * Whether a response with this status may be stored at all (RFC 9111 section 3): a final status
+ * other than 206 and 304 (those describe one request), heuristically cacheable or explicitly
+ * cacheable, and understood when the response says `must-understand`.
+ */
+function storableStatus(status: number, cc: CacheControl, headers: Readonly<HeaderMap>): boolean {
+  if (status < 200 || status > 599 || status === 206 || status === 304) return false;
+  if (cc.mustUnderstand && !UNDERSTOOD_STATUSES.has(status)) return false;
+  return STORABLE_STATUSES.has(status) || explicitlyCacheable(cc, headers);
+}
 
 /** What {@link notStorableReason} judges. */
 export interface StorabilityInput {
@@ -55,7 +88,8 @@ export interface StorabilityInput {
 
 /**
  * `undefined` when a shared cache may store the response, else the first reason it may not:
- * a status outside {@link STORABLE_STATUSES}, a malformed `Cache-Control` or `Vary`, `no-store`,
+ * a status it may not store (not final, 206 or 304, neither in {@link STORABLE_STATUSES} nor
+ * explicitly cacheable, or not understood under `must-understand`), a malformed `Cache-Control` or `Vary`, `no-store`,
  * `private` (also `private="field"`: a shared cache cannot strip what it does not know the origin
  * meant, so the qualified form is not stored either), unqualified `no-cache`, `Vary: *`, any
  * `Set-Cookie` (one user's cookie must never be replayed to another), or a request with
@@ -64,9 +98,10 @@ export interface StorabilityInput {
  */
 export function notStorableReason(input: StorabilityInput): NotStoredReason | undefined {
   const cc = input.cacheControl;
-  if (!STORABLE_STATUSES.has(input.status)) return 'status';
-  if (cc === undefined) return 'malformed-cache-control';
-  if (cc.noStore) return 'no-store';
+  if (cc === undefined) return STORABLE_STATUSES.has(input.status) ? 'malformed-cache-control' : 'status';
+  if (!storableStatus(input.status, cc, input.headers)) return 'status';
+  // must-understand: a cache that understands the status ignores no-store (RFC 9111 section 5.2.2.3)
+  if (cc.noStore && !cc.mustUnderstand) return 'no-store';
   if (cc.private) return 'private';
   if (cc.noCache === true) return 'no-cache';
   if (input.vary === undefined) return 'malformed-vary';

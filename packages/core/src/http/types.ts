@@ -94,6 +94,15 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   honorClientNoCache?: boolean;
   /** Add a strong `ETag` computed from the body to stored responses that have none. @defaultValue true */
   etag?: boolean;
+  /**
+   * Heuristic freshness (RFC 9111 section 4.2.2) for responses that give no lifetime of their own
+   * (no `max-age`, `s-maxage` or `Expires`) when neither the route nor the engine sets a `ttl`: a
+   * `fraction` of the time between `Last-Modified` and `Date`, at most `max`, for the heuristically
+   * cacheable statuses (200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501) and `public`
+   * responses. `false` turns it off (such responses are then not stored).
+   * @defaultValue `{ fraction: 0.1, max: '1d' }`
+   */
+  heuristicFreshness?: boolean | { fraction?: number; max?: Duration };
   /** Invalidate a URL's entries after a successful unsafe request to it (POST, PUT, PATCH, DELETE). @defaultValue true */
   invalidateOnUnsafe?: boolean;
   /** The name in `Cache-Status` (RFC 9211). @defaultValue 'larder' */

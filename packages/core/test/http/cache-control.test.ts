@@ -11,6 +11,7 @@ describe('parseCacheControl', () => {
         public: false,
         mustRevalidate: false,
         proxyRevalidate: false,
+        mustUnderstand: false,
       });
     }
   });

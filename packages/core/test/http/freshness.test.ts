@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parseCacheControl } from '../../src/http/cache-control.js';
-import { computeFreshness, currentAge, remainingTtl } from '../../src/http/freshness.js';
+import { ageOf, computeFreshness, currentAge, remainingTtl } from '../../src/http/freshness.js';
+import { DEFAULT_HEURISTIC_FRESHNESS } from '../../src/http/options.js';
 import type { HeaderMap } from '../../src/http/types.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
 const httpDate = (ms: number) => new Date(ms).toUTCString();
 
-function lifetime(headers: HeaderMap, extra: { ttl?: number; defaultTtl?: number } = {}): number {
+function lifetime(
+  headers: HeaderMap,
+  extra: {
+    ttl?: number;
+    defaultTtl?: number;
+    status?: number;
+    heuristic?: typeof DEFAULT_HEURISTIC_FRESHNESS;
+  } = {},
+): number {
   const cc = parseCacheControl(headers['cache-control'])!;
   const t = computeFreshness({ now: NOW, headers, cacheControl: cc, ...extra });
   return t.staleAt - NOW;
@@ -34,6 +43,40 @@ describe('computeFreshness', () => {
     expect(lifetime({}, { defaultTtl: 7000 })).toBe(7000);
     expect(lifetime({})).toBe(0);
     expect(lifetime({ expires: httpDate(NOW - 60_000) })).toBe(0);
+  });
+  it('reads Age as its first value: the first line, the first list member; an invalid Age as none', () => {
+    expect(ageOf(['7200', '0'])).toBe(7200);
+    expect(ageOf(['0', '7200'])).toBe(0);
+    expect(ageOf('7200, 0')).toBe(7200);
+    expect(ageOf('0, 7200')).toBe(0);
+    for (const invalid of ['abc', '-7200', '7200.0', '', ' ']) expect(ageOf(invalid)).toBe(0);
+    expect(ageOf('99999999999')).toBe(2_147_483_648);
+    expect(lifetime({ 'cache-control': 'max-age=3600', age: ['7200', '0'] })).toBe(0);
+    expect(lifetime({ 'cache-control': 'max-age=3600', age: 'abc' })).toBe(3_600_000);
+  });
+  describe('heuristic freshness (RFC 9111 section 4.2.2)', () => {
+    const heuristic = DEFAULT_HEURISTIC_FRESHNESS;
+    const day = 86_400_000;
+    const lm = (ago: number) => ({ 'last-modified': httpDate(NOW - ago), date: httpDate(NOW) });
+    it('is a tenth of Date minus Last-Modified by default, at most a day', () => {
+      expect(lifetime(lm(day), { heuristic, status: 200 })).toBe(day / 10);
+      expect(lifetime(lm(100 * day), { heuristic, status: 404 })).toBe(day);
+    });
+    it('applies to heuristically cacheable statuses and public responses only', () => {
+      expect(lifetime(lm(day), { heuristic, status: 500 })).toBe(0);
+      expect(lifetime({ ...lm(day), 'cache-control': 'public' }, { heuristic, status: 599 })).toBe(day / 10);
+    });
+    it('yields to explicit freshness and to the engine ttl, and is off without the option', () => {
+      expect(lifetime({ ...lm(day), 'cache-control': 'max-age=5' }, { heuristic, status: 200 })).toBe(5000);
+      expect(lifetime(lm(day), { heuristic, status: 200, defaultTtl: 1000 })).toBe(1000);
+      expect(lifetime(lm(day), { status: 200 })).toBe(0);
+    });
+    it('needs a valid Last-Modified before Date', () => {
+      expect(lifetime({ 'last-modified': 'garbage', date: httpDate(NOW) }, { heuristic, status: 200 })).toBe(
+        0,
+      );
+      expect(lifetime(lm(-day), { heuristic, status: 200 })).toBe(0);
+    });
   });
   it('reduces header lifetimes by the initial age (Age, or apparent age from Date)', () => {
     const cc = parseCacheControl('max-age=60')!;

@@ -295,19 +295,37 @@ describe('what is never stored', () => {
     );
   });
 
-  it('does not store a 500, nor any status outside the storable list', async () => {
+  it('stores any final status with explicit freshness, and a route ttl only for the heuristically cacheable ones', async () => {
     const h = harness();
-    for (const status of [500, 201, 302, 401]) {
-      const r = await h.send(
-        get(`/e${status}`),
-        () => res(status, { 'cache-control': 'max-age=60' }, 'x'),
-        route60,
+    for (const status of [500, 201, 302, 401, 599]) {
+      const explicit = await h.send(get(`/e${status}`), () =>
+        res(status, { 'cache-control': 'max-age=60' }, 'x'),
       );
+      expect(header(explicit, 'cache-status')).toBe('larder; fwd=miss; stored');
+      const again = await h.send(get(`/e${status}`), () => res(200, {}, 'origin called'));
+      expect([again.status, again.text, header(again, 'cache-status')]).toEqual([
+        status,
+        'x',
+        'larder; hit; ttl=60',
+      ]);
+      const routeOnly = await h.send(get(`/r${status}`), () => res(status, {}, 'x'), route60);
+      expect(header(routeOnly, 'cache-status')).toBe('larder; fwd=miss; detail=status');
+    }
+    for (const status of [206, 304, 101]) {
+      const r = await h.send(get(`/p${status}`), () => res(status, { 'cache-control': 'max-age=60' }, ''));
       expect(header(r, 'cache-status')).toBe('larder; fwd=miss; detail=status');
-      expect(r.status).toBe(status);
     }
     const notFound = await h.send(get('/404'), () => res(404, {}, 'nope'), route60);
     expect(header(notFound, 'cache-status')).toBe('larder; fwd=miss; stored');
+  });
+
+  it('stores what must-understand allows: an understood status despite no-store, never an unknown one', async () => {
+    const h = harness();
+    const cc = { 'cache-control': 'max-age=60, no-store, must-understand' };
+    const known = await h.send(get('/mu200'), () => res(200, cc, 'x'));
+    expect(header(known, 'cache-status')).toBe('larder; fwd=miss; stored');
+    const unknown = await h.send(get('/mu599'), () => res(599, cc, 'x'));
+    expect(header(unknown, 'cache-status')).toBe('larder; fwd=miss; detail=status');
   });
 
   it('does not store a body over maxEntryBytes (engine default or route)', async () => {
@@ -330,6 +348,23 @@ describe('what is never stored', () => {
 });
 
 describe('freshness sources', () => {
+  it('heuristic freshness from Last-Modified by default, until it runs out; off with heuristicFreshness: false', async () => {
+    const h = harness();
+    const modified = { 'last-modified': new Date(h.now - 100_000).toUTCString() };
+    const first = await h.send(get('/h'), text('x', modified));
+    expect(header(first, 'cache-status')).toBe('larder; fwd=miss; stored');
+    h.advance(9_000);
+    expect((await h.send(get('/h'), text('y'))).kind).toBe('hit');
+    h.advance(2_000);
+    expect((await h.send(get('/h'), text('y'))).kind).not.toBe('hit');
+    const off = harness({ heuristicFreshness: false });
+    const r = await off.send(
+      get('/h'),
+      text('x', { 'last-modified': new Date(off.now - 100_000).toUTCString() }),
+    );
+    expect(header(r, 'cache-status')).toBe('larder; fwd=miss; detail=no-ttl');
+  });
+
   it('origin max-age when the route gives no ttl, over the engine ttl', async () => {
     const h = harness({ ttl: '10s' });
     await h.send(get('/f'), text('x', { 'cache-control': 'max-age=60' }));

@@ -16,13 +16,32 @@ function reason(status: number, headers: HeaderMap, authorized = false, cacheAut
 }
 
 describe('notStorableReason', () => {
-  it('stores the heuristically cacheable statuses only', () => {
+  it('stores the heuristically cacheable statuses without explicit freshness, no other', () => {
     expect([...STORABLE_STATUSES].sort((a, b) => a - b)).toEqual([
       200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501,
     ]);
     for (const status of STORABLE_STATUSES) expect(reason(status, {})).toBeUndefined();
-    for (const status of [201, 206, 302, 304, 307, 400, 401, 403, 500, 502, 503])
+    for (const status of [201, 206, 302, 304, 307, 400, 401, 403, 500, 502, 503, 599])
       expect(reason(status, {})).toBe('status');
+  });
+  it('stores any other final status with explicit freshness or public, except 206 and 304', () => {
+    for (const headers of [
+      { 'cache-control': 'max-age=60' },
+      { 'cache-control': 's-maxage=60' },
+      { 'cache-control': 'public' },
+      { expires: 'Thu, 01 Jan 2099 00:00:00 GMT' },
+    ]) {
+      for (const status of [201, 302, 307, 400, 403, 500, 503, 599])
+        expect(reason(status, headers)).toBeUndefined();
+      for (const status of [100, 199, 206, 304, 600]) expect(reason(status, headers)).toBe('status');
+    }
+  });
+  it('under must-understand, stores an understood status despite no-store and never an unknown one', () => {
+    const headers = { 'cache-control': 'max-age=60, no-store, must-understand' };
+    expect(reason(200, headers)).toBeUndefined();
+    expect(reason(503, headers)).toBeUndefined();
+    expect(reason(599, headers)).toBe('status');
+    expect(reason(200, { 'cache-control': 'max-age=60, no-store' })).toBe('no-store');
   });
   it.each([
     ['no-store', { 'cache-control': 'no-store' }],
