@@ -20,6 +20,7 @@ import { headerString, storableHeaders } from './headers.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
+import { targetedCacheControl } from './targeted-cache-control.js';
 import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend } from './types.js';
 import { parseVary, variantKey } from './vary.js';
 
@@ -51,6 +52,8 @@ export interface EffectiveRoute {
   readonly defaultTtl: number | undefined;
   /** Heuristic freshness, after `defaultTtl`; `undefined` when off. */
   readonly heuristic: HeuristicFreshness | undefined;
+  /** The targeted cache-control fields obeyed (RFC 9213), lower-case, first wins. */
+  readonly targets: readonly string[];
   readonly staleWhileRevalidate: number | undefined;
   readonly staleIfError: number | undefined;
   readonly key: ((req: RequestLike) => string) | undefined;
@@ -232,11 +235,15 @@ export class HttpFill implements Fill {
       return { store: false, headers: this.#withStatus(headers, { fwd: plan.fwd, detail: plan.detail }) };
     }
     const now = this.#host.now();
-    const cc = parseCacheControl(headers['cache-control']);
+    // a targeted field (RFC 9213) replaces Cache-Control and Expires for this cache's decisions
+    const targeted = targetedCacheControl(headers, plan.route.targets);
+    const cc = targeted ?? parseCacheControl(headers['cache-control']);
+    const decisive =
+      targeted === undefined || headers.expires === undefined ? headers : { ...headers, expires: undefined };
     const vary = parseVary(headers.vary);
     let reason = notStorableReason({
       status,
-      headers,
+      headers: decisive,
       cacheControl: cc,
       vary,
       authorized: plan.req.headers.authorization !== undefined,
@@ -248,7 +255,7 @@ export class HttpFill implements Fill {
       const route = plan.route;
       times = computeFreshness({
         now,
-        headers,
+        headers: decisive,
         cacheControl: cc!,
         ttl: route.ttl,
         defaultTtl: route.defaultTtl,

@@ -747,6 +747,7 @@ export class HttpCache {
       ttl: route?.ttl,
       defaultTtl: engine.ttl,
       heuristic: this.#o.heuristicFreshness,
+      targets: this.#o.targetedCacheControl,
       staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
       staleIfError: route?.staleIfError ?? engine.staleIfError,
       key: route?.key ?? engine.key,

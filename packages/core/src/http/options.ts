@@ -9,6 +9,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js
 import type { SharedBackend } from '../store/shared-backend.js';
 import type { ResponseStore } from '../store/types.js';
 import type { HeuristicFreshness } from './freshness.js';
+import { DEFAULT_TARGETED_FIELDS } from './targeted-cache-control.js';
 import type { HttpCacheOptions, RequestLike, RouteCacheOptions } from './types.js';
 
 /** {@link RouteCacheOptions} after validation: durations in milliseconds, absent options absent. */
@@ -55,6 +56,8 @@ export interface ResolvedHttpCacheOptions {
   readonly etag: boolean;
   /** Heuristic freshness, `undefined` when turned off. @defaultValue `{ fraction: 0.1, max: 86_400_000 }` */
   readonly heuristicFreshness: HeuristicFreshness | undefined;
+  /** Targeted cache-control fields obeyed, lower-case, in order. @defaultValue `['cdn-cache-control']` */
+  readonly targetedCacheControl: readonly string[];
   /** @defaultValue true */
   readonly invalidateOnUnsafe: boolean;
   /** @defaultValue 'larder' */
@@ -92,6 +95,7 @@ const ENGINE_OPTION_NAMES = [
   'honorClientNoCache',
   'etag',
   'heuristicFreshness',
+  'targetedCacheControl',
   'invalidateOnUnsafe',
   'name',
   'now',
@@ -255,6 +259,9 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
       : false,
     etag: defined('etag') ? boolean('etag', o.etag) : true,
     heuristicFreshness: resolveHeuristic(o.heuristicFreshness),
+    targetedCacheControl: defined('targetedCacheControl')
+      ? fieldNames('targetedCacheControl', o.targetedCacheControl)
+      : DEFAULT_TARGETED_FIELDS,
     invalidateOnUnsafe: defined('invalidateOnUnsafe')
       ? boolean('invalidateOnUnsafe', o.invalidateOnUnsafe)
       : true,
@@ -270,6 +277,18 @@ export const DEFAULT_HEURISTIC_FRESHNESS: HeuristicFreshness = Object.freeze({
   fraction: 0.1,
   max: 86_400_000,
 });
+
+/** A list of header field names, lower-cased; `Cache-Control` itself is not a targeted field. */
+function fieldNames(option: string, value: unknown): readonly string[] {
+  const expected = 'an array of header field names (other than cache-control)';
+  if (!Array.isArray(value)) throw new ConfigError(option, value, expected);
+  for (const name of value) {
+    const valid = typeof name === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
+    // the offending name is shown, not the whole list
+    if (!valid || name.toLowerCase() === 'cache-control') throw new ConfigError(option, name, expected);
+  }
+  return Object.freeze(value.map((name: string) => name.toLowerCase()));
+}
 
 /** `heuristicFreshness` resolved: `undefined` when off. */
 function resolveHeuristic(value: unknown): HeuristicFreshness | undefined {

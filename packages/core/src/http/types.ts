@@ -103,6 +103,14 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * @defaultValue `{ fraction: 0.1, max: '1d' }`
    */
   heuristicFreshness?: boolean | { fraction?: number; max?: Duration };
+  /**
+   * Targeted cache-control fields (RFC 9213) this cache obeys, in order of precedence: the first one
+   * a response carries with a valid value (a Structured Field Dictionary of cache directives) decides
+   * for this cache in place of `Cache-Control` and `Expires`. The fields are forwarded unchanged. Add
+   * your own (`['larder-cache-control', 'cdn-cache-control']`), or `[]` to obey none.
+   * @defaultValue `['cdn-cache-control']`
+   */
+  targetedCacheControl?: readonly string[];
   /** Invalidate a URL's entries after a successful unsafe request to it (POST, PUT, PATCH, DELETE). @defaultValue true */
   invalidateOnUnsafe?: boolean;
   /** The name in `Cache-Status` (RFC 9211). @defaultValue 'larder' */

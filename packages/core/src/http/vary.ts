@@ -41,15 +41,47 @@ function normalizedValue(value: HeaderValue | undefined): string | undefined {
     .replace(/[ \t]+/g, ' ');
 }
 
+/** Fields whose value is a list of case-insensitive tokens with quality values (RFC 9110 section 12.4.2). */
+const WEIGHTED_LISTS = new Set(['accept-language', 'accept-encoding']);
+const QVALUE = /^q=(0(\.\d{0,3})?|1(\.0{0,3})?)$/i;
+
+/**
+ * A weighted list in a canonical form, so that requests that ask for the same thing select the same
+ * variant: members lower-cased, `q=1` made implicit, ordered by quality then name (members of equal
+ * quality are equally preferred, RFC 9110 section 12.4.2). `undefined` when a member cannot be read;
+ * the value is then compared as written.
+ */
+function canonicalList(text: string): string | undefined {
+  const members: { name: string; q: number; rest: string }[] = [];
+  for (const part of text.split(',')) {
+    const [rawName = '', ...params] = part.split(';').map((p) => p.trim());
+    if (rawName === '') continue;
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(rawName)) return undefined;
+    let q = 1;
+    const rest: string[] = [];
+    for (const param of params) {
+      if (/^q=/i.test(param)) {
+        if (!QVALUE.test(param)) return undefined;
+        q = Number(param.slice(2));
+      } else rest.push(param.toLowerCase());
+    }
+    members.push({ name: rawName.toLowerCase(), q, rest: rest.map((r) => `;${r}`).join('') });
+  }
+  members.sort((a, b) => b.q - a.q || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return members.map((m) => `${m.name}${m.rest}${m.q === 1 ? '' : `;q=${m.q}`}`).join(',');
+}
+
 /**
  * The key of the variant of `baseKey` that a request with `headers` selects, given the response's
  * varied field `names`: `baseKey`, then one line per field (`name=value`, or `name` alone when the
- * request lacks it). Field values cannot contain a line feed, so distinct variants never collide.
+ * request lacks it). `Accept-Language` and `Accept-Encoding` values are compared by meaning
+ * (`en, DE` selects the variant of `de, en`). Field values cannot contain a line feed, so distinct variants never collide.
  */
 export function variantKey(baseKey: string, names: readonly string[], headers: Readonly<HeaderMap>): string {
   let key = baseKey;
   for (const name of names) {
-    const value = normalizedValue(headers[name]);
+    let value = normalizedValue(headers[name]);
+    if (value !== undefined && WEIGHTED_LISTS.has(name)) value = canonicalList(value) ?? value;
     key += value === undefined ? `\n${name}` : `\n${name}=${value}`;
   }
   return key;

@@ -348,6 +348,52 @@ describe('what is never stored', () => {
 });
 
 describe('freshness sources', () => {
+  it('obeys CDN-Cache-Control over Cache-Control and Expires, forwards it, and ignores it when invalid', async () => {
+    const h = harness();
+    const over = await h.send(
+      get('/t1'),
+      text('x', { 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60' }),
+    );
+    expect(header(over, 'cache-status')).toBe('larder; fwd=miss; stored');
+    expect(header(over, 'cdn-cache-control')).toBe('max-age=60');
+    expect((await h.send(get('/t1'), text('y'))).kind).toBe('hit');
+    const shorter = await h.send(
+      get('/t2'),
+      text('x', {
+        'cache-control': 'max-age=3600',
+        expires: new Date(h.now + 3_600_000).toUTCString(),
+        'cdn-cache-control': 'max-age=0',
+      }),
+    );
+    expect(header(shorter, 'cache-status')).toBe('larder; fwd=miss; detail=no-ttl');
+    const privately = await h.send(
+      get('/t3'),
+      text('x', { 'cache-control': 'max-age=3600', 'cdn-cache-control': 'private' }),
+    );
+    expect(header(privately, 'cache-status')).toBe('larder; fwd=miss; detail=private');
+    const invalid = await h.send(
+      get('/t4'),
+      text('x', { 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60, &&' }),
+    );
+    expect(header(invalid, 'cache-status')).toBe('larder; fwd=miss; detail=no-store');
+  });
+
+  it('obeys a configured targeted field first, and none with targetedCacheControl: []', async () => {
+    const h = harness({ targetedCacheControl: ['Larder-Cache-Control', 'CDN-Cache-Control'] });
+    const both = {
+      'larder-cache-control': 'no-store',
+      'cdn-cache-control': 'max-age=60',
+      'cache-control': 'max-age=60',
+    };
+    expect(header(await h.send(get('/c1'), text('x', both)), 'cache-status')).toBe(
+      'larder; fwd=miss; detail=no-store',
+    );
+    const none = harness({ targetedCacheControl: [] });
+    expect(header(await none.send(get('/c1'), text('x', both)), 'cache-status')).toBe(
+      'larder; fwd=miss; stored',
+    );
+  });
+
   it('heuristic freshness from Last-Modified by default, until it runs out; off with heuristicFreshness: false', async () => {
     const h = harness();
     const modified = { 'last-modified': new Date(h.now - 100_000).toUTCString() };
