@@ -1,12 +1,14 @@
 /**
  * Turning a stored entry into the response a request gets: the replayed headers plus `Age` and
- * `Cache-Status`, a 304 when the request's validators match, no body for HEAD.
+ * `Cache-Status`, a 304 when the request's validators match, a 206 (or 416) for a `Range` request,
+ * no body for HEAD.
  */
 
 import type { StoredEntry } from '../store/types.js';
 import { appendCacheStatus, type CacheStatusParams, formatCacheStatus } from './cache-status.js';
 import { isNotModified, notModifiedHeaders } from './conditional.js';
 import { currentAge } from './freshness.js';
+import { rangeAnswer } from './range.js';
 import type { HeaderMap, RequestLike, ResponseToSend } from './types.js';
 
 /** The body of HEAD, 204 and 304 responses. */
@@ -76,6 +78,10 @@ export function entryResponse(
     );
     return { status: 304, headers, body: EMPTY_BODY };
   }
+  if (req.headers.range !== undefined && entry.status === 200 && !isHead(req.method)) {
+    const partial = rangeResponse(entry, req, age, name, params);
+    if (partial !== undefined) return partial;
+  }
   let headers: Readonly<HeaderMap>;
   if (isPlainHit(params)) {
     const ttl = Math.trunc(params.ttl);
@@ -98,6 +104,35 @@ export function entryResponse(
     headers: headers as HeaderMap,
     body: isHead(req.method) ? EMPTY_BODY : entry.body,
   };
+}
+
+/**
+ * A 206 or 416 for a `Range` request on a stored 200 (RFC 9110 section 14), or `undefined` when
+ * the whole response is the answer.
+ */
+function rangeResponse(
+  entry: StoredEntry,
+  req: RequestLike,
+  age: number,
+  name: string,
+  params: CacheStatusParams,
+): ResponseToSend | undefined {
+  const length = entry.body.byteLength;
+  const answer = rangeAnswer(req.headers, entry.headers, length);
+  if (answer.kind === 'full') return undefined;
+  const headers = withAgeAndStatus(
+    entry,
+    age,
+    appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params)),
+  );
+  if (answer.kind === 'unsatisfiable') {
+    headers['content-range'] = `bytes */${length}`;
+    headers['content-length'] = '0';
+    return { status: 416, headers, body: EMPTY_BODY };
+  }
+  headers['content-range'] = `bytes ${answer.start}-${answer.end}/${length}`;
+  headers['content-length'] = String(answer.end - answer.start + 1);
+  return { status: 206, headers, body: entry.body.subarray(answer.start, answer.end + 1) };
 }
 
 /** `HEAD`, in any case (RFC 9110 section 9.1: methods are case-sensitive, but Node upper-cases them). */

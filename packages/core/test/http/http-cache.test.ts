@@ -347,6 +347,33 @@ describe('what is never stored', () => {
   });
 });
 
+describe('range requests on a stored 200', () => {
+  it('answers one range with a 206 from cache, several with the whole, an unsatisfiable one with 416', async () => {
+    const h = harness();
+    await h.send(get('/r'), text('0123456789', { 'cache-control': 'max-age=60' }));
+    const part = await h.send(get('/r', { range: 'bytes=2-4' }), text('origin'));
+    expect([part.status, part.text, header(part, 'content-range'), header(part, 'content-length')]).toEqual([
+      206,
+      '234',
+      'bytes 2-4/10',
+      '3',
+    ]);
+    const several = await h.send(get('/r', { range: 'bytes=0-1,4-5' }), text('origin'));
+    expect([several.status, several.text]).toEqual([200, '0123456789']);
+    const none = await h.send(get('/r', { range: 'bytes=50-' }), text('origin'));
+    expect([none.status, header(none, 'content-range')]).toEqual([416, 'bytes */10']);
+  });
+  it('never stores a 206 from the handler as the whole', async () => {
+    const h = harness();
+    const first = await h.send(get('/p', { range: 'bytes=0-1' }), () =>
+      res(206, { 'cache-control': 'max-age=60', 'content-range': 'bytes 0-1/10' }, '01'),
+    );
+    expect(header(first, 'cache-status')).toBe('larder; fwd=miss; detail=status');
+    const whole = await h.send(get('/p'), text('0123456789', { 'cache-control': 'max-age=60' }));
+    expect(whole.text).toBe('0123456789');
+  });
+});
+
 describe('freshness sources', () => {
   it('obeys CDN-Cache-Control over Cache-Control and Expires, forwards it, and ignores it when invalid', async () => {
     const h = harness();
