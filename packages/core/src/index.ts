@@ -63,8 +63,11 @@ export {
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
+export { keyOrigin } from './http/cache-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
+export type { PrivateReason } from './http/privacy.js';
+export { removeRefreshMarker, type UnsafeRequestReason, withRefreshMarker } from './http/request-safety.js';
 export type {
   Fill,
   HeaderMap,

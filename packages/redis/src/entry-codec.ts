@@ -60,11 +60,24 @@ const NUMBER_FIELDS = [
   'expiresAt',
 ] as const;
 
+/** A field name (RFC 9110 section 5.1: a token). */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field value Node will send: visible ASCII and obs-text, spaces and tabs, no CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Statuses without a body, whose `Content-Length` is not the body's. */
+const NO_BODY = new Set([204, 304]);
+
+function isStrings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
 /**
- * The entry stored as `meta` and `body` (the `m` and `b` fields) at cache key `key`.
- * @throws {@link StoreError} (`'format'`) when they are not what {@link encodeMeta} wrote.
+ * The metadata `meta` (the `m` field) when it is what {@link encodeMeta} writes, this version:
+ * numbers where numbers go, a status Node can send, headers Node can send (a tampered field would
+ * otherwise fail the response), string tags.
+ * @throws {@link StoreError} (`'format'`) naming what is wrong.
  */
-export function decodeEntry(key: string, meta: Buffer, body: Buffer | null): StoredEntry {
+function readMeta(key: string, meta: Buffer): StoredMeta {
   let parsed: unknown;
   try {
     parsed = JSON.parse(meta.toString('utf8'));
@@ -77,20 +90,62 @@ export function decodeEntry(key: string, meta: Buffer, body: Buffer | null): Sto
   for (const field of NUMBER_FIELDS) {
     if (typeof m[field] !== 'number') throw corrupt(key, `${field} is not a number`);
   }
-  if (typeof m.headers !== 'object' || m.headers === null) throw corrupt(key, 'headers are missing');
-  if (!Array.isArray(m.tags)) throw corrupt(key, 'tags are missing');
+  if (!Number.isInteger(m.status) || m.status! < 200 || m.status! > 599) {
+    throw corrupt(key, `status ${String(m.status)} is not one a response can have`);
+  }
+  const headers = m.headers;
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw corrupt(key, 'headers are missing');
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    const values = typeof value === 'string' ? [value] : isStrings(value) ? value : undefined;
+    if (!FIELD_NAME.test(name) || values === undefined || !values.every((v) => FIELD_VALUE.test(v))) {
+      throw corrupt(key, `header ${JSON.stringify(name)} cannot be sent`);
+    }
+  }
+  if (!isStrings(m.tags)) throw corrupt(key, 'tags are missing');
+  if (m.vary !== undefined && !isStrings(m.vary)) throw corrupt(key, 'vary is not a list of names');
+  return m as StoredMeta;
+}
+
+/**
+ * Whether `meta` is readable metadata of this format version (what the fill lock's script returns,
+ * checked as {@link decodeEntry} checks it), and the body field exists: an entry the decoder would
+ * reject must count as no entry everywhere, or the fill protocol waits for one that never comes.
+ */
+export function isReadableMeta(key: string, meta: Buffer, hasBody: boolean): boolean {
+  if (!hasBody) return false;
+  try {
+    readMeta(key, meta);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The entry stored as `meta` and `body` (the `m` and `b` fields) at cache key `key`. Its
+ * `Content-Length` is the body's own length, whatever the metadata says: a tampered entry must not
+ * send a response whose framing is wrong.
+ * @throws {@link StoreError} (`'format'`) when they are not what {@link encodeMeta} wrote.
+ */
+export function decodeEntry(key: string, meta: Buffer, body: Buffer | null): StoredEntry {
+  const m = readMeta(key, meta);
   if (body === null) throw corrupt(key, 'the body is missing');
+  const headers = m.headers;
+  if (!NO_BODY.has(m.status)) headers['content-length'] = String(body.length);
+  else if (body.length !== 0) throw corrupt(key, `a ${m.status} has a body`);
   const entry: StoredEntry = {
-    status: m.status!,
-    headers: m.headers,
+    status: m.status,
+    headers,
     // a copy: the client's buffer may be a slice of a larger socket chunk that a view would keep alive
     body: new Uint8Array(body),
-    storedAt: m.storedAt!,
-    initialAge: m.initialAge!,
-    staleAt: m.staleAt!,
-    staleWhileRevalidateUntil: m.staleWhileRevalidateUntil!,
-    staleIfErrorUntil: m.staleIfErrorUntil!,
-    expiresAt: m.expiresAt!,
+    storedAt: m.storedAt,
+    initialAge: m.initialAge,
+    staleAt: m.staleAt,
+    staleWhileRevalidateUntil: m.staleWhileRevalidateUntil,
+    staleIfErrorUntil: m.staleIfErrorUntil,
+    expiresAt: m.expiresAt,
     tags: m.tags,
   };
   if (Array.isArray(m.vary)) entry.vary = m.vary;

@@ -41,6 +41,7 @@ import {
   type StoredEntry,
   StoreError,
 } from '@larder/core';
+import { isReadableMeta } from '../entry-codec.js';
 import type { RedisPort, Subscription } from '../port.js';
 import type { RedisStore } from '../redis-store.js';
 import { decodeFillNotice, encodeFillNotice } from './fill-notice.js';
@@ -83,12 +84,15 @@ const OPTION_NAMES = ['store', 'port', 'lockTtl', 'instanceId', 'onError', 'heal
 
 /**
  * The version of the entry whose metadata field (`m`, see `entry-codec.ts`) the acquire script
- * returned: `null` for no entry, `undefined` when it cannot be read (the engine then reads the
- * store itself).
+ * returned: `null` for no entry, or for one the decoder rejects (another format version, a missing
+ * body: it is a miss, which this fill overwrites; counting it as an entry would send the engine
+ * back to read it again and again), `undefined` when the reply cannot be read (the engine then reads
+ * the store itself).
  */
-function entryVersion(meta: unknown): EntryVersion | null | undefined {
+function entryVersion(key: string, meta: unknown, hasBody: unknown): EntryVersion | null | undefined {
   if (!Buffer.isBuffer(meta)) return undefined;
   if (meta.length === 0) return null;
+  if (!isReadableMeta(key, meta, hasBody === 1)) return null;
   try {
     const m = JSON.parse(meta.toString('utf8')) as Record<string, unknown>;
     const { storedAt, staleAt, expiresAt, vary } = m;
@@ -407,7 +411,7 @@ export class RedisFillCoordinator implements FillCoordinator {
           await lease.drop();
           return { kind: 'done', outcome: waiter.outcome };
         }
-        const current = entryVersion(reply[1]);
+        const current = entryVersion(key, reply[1], reply[2]);
         return current === undefined ? { kind: 'lead', lease } : { kind: 'lead', lease, current };
       }
       if (waiter === undefined || this.#closed) return { kind: 'timeout' };
