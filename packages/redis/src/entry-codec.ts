@@ -124,17 +124,20 @@ export function isReadableMeta(key: string, meta: Buffer, hasBody: boolean): boo
 }
 
 /**
- * The entry stored as `meta` and `body` (the `m` and `b` fields) at cache key `key`. Its
- * `Content-Length` is the body's own length, whatever the metadata says: a tampered entry must not
- * send a response whose framing is wrong.
+ * The entry stored as `meta` and `body` (the `m` and `b` fields) at cache key `key`. A
+ * `Content-Length` it states is the body's own length, whatever the metadata says: a tampered entry
+ * must not send a response whose framing is wrong.
  * @throws {@link StoreError} (`'format'`) when they are not what {@link encodeMeta} wrote.
  */
 export function decodeEntry(key: string, meta: Buffer, body: Buffer | null): StoredEntry {
   const m = readMeta(key, meta);
   if (body === null) throw corrupt(key, 'the body is missing');
   const headers = m.headers;
-  if (!NO_BODY.has(m.status)) headers['content-length'] = String(body.length);
-  else if (body.length !== 0) throw corrupt(key, `a ${m.status} has a body`);
+  // a stated length is the body's own (a 204 or 304 is sent without a body whatever the entry holds;
+  // without a stated length, the framework frames the body itself)
+  if (!NO_BODY.has(m.status) && headers['content-length'] !== undefined) {
+    headers['content-length'] = String(body.length);
+  }
   const entry: StoredEntry = {
     status: m.status,
     headers,

@@ -410,7 +410,12 @@ export class HttpCache {
 
     if (ctx.private !== undefined) {
       // its answer is usually the visitor's own: it neither waits on another request's fill nor
-      // makes others wait on it, and its fill stores only an explicitly shareable response
+      // makes others wait on it, and its fill stores only an explicitly shareable response (a HEAD,
+      // which has no body to store for GET, passes)
+      if (ctx.head) {
+        this.#stats.passes++;
+        return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
+      }
       this.#stats.misses++;
       return this.#miss(ctx, { key, index, stale, fwd, flight: undefined });
     }

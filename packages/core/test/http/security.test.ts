@@ -100,6 +100,19 @@ describe('privacy', () => {
   });
 });
 
+describe('a private request through the engine', () => {
+  it('a HEAD with a cookie passes: its empty body is never stored for GET', async () => {
+    const cache = new HttpCache({ ttl: '1m' });
+    const head = await cache.lookup({ method: 'HEAD', url: '/p', headers: { host: 'h', cookie: 'sid=1' } });
+    expect(head.kind).toBe('pass');
+    if (head.kind === 'pass') {
+      head.fill.commit({ status: 200, headers: { 'cache-control': 'public' }, body: new Uint8Array(0) });
+    }
+    expect((await cache.lookup({ method: 'GET', url: '/p', headers: { host: 'h' } })).kind).toBe('miss');
+    await cache.close();
+  });
+});
+
 describe('Cache-Status values', () => {
   it('integers are clamped to 15 digits and a non-number is left out', () => {
     expect(formatCacheStatus('larder', { hit: true, ttl: 1e300 })).toBe('larder; hit; ttl=999999999999999');

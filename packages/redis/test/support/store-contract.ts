@@ -82,7 +82,8 @@ export function runStoreContract(name: string, setup: () => Promise<StoreFixture
         headers: {
           'content-type': 'application/octet-stream',
           'set-cookie-like': ['a=1', 'b=2; Path=/'],
-          'x-unicode': 'déjà vu ✓ 𝄞',
+          // Latin-1 beyond ASCII: what Node can send (a field it cannot send is a corrupt entry, issue 11)
+          'x-unicode': 'déjà vu',
           etag: '"abc"',
         },
         body,
