@@ -8,7 +8,6 @@ import { ConfigError } from '../../src/errors.js';
 import { parseCacheControl } from '../../src/http/cache-control.js';
 import { formatCacheStatus } from '../../src/http/cache-status.js';
 import { HttpCache } from '../../src/http/http-cache.js';
-import { MemoryStore } from '../../src/http/memory-store.js';
 import { validateRouteOptions } from '../../src/http/options.js';
 import {
   cookieKeyPart,
@@ -21,7 +20,9 @@ import {
   unsafeRequestReason,
   withRefreshMarker,
 } from '../../src/http/request-safety.js';
-import type { RequestLike, StoredEntry } from '../../src/http/types.js';
+import type { RequestLike } from '../../src/http/types.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { StoredEntry } from '../../src/store/types.js';
 
 const req = (url: string, headers: RequestLike['headers'] = {}): RequestLike => ({
   method: 'GET',
