@@ -245,14 +245,22 @@ contract('hits and misses', ({ app, clock }) => {
     });
   });
 
-  it('a 404 is cached like a 200 (heuristically cacheable status)', async () => {
+  it('a 404 is cached for negativeTtl, not for the route ttl (issue 11)', async () => {
     const origin = counted((_req, call) => ({ status: 404, body: `missing ${call}` }));
-    const a = await app([{ path: '/gone', cache: { ttl: '30s' }, origin }]);
+    const a = await app([
+      { path: '/gone', cache: { ttl: '30s', negativeTtl: '5s' }, origin },
+      { path: '/plain-ttl', cache: { ttl: '30s' }, origin },
+    ]);
     await a.request({ url: '/gone' });
     const again = await a.request({ url: '/gone' });
     expect(again.status).toBe(404);
     expect(again.text).toBe('missing 1');
     expect(origin.calls).toBe(1);
+    clock.advance(6000);
+    expect((await a.request({ url: '/gone' })).text).toBe('missing 2');
+    // without negativeTtl nor a lifetime of its own, a 404 is not stored
+    await a.request({ url: '/plain-ttl' });
+    expect((await a.request({ url: '/plain-ttl' })).text).toBe('missing 4');
   });
 
   it('a route that is not cached is never stored', async () => {

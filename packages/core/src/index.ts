@@ -65,8 +65,11 @@ export {
 } from './errors.js';
 export { captureResponse } from './http/capture-response.js';
 export { type CarriedRequest, carryRequest } from './http/carried-request.js';
+export { keyOrigin } from './http/cache-key.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
+export type { PrivateReason } from './http/privacy.js';
+export { removeRefreshMarker, type UnsafeRequestReason, withRefreshMarker } from './http/request-safety.js';
 export type {
   Fill,
   HeaderMap,

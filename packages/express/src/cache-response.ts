@@ -3,6 +3,7 @@ import {
   type DualMethodDecorator,
   type Duration,
   type Fill,
+  keyOrigin,
   LarderError,
   type LookupResult,
   methodDecorator,
@@ -12,7 +13,7 @@ import {
   validateRouteOptions,
 } from '@larder/core';
 import type { NextFunction, Request, Response } from 'express';
-import { type CarriedExpressRequest, requestCache, send } from './larder.js';
+import { type CarriedExpressRequest, engineRequest, requestCache, send, stripRefreshMarker } from './larder.js';
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
@@ -20,8 +21,9 @@ import { type CarriedExpressRequest, requestCache, send } from './larder.js';
  */
 export interface CacheResponseOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
   /**
-   * Replace the key (`Vary` still selects variants). @defaultValue method class, route pattern (with
-   * the router's mount path), params and query: `'GET /api/items/:id {"id":"1"} {"lang":"en"}'`
+   * Replace the key (`Vary` still selects variants). @defaultValue method class, origin, route
+   * pattern (with the router's mount path), params and query:
+   * `'GET example.com/api/items/:id {"id":"1"} {"lang":"en"}'`
    */
   key?: (req: Request) => string;
   /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
@@ -38,13 +40,16 @@ type Handler = (req: AnyRequest, res: AnyResponse, next: NextFunction, ...rest: 
 
 type Carried = CarriedExpressRequest;
 
-/** The default key: method class, route pattern, params and query (never the host). */
+/**
+ * The default key: method class, origin (as the HTTP key has it: a page built from the host or the
+ * scheme is never shared across them), route pattern, params and query.
+ */
 function routeKey(like: RequestLike): string {
   const { req } = like as Carried;
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   const path: unknown = req.route?.path;
   const pattern = `${req.baseUrl}${path === undefined ? req.path : String(path)}`;
-  return `${method} ${pattern} ${stableKey({ ...req.params })} ${stableKey(req.query ?? {})}`;
+  return `${method} ${keyOrigin(like)}${pattern} ${stableKey({ ...req.params })} ${stableKey(req.query ?? {})}`;
 }
 
 /**
@@ -73,7 +78,8 @@ function stepAside(fill: Fill): void {
  * app.get('/items/:id', (req, res, next) => controller.show(req, res, next));
  * ```
  *
- * - The key is the method class (HEAD shares GET's), the route pattern (`req.baseUrl` plus
+ * - The key is the method class (HEAD shares GET's), the origin (the host, with the scheme when it
+ *   is not `http`, as in the HTTP key), the route pattern (`req.baseUrl` plus
  *   `req.route.path`), the params and the query (through `stableKey`, so parameter order does not
  *   matter); the response's `Vary` selects a variant under it. `key` replaces it.
  *   `invalidate({ url })` works as for any route.
@@ -147,7 +153,7 @@ export function cacheResponse(
       };
       let lookup: Promise<LookupResult>;
       try {
-        const carried: Carried = { method: req.method, url: req.originalUrl, headers: req.headers, req };
+        const carried: Carried = { ...engineRequest(req), req };
         lookup = state.engine.lookup(carried, route);
       } catch (error) {
         lookup = Promise.reject(error);
@@ -156,10 +162,14 @@ export function cacheResponse(
         (result) => {
           if (result.kind === 'hit' || result.kind === 'stale') return send(res, result.response);
           captureResponse(res, result.fill);
+          stripRefreshMarker(req);
           return handle();
         },
         // the engine absorbs store failures; anything else must not fail the request either
-        () => handle(),
+        () => {
+          stripRefreshMarker(req);
+          return handle();
+        },
       );
     };
   });

@@ -14,7 +14,9 @@ import {
   type ResolvedRouteOptions,
   type ResponseLike,
   type RouteCacheOptions,
+  removeRefreshMarker,
   validateRouteOptions,
+  withRefreshMarker,
 } from '@larder/core';
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import inject, { type DispatchFunc, type InjectOptions } from 'light-my-request';
@@ -110,6 +112,25 @@ function routerStack(app: unknown): { handle?: unknown; route?: unknown }[] | un
   }
 }
 
+/**
+ * The request as the engine sees it: method, the URL as received (`originalUrl`), headers (with the
+ * refresh marker a middleware above removed, so a decorator's lookup still knows the refresh), and
+ * the scheme Express gives the handler (`req.protocol`). @internal
+ */
+export function engineRequest(req: Request): RequestLike {
+  return {
+    method: req.method,
+    url: req.originalUrl,
+    headers: withRefreshMarker(req, req.headers),
+    scheme: req.protocol,
+  };
+}
+
+/** After the lookup, before the handler: drop the engine's refresh marker (see `removeRefreshMarker`). @internal */
+export function stripRefreshMarker(req: Request): void {
+  removeRefreshMarker(req, req.headers as Record<string, unknown>, req.rawHeaders);
+}
+
 /** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */
 export function requestCache(req: object): RequestCache | undefined {
   return (req as { [kRequestCache]?: RequestCache })[kRequestCache];
@@ -152,6 +173,7 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
   /** Hand the request on to the next middleware, marked, with `fill` for `@cacheResponse` below. */
   const forward = (req: Request, next: NextFunction, fill: Fill | undefined): void => {
     (req as unknown as Record<symbol, unknown>)[forwarded] = true;
+    stripRefreshMarker(req);
     const state: RequestCache = { engine, fill };
     (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
     next();
@@ -208,12 +230,7 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
       }
       let lookup: Promise<LookupResult>;
       try {
-        const carried: CarriedExpressRequest = {
-          method: req.method,
-          url: req.originalUrl,
-          headers: req.headers,
-          req,
-        };
+        const carried: CarriedExpressRequest = { ...engineRequest(req), req };
         lookup = engine.lookup(carried, route);
       } catch (error) {
         return fail(req, next, error);

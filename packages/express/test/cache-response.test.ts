@@ -8,11 +8,24 @@ import {
   decoratorModes,
 } from '@larder/test-support';
 import type { Express, RequestHandler } from 'express';
-import request from 'supertest';
+import supertest from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheResponse, type LarderMiddleware, type LarderOptions, larder } from '../src/index.js';
 import type * as Controllers from './cache-response.fixtures.js';
 import { frameworks, settle } from './helpers.js';
+
+/**
+ * supertest listens on a new port for every request, and the default key holds the host (issue 11):
+ * every request here names the same host, as a browser on one site would.
+ */
+function request(app: Express) {
+  const agent = supertest(app);
+  return {
+    get: (url: string) => agent.get(url).set('host', 'app.test'),
+    head: (url: string) => agent.head(url).set('host', 'app.test'),
+    post: (url: string) => agent.post(url).set('host', 'app.test'),
+  };
+}
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -106,8 +119,8 @@ describe.each(cases)(
       expect(items.calls).toBe(1);
       await request(app).get('/api/items/2');
       expect(items.calls).toBe(2);
-      // the key: method class, mount path and route pattern, params, query
-      const entry = await cache.engine.store.get('GET /api/items/:id {"id":"1"} {"a":"1","b":"2"}');
+      // the key: method class, origin, mount path and route pattern, params, query
+      const entry = await cache.engine.store.get('GET app.test/api/items/:id {"id":"1"} {"a":"1","b":"2"}');
       expect(entry?.status).toBe(200);
     });
 

@@ -2,6 +2,7 @@ import {
   type DualMethodDecorator,
   type Duration,
   type Fill,
+  keyOrigin,
   LarderError,
   type LookupResult,
   methodDecorator,
@@ -11,7 +12,15 @@ import {
   validateRouteOptions,
 } from '@larder/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { capturesResponse, type LarderDecoration, replyWith, requestFill, setRequestFill } from './larder.js';
+import {
+  capturesResponse,
+  engineRequest,
+  type LarderDecoration,
+  replyWith,
+  requestFill,
+  setRequestFill,
+  stripRefreshMarker,
+} from './larder.js';
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
@@ -19,8 +28,9 @@ import { capturesResponse, type LarderDecoration, replyWith, requestFill, setReq
  */
 export interface CacheResponseOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
   /**
-   * Replace the key (`Vary` still selects variants). @defaultValue method class, route pattern,
-   * params and query: `'GET /items/:id {"id":"1"} {"lang":"en"}'`
+   * Replace the key (`Vary` still selects variants). @defaultValue method class, origin (host, with
+   * the scheme when not `http`), route pattern, params and query:
+   * `'GET example.com/items/:id {"id":"1"} {"lang":"en"}'`
    */
   key?: (request: FastifyRequest) => string;
   /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
@@ -40,12 +50,15 @@ interface Carried extends RequestLike {
   readonly request: FastifyRequest;
 }
 
-/** The default key: method class, route pattern, params and query (never the host). */
+/**
+ * The default key: method class, origin (as the HTTP key has it: a page built from the host or the
+ * scheme is never shared across them), route pattern, params and query.
+ */
 function routeKey(req: RequestLike): string {
   const { request } = req as Carried;
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0];
-  return `${method} ${pattern} ${stableKey(request.params ?? {})} ${stableKey(request.query ?? {})}`;
+  return `${method} ${keyOrigin(req)}${pattern} ${stableKey(request.params ?? {})} ${stableKey(request.query ?? {})}`;
 }
 
 /**
@@ -73,7 +86,8 @@ function stepAside(fill: Fill): void {
  * app.get('/items/:id', (request, reply) => items.show(request, reply));
  * ```
  *
- * - The key is the method class (HEAD shares GET's), the route pattern (`request.routeOptions.url`),
+ * - The key is the method class (HEAD shares GET's), the origin (the host, with the scheme when it
+ *   is not `http`, as in the HTTP key), the route pattern (`request.routeOptions.url`),
  *   the params and the query (through `stableKey`, so parameter order does not matter); the response's
  *   `Vary` selects a variant under it. `key` replaces it. `invalidate({ url })` works as for any route.
  * - GET and HEAD are cached; other methods call the handler (the plugin's invalidation applies).
@@ -133,12 +147,7 @@ export function cacheResponse(
       }
       let result: LookupResult | undefined;
       try {
-        const carried: Carried = {
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          request,
-        };
+        const carried: Carried = { ...engineRequest(request), request };
         result = await larder.engine.lookup(carried, route);
       } catch (error) {
         // the engine absorbs store failures; anything else must not fail the request either
@@ -146,6 +155,7 @@ export function cacheResponse(
       }
       if (result?.kind === 'hit' || result?.kind === 'stale') return replyWith(reply, result.response);
       if (result !== undefined) setRequestFill(request, result.fill);
+      stripRefreshMarker(request);
       const value = original.apply(this, args);
       // a handler that sends through `reply` and returns nothing: wait for the reply, as Fastify does
       return value === undefined ? reply : value;

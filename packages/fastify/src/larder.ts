@@ -9,7 +9,9 @@ import {
   type LookupResult,
   type RequestLike,
   type ResponseLike,
+  removeRefreshMarker,
   validateRouteOptions,
+  withRefreshMarker,
 } from '@larder/core';
 import type {
   FastifyInstance,
@@ -190,6 +192,28 @@ function forward(
   done();
 }
 
+/**
+ * The request as the engine sees it: method, URL, headers (with the refresh marker the route's lookup
+ * removed, so a decorator's lookup still knows the refresh), and the scheme Fastify gives the handler.
+ * @internal
+ */
+export function engineRequest(request: FastifyRequest): RequestLike {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: withRefreshMarker(request, request.headers),
+    scheme: request.protocol,
+  };
+}
+
+/** After the lookup, before the handler: drop the engine's refresh marker (see `removeRefreshMarker`). @internal */
+export function stripRefreshMarker(request: FastifyRequest): void {
+  const raw = request.raw;
+  removeRefreshMarker(request, raw.headers as Record<string, unknown>, raw.rawHeaders);
+  if (request.headers !== raw.headers)
+    removeRefreshMarker(request, request.headers as Record<string, unknown>);
+}
+
 /** Act on a lookup: send a hit or a stale entry, or go on to the handler with the fill. */
 function answer(
   request: FastifyRequest,
@@ -198,6 +222,7 @@ function answer(
   result: LookupResult,
 ): void {
   if (result.kind === 'miss' || result.kind === 'pass') {
+    stripRefreshMarker(request);
     forward(request, reply, done, result.fill);
     return;
   }
@@ -216,6 +241,7 @@ function lookupFailed(
   error: unknown,
 ): void {
   request.log.error({ err: error }, 'larder: lookup failed, forwarding to the handler');
+  stripRefreshMarker(request);
   forward(request, reply, done, null);
 }
 
@@ -292,10 +318,7 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     const onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
       let pending: Promise<LookupResult>;
       try {
-        pending = engine.lookup(
-          { method: request.method, url: request.url, headers: request.headers },
-          resolved ?? false,
-        );
+        pending = engine.lookup(engineRequest(request), resolved ?? false);
       } catch (error) {
         lookupFailed(request, reply, done, error);
         return;

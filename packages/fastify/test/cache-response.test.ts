@@ -94,7 +94,9 @@ describe.each(decoratorModes)('@cacheResponse on Fastify handlers, compiled with
     await app.inject('/items/2');
     expect(items.calls).toBe(2);
     // the key: method class, route pattern, params, query
-    const entry = await app.larder.engine.store.get('GET /items/:id {"id":"1"} {"a":"1","b":"2"}');
+    const entry = await app.larder.engine.store.get(
+      'GET localhost:80/items/:id {"id":"1"} {"a":"1","b":"2"}',
+    );
     expect(entry?.status).toBe(200);
   });
 

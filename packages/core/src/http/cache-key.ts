@@ -1,15 +1,18 @@
 /**
  * Cache keys for requests (RFC 9111 section 2: the primary key is the method and the target URI).
- * Normalisation only merges spellings that RFC 3986 section 6.2.2 says are the same resource; it never
- * merges values an application could tell apart (`a=1&a=2` stays in order, `+` stays distinct from
- * `%20`, `a` stays distinct from `a=`).
+ * The key must name exactly what the framework routes and the handler sees, or one request can store
+ * a page under another's key (cache poisoning). So normalisation only merges spellings every
+ * framework treats as equal: the path is kept byte for byte (Express routes `/p%61ge` apart from
+ * `/page`), query parameters are sorted and their unreserved percent-encodings decoded (query
+ * parsers decode them), and values an application could tell apart stay apart (`a=1&a=2` stays in
+ * order, `+` stays distinct from `%20`, `a` stays distinct from `a=`). The host is the `Host` field,
+ * which the frameworks give the handler, never the authority of an absolute-form target.
  */
 import { headerString } from './headers.js';
 import type { RequestLike } from './types.js';
 
 const HEX = '0123456789ABCDEF';
 const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
-const ABSOLUTE_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@]*@)?([^/?#]*)/;
 
 function isUnreserved(code: number): boolean {
   return (
@@ -57,9 +60,10 @@ function normalizePercent(text: string): string {
 
 /**
  * The path and query of a request target, normalised for keys and URL tags: absolute-form targets
- * lose scheme and authority, the fragment (never part of a request) is dropped, percent-encodings
- * are normalised, an empty query is dropped, and query parameters are sorted by name, keeping the
- * original order of parameters with the same name (their order can matter to the application).
+ * lose scheme and authority, the fragment (never part of a request; the engine bypasses requests
+ * that carry one) is dropped, the path is kept as sent, an empty query is dropped, and query
+ * parameters are sorted by name with their percent-encodings normalised, keeping the original order
+ * of parameters with the same name (their order can matter to the application).
  */
 export function normalizePathAndQuery(url: string): string {
   const known = memo.get(url);
@@ -87,7 +91,9 @@ function normalize(url: string): string {
   if (hash !== -1) target = target.slice(0, hash);
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
-  const path = rawPath === '' ? '/' : normalizePercent(rawPath);
+  // the path as sent: routers differ on which escapes they decode before matching (Express matches
+  // the raw path, so `/p%61ge` is its 404 while `/page` is a page)
+  const path = rawPath === '' ? '/' : rawPath;
   if (q === -1) return path;
   const query = target.slice(q + 1);
   if (query === '') return path;
@@ -128,15 +134,14 @@ function normalize(url: string): string {
 const SAFE_HOST = /^[a-z0-9.\-_~!$&'()*+,;=:[\]%]*$/;
 
 /**
- * The request's authority for keys: from an absolute-form target, else `Host`, else HTTP/2's
- * `:authority`; lower-cased. A value with characters no host can contain (a `/` in particular, which
- * would let a forged `Host` collide with another host's path) is percent-encoded.
+ * The request's authority for keys: `Host`, else HTTP/2's `:authority`; lower-cased. Never the
+ * authority of an absolute-form target (`GET http://a.example/ HTTP/1.1` with `Host: b.example`):
+ * Fastify and Express give the handler `Host`, so that is what the page is built from. A value with
+ * characters no host can contain (a `/` in particular, which would let a forged `Host` collide with
+ * another host's path) is percent-encoded.
  */
 export function normalizeHost(req: RequestLike): string {
-  const absolute = req.url.charCodeAt(0) === 0x2f ? null : ABSOLUTE_AUTHORITY.exec(req.url);
-  const raw = absolute
-    ? absolute[1]!
-    : (headerString(req.headers.host) ?? headerString(req.headers[':authority']) ?? '');
+  const raw = headerString(req.headers.host) ?? headerString(req.headers[':authority']) ?? '';
   if (raw === lastRawHost) return lastHost;
   const trimmed = raw.trim().toLowerCase();
   const host = SAFE_HOST.test(trimmed) ? trimmed : encodeURIComponent(trimmed);
@@ -150,13 +155,25 @@ let lastRawHost: string | undefined;
 let lastHost = '';
 
 /**
+ * The origin part of keys: the host, preceded by `https://` for a request whose scheme is not
+ * `http` (`'example.com'`, `'https://example.com'`).
+ */
+export function keyOrigin(req: RequestLike): string {
+  const host = normalizeHost(req);
+  const scheme = req.scheme;
+  if (scheme === undefined || scheme === 'http') return host;
+  return `${/^[a-z][a-z0-9+.-]*$/i.test(scheme) ? scheme.toLowerCase() : encodeURIComponent(scheme)}://${host}`;
+}
+
+/**
  * The default cache key of a request: method class (`GET` for GET and HEAD, which share entries),
- * host, and normalised path and query, as `'GET example.com/items?a=1&b=2'`. `pathAndQuery` may be
- * passed when the caller has already normalised `req.url`.
+ * origin ({@link keyOrigin}: the host, with the scheme when it is not `http`), and normalised path
+ * and query, as `'GET example.com/items?a=1&b=2'` or `'GET https://example.com/items'`.
+ * `pathAndQuery` may be passed when the caller has already normalised `req.url`.
  */
 export function cacheKey(req: RequestLike, pathAndQuery: string = normalizePathAndQuery(req.url)): string {
   const method = req.method;
-  const host = normalizeHost(req);
+  const host = keyOrigin(req);
   if (method === 'GET' || method === 'HEAD') {
     // the same key string every time: the store's map then compares it by identity, and neither
     // builds nor hashes a new string on every hit

@@ -54,6 +54,19 @@ function tokenOrString(value: string): string {
 let lastName = '';
 let lastNameItem = '';
 
+/** The largest magnitude of an sf-integer (RFC 8941 section 3.3.1: at most 15 digits). */
+const SF_INTEGER_MAX = 999_999_999_999_999;
+
+/**
+ * `n` as an sf-integer: truncated, clamped to 15 digits (a tampered or far-future entry must not
+ * produce a field that parsers reject), `undefined` when not a number.
+ */
+function sfInteger(n: number): string | undefined {
+  if (Number.isNaN(n)) return undefined;
+  const t = Math.trunc(Math.max(-SF_INTEGER_MAX, Math.min(SF_INTEGER_MAX, n)));
+  return t === 0 ? '0' : String(t);
+}
+
 /** {@link tokenOrString} of a cache name, remembered: it would run a regex on every response. */
 function nameItem(name: string): string {
   if (name !== lastName || lastNameItem === '') {
@@ -66,14 +79,22 @@ function nameItem(name: string): string {
 /**
  * Format one `Cache-Status` member: `formatCacheStatus('larder', { hit: true, ttl: 30 })` is
  * `'larder; hit; ttl=30'`, `{ fwd: 'miss', stored: true }` is `'larder; fwd=miss; stored'`. Boolean
- * parameters appear bare when true and not at all when false (RFC 8941 section 3.1.2).
+ * parameters appear bare when true and not at all when false (RFC 8941 section 3.1.2). Every value is
+ * a valid structured-field item: integers are clamped to 15 digits (a missing or infinite number is
+ * left out), `detail` is a token or a string, `key` a string of printable ASCII.
  */
 export function formatCacheStatus(name: string, params: CacheStatusParams): string {
   let out = nameItem(name);
   if (params.hit) out += '; hit';
   if (params.fwd !== undefined) out += `; fwd=${params.fwd}`;
-  if (params.fwdStatus !== undefined) out += `; fwd-status=${Math.trunc(params.fwdStatus)}`;
-  if (params.ttl !== undefined) out += `; ttl=${Math.trunc(params.ttl)}`;
+  if (params.fwdStatus !== undefined) {
+    const status = sfInteger(params.fwdStatus);
+    if (status !== undefined) out += `; fwd-status=${status}`;
+  }
+  if (params.ttl !== undefined) {
+    const ttl = sfInteger(params.ttl);
+    if (ttl !== undefined) out += `; ttl=${ttl}`;
+  }
   if (params.stored) out += '; stored';
   if (params.collapsed) out += '; collapsed';
   if (params.key !== undefined) out += `; key=${sfString(params.key)}`;

@@ -5,8 +5,7 @@
  * explicit `writeHead`, the default error handler) ends in `writeHead`, `write` and `end`, so those
  * three methods are all that is patched, and they are restored when the response finishes or closes.
  */
-import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Fill, HeaderMap, ResponseLike } from './types.js';
 
 type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
@@ -25,6 +24,9 @@ type State = 'idle' | 'store' | 'pass' | 'swallow';
 
 const EMPTY = Buffer.alloc(0);
 
+/** Node's own `writeHead`: when `res` still has it below and nothing above, no layer adds headers late. */
+const NATIVE_WRITE_HEAD = ServerResponse.prototype.writeHead as unknown as Method;
+
 /**
  * Route the response written to `res` into `fill`, and send what the engine decides instead of the
  * origin's response where it says so (`Cache-Status`, a 304, a stale substitute).
@@ -37,6 +39,11 @@ const EMPTY = Buffer.alloc(0);
  *   their encodings, Buffers, Uint8Arrays) are buffered while still passed through, up to
  *   `maxEntryBytes` (past it, `fill.abandon`); at `end`, `fill.finish(body)`.
  * - When `res` closes before the body ended, `fill.abandon`.
+ * - Storability is decided on the headers actually written: a layer that wraps `writeHead` (above or
+ *   below this capture, as `on-headers` does for express-session and compression) may add fields as
+ *   the headers go out. Then even a one-call response takes the `start` path, and when a
+ *   `Set-Cookie` appears as the headers are written, the capture abandons the fill: that page
+ *   belongs to one visitor.
  *
  * The fill is always settled exactly once. `writeHead`, `write` and `end` are restored when `res`
  * emits `finish` or `close`: own properties get their previous values back, inherited ones are
@@ -77,6 +84,14 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
     state = 'pass';
     chunks = [];
     settle(() => fill.abandon(reason));
+  };
+
+  // Once headers are out: a Set-Cookie some layer added while writing them means the response is
+  // one visitor's, whatever the engine decided on the headers it saw.
+  const checkWritten = (): void => {
+    if (state === 'store' && res.headersSent && res.getHeader('set-cookie') !== undefined) {
+      abandon(new Error('Set-Cookie was added as the headers were written'));
+    }
   };
 
   // Headers are about to go out: let the engine see them and add its own, or substitute.
@@ -130,7 +145,10 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
     // Headers given to writeHead are invisible to getHeaders(); move them onto res first.
     setHeaders(res, typeof reason === 'string' ? headers : reason);
     begin();
-    return (state as State) === 'swallow' ? res : below(writeHead, [res.statusCode]);
+    if ((state as State) === 'swallow') return res;
+    const result = below(writeHead, [res.statusCode]);
+    checkWritten();
+    return result;
   };
 
   const patchedWrite: Method = (...args) => {
@@ -141,6 +159,7 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
       return true;
     }
     const result = below(write, args);
+    checkWritten();
     if (state === 'store') collect(args[0], args[1]);
     return result;
   };
@@ -150,7 +169,10 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
     let [chunk, encoding, callback] = args;
     if (typeof chunk === 'function') [chunk, encoding, callback] = [undefined, undefined, chunk];
     else if (typeof encoding === 'function') [encoding, callback] = [undefined, encoding];
-    if (state === 'idle' && !res.headersSent) {
+    // a layer wrapping writeHead may still add headers: decide through the `start` path, which
+    // checks what was written before storing
+    const wrapped = target.writeHead !== patchedWriteHead || writeHead !== NATIVE_WRITE_HEAD;
+    if (state === 'idle' && !res.headersSent && !wrapped) {
       // The whole response in one call: the engine may answer with something else (304, substitute).
       state = 'pass';
       let response: ResponseLike;
@@ -185,6 +207,7 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
       abandon(error);
       throw error;
     }
+    checkWritten();
     if (state === 'store') {
       state = 'pass';
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);

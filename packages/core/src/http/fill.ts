@@ -17,6 +17,7 @@ import { EMPTY_BODY } from './entry-response.js';
 import { strongEtag } from './etag.js';
 import { computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
 import { headerString, storableHeaders } from './headers.js';
+import type { CookieRules, PrivateReason } from './privacy.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
@@ -33,7 +34,25 @@ export const STALE_IF_ERROR_STATUSES: ReadonlySet<number> = new Set([500, 502, 5
  * next request's response can be stored, so they neither mark hit-for-pass nor end the waiters' turn.
  */
 const REQUEST_SPECIFIC_STATUSES: ReadonlySet<number> = new Set([206, 304, 412, 416]);
-const REQUEST_SPECIFIC_REASONS: ReadonlySet<NotStoredReason> = new Set(['authorization', 'request-no-store']);
+const REQUEST_SPECIFIC_REASONS: ReadonlySet<NotStoredReason> = new Set([
+  'authorization',
+  'cookie',
+  'request-no-store',
+  'incomplete',
+]);
+
+/**
+ * Error statuses whose lifetime is the route's `negativeTtl` rather than its `ttl`: they are as often
+ * caused by the request (an input the key does not hold) as by the resource.
+ */
+export function isNegativeStatus(status: number): boolean {
+  return status === 404 || status === 410 || (status >= 500 && status <= 599);
+}
+
+/** Response fields that are this cache's own instructions or secrets, never sent on nor stored. */
+const TAG_FIELDS = ['surrogate-key', 'cache-tag'] as const;
+/** The engine's refresh marker: whatever a handler echoes of it is dropped. */
+const REVALIDATE_FIELD = 'x-larder-revalidate';
 
 /** What a single-flight leader hands its waiters. */
 export type FlightOutcome =
@@ -62,12 +81,17 @@ export interface EffectiveRoute {
   readonly maxEntryBytes: number;
   /** Send `Cache-Control` from the ttl (see `RouteCacheOptions.cacheControl`). */
   readonly cacheControl: 'public' | 'private' | undefined;
+  /** Lifetime of 404, 410 and 5xx responses in place of `ttl`; absent, only their own headers give one. */
+  readonly negativeTtl: number | undefined;
+  readonly cookies: CookieRules;
 }
 
 /** The engine services a fill uses. */
 export interface FillHost {
   readonly name: string;
   readonly etag: boolean;
+  /** Send `Surrogate-Key` and `Cache-Tag` on to clients (and keep them in stored headers). */
+  readonly exposeTagHeaders: boolean;
   now(): number;
   /**
    * Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. With a
@@ -103,6 +127,8 @@ export interface FillPlan {
   baseKey: string;
   /** The internal URL tag. */
   urlTag: string;
+  /** The internal URL tag on the request's origin (what unsafe requests to it invalidate). */
+  originUrlTag: string;
   req: RequestLike;
   route: EffectiveRoute;
   /** The `fwd` of this response's `Cache-Status`. */
@@ -121,6 +147,8 @@ export interface FillPlan {
   onDone?: (() => void) | undefined;
   /** The request said `no-store` and the engine honours client directives. */
   requestNoStore: boolean;
+  /** What makes the request private, if anything: its response is stored only when explicitly shareable. */
+  private?: PrivateReason | undefined;
 }
 
 interface Pending {
@@ -132,6 +160,17 @@ interface Pending {
 }
 
 type Decision = { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend };
+
+/**
+ * Whether `body` is shorter than the `Content-Length` its headers declare: the origin's stream ended
+ * early, and replaying it as complete would hand every later client a truncated page.
+ */
+function isShort(headers: Readonly<HeaderMap>, body: Uint8Array): boolean {
+  const declared = headerString(headers['content-length']);
+  if (declared === undefined) return false;
+  const n = Number(declared);
+  return Number.isFinite(n) && n > body.byteLength;
+}
 
 /** The engine's {@link Fill}. One use: after `commit`, `finish` or `abandon`, further calls change nothing. */
 export class HttpFill implements Fill {
@@ -165,6 +204,10 @@ export class HttpFill implements Fill {
       this.#notStored('too-large', this.#pending.status);
       return;
     }
+    if (isShort(this.#pending.headers, body)) {
+      this.#notStored('incomplete', this.#pending.status);
+      return;
+    }
     this.#store(body);
   }
 
@@ -174,6 +217,15 @@ export class HttpFill implements Fill {
     if ('substitute' in decision) return decision.substitute;
     const { headers } = decision;
     if (!decision.store) return { status: response.status, headers, body: response.body };
+    if (isShort(response.headers, response.body)) {
+      // sent as the origin wrote it, but never replayed as if it were complete
+      this.#notStored('incomplete', response.status);
+      headers['cache-status'] = appendCacheStatus(
+        response.headers['cache-status'],
+        formatCacheStatus(this.#host.name, { fwd: this.#plan.fwd, detail: 'incomplete' }),
+      );
+      return { status: response.status, headers, body: response.body };
+    }
     const entry = this.#store(response.body);
     // a generated validator goes to this client too, so its next request can be conditional
     if (headers.etag === undefined && entry.headers.etag !== undefined) headers.etag = entry.headers.etag;
@@ -246,20 +298,24 @@ export class HttpFill implements Fill {
       headers: decisive,
       cacheControl: cc,
       vary,
-      authorized: plan.req.headers.authorization !== undefined,
-      cacheAuthorized: plan.route.cacheAuthorized,
+      authorized: plan.private === 'authorization',
+      cacheAuthorized: false,
+      cookie: plan.private === 'cookie',
       requestNoStore: plan.requestNoStore,
     });
     let times: EntryTimes | undefined;
     if (reason === undefined) {
       const route = plan.route;
+      // an error status gets the route's negativeTtl, else only what its own headers say
+      const negative = isNegativeStatus(status);
       times = computeFreshness({
         now,
         headers: decisive,
         cacheControl: cc!,
-        ttl: route.ttl,
-        defaultTtl: route.defaultTtl,
-        heuristic: route.heuristic,
+        ttl: negative ? route.negativeTtl : route.ttl,
+        defaultTtl: negative ? undefined : route.defaultTtl,
+        // an error status is stored only with explicit freshness (or negativeTtl), never by heuristic
+        heuristic: negative ? undefined : route.heuristic,
         status,
         staleWhileRevalidate: route.staleWhileRevalidate,
         staleIfError: route.staleIfError,
@@ -291,12 +347,20 @@ export class HttpFill implements Fill {
     return { store: true, headers: this.#withStatus(headers, { fwd: plan.fwd, stored: true }) };
   }
 
-  /** The origin's headers (a copy) with this cache's `Cache-Status` member appended. */
+  /**
+   * The origin's headers (a copy) with this cache's `Cache-Status` member appended, without the tag
+   * fields (unless `exposeTagHeaders`) and without the engine's refresh marker.
+   */
   #withStatus(headers: HeaderMap, params: CacheStatusParams): HeaderMap {
     const member = formatCacheStatus(this.#host.name, params);
     // see entryResponse: a spread plus an extra property is slow in V8
     const out: HeaderMap = Object.assign({}, headers);
     out['cache-status'] = appendCacheStatus(headers['cache-status'], member);
+    if (!this.#host.exposeTagHeaders) {
+      if (out['surrogate-key'] !== undefined) delete out['surrogate-key'];
+      if (out['cache-tag'] !== undefined) delete out['cache-tag'];
+    }
+    if (out[REVALIDATE_FIELD] !== undefined) delete out[REVALIDATE_FIELD];
     return out;
   }
 
@@ -316,7 +380,9 @@ export class HttpFill implements Fill {
     this.#state = 'done';
     this.#host.count('notStored');
     const specific = REQUEST_SPECIFIC_REASONS.has(reason) || REQUEST_SPECIFIC_STATUSES.has(status);
-    if (!specific) this.#host.markPass(this.key);
+    // a 5xx is a passing failure of the origin, not a property of the URL: it never makes the URL
+    // pass for hitForPass (the next request should be free to store a good response)
+    if (!specific && status < 500) this.#host.markPass(this.key);
     this.#end(specific ? { kind: 'retry', abandoned: false } : { kind: 'uncacheable', status });
   }
 
@@ -325,7 +391,9 @@ export class HttpFill implements Fill {
     const host = this.#host;
     const p = this.#pending!;
     this.#state = 'done';
-    const headers = storableHeaders(p.headers, Array.isArray(p.cc.noCache) ? p.cc.noCache : []);
+    const drop = Array.isArray(p.cc.noCache) ? [...p.cc.noCache, REVALIDATE_FIELD] : [REVALIDATE_FIELD];
+    if (!host.exposeTagHeaders) drop.push(...TAG_FIELDS);
+    const headers = storableHeaders(p.headers, drop);
     if (p.status !== 204 && p.status !== 304) headers['content-length'] = String(body.byteLength);
     if (host.etag && headers.etag === undefined && (p.status === 200 || p.status === 203)) {
       headers.etag = strongEtag(body);
@@ -357,7 +425,7 @@ export class HttpFill implements Fill {
           staleWhileRevalidateUntil: expiresAt,
           staleIfErrorUntil: expiresAt,
           expiresAt,
-          tags: [plan.urlTag, keyTag(plan.baseKey)],
+          tags: [plan.urlTag, plan.originUrlTag, keyTag(plan.baseKey)],
           vary: p.vary,
         },
       };
@@ -387,6 +455,7 @@ export class HttpFill implements Fill {
     }
     for (const tag of responseTags(headers)) if (isApplicationTag(tag)) tags.add(tag);
     tags.add(plan.urlTag);
+    tags.add(plan.originUrlTag);
     tags.add(keyTag(plan.baseKey));
     return [...tags];
   }

@@ -2,7 +2,7 @@
  * The HTTP caching engine. Adapters hand it requests and origin responses; it decides everything
  * else (DESIGN "Layers and data flow").
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
@@ -18,7 +18,7 @@ import type {
 import { TieredStore } from '../store/tiered-store.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
 import { parseCacheControl } from './cache-control.js';
-import { cacheKey, normalizeHost, normalizePathAndQuery } from './cache-key.js';
+import { cacheKey, keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
 import { entryResponse } from './entry-response.js';
 import {
@@ -38,8 +38,16 @@ import {
   resolveHttpCacheOptions,
   validateRouteOptions,
 } from './options.js';
+import {
+  cookieKeyPart,
+  type PrivateReason,
+  privateReason,
+  storedIsShareable,
+  withoutCredentials,
+} from './privacy.js';
+import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
-import { isApplicationTag, keyTag, urlTag } from './tags.js';
+import { isApplicationTag, keyTag, originUrlTag, urlTag } from './tags.js';
 import type {
   HeaderMap,
   HttpCacheOptions,
@@ -114,7 +122,8 @@ interface LookupContext {
   /** The client asked to bypass stored responses and the engine honours it. */
   clientNoCache: boolean;
   requestNoStore: boolean;
-  authorized: boolean;
+  /** What makes the request private: stored entries answer it only when explicitly shareable. */
+  private: PrivateReason | undefined;
 }
 
 type WrapOutcome = { ok: true; value: unknown; body: Uint8Array | undefined } | { ok: false; error: unknown };
@@ -145,7 +154,7 @@ function isEntry(value: unknown): value is StoredEntry {
  */
 export class HttpCache {
   /** The request header that marks the engine's own background refreshes (with a per-engine secret). */
-  static readonly revalidateHeader = 'x-larder-revalidate';
+  static readonly revalidateHeader = REFRESH_MARKER;
 
   readonly #o: ResolvedHttpCacheOptions;
   readonly #store: ResponseStore;
@@ -170,7 +179,8 @@ export class HttpCache {
   /** The latest invalidations, newest last: their generation and tags (`undefined`: everything). */
   readonly #recentInvalidations: { generation: number; tags: readonly string[] | undefined }[] = [];
   readonly #secret = randomBytes(18).toString('base64url');
-  readonly #secretBytes = Buffer.from(this.#secret);
+  /** The secret's digest: refresh markers are compared digest to digest, in constant time whatever their length. */
+  readonly #secretDigest = createHash('sha256').update(this.#secret).digest();
   readonly #routes = new WeakMap<object, EffectiveRoute>();
   readonly #defaultRoute: EffectiveRoute;
   readonly #host: FillHost;
@@ -233,6 +243,7 @@ export class HttpCache {
     this.#host = {
       name: o.name,
       etag: o.etag,
+      exposeTagHeaders: o.exposeTagHeaders,
       now: () => this.#now(),
       write: (key, entry, index, lease) => this.#write(key, entry, index, lease),
       invalidateUnsafe: (req, headers) => this.#invalidateUnsafe(req, headers),
@@ -280,6 +291,12 @@ export class HttpCache {
         fwd: 'method',
       });
     }
+    // a request whose response may depend on what no key holds: neither served nor stored
+    const unsafeReason = unsafeRequestReason(req);
+    if (unsafeReason !== undefined) {
+      this.#stats.passes++;
+      return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: unsafeReason });
+    }
     let baseKey: string;
     let path: string | undefined;
     try {
@@ -292,6 +309,7 @@ export class HttpCache {
       if (typeof baseKey !== 'string' || baseKey === '') {
         throw new TypeError(`key(req) must return a non-empty string, got ${typeof baseKey}`);
       }
+      if (r.cookies.keyCookies.length > 0) baseKey += cookieKeyPart(req, r.cookies.keyCookies);
     } catch (error) {
       this.#report(error, 'key');
       this.#stats.passes++;
@@ -319,7 +337,10 @@ export class HttpCache {
         refresh: this.#isRefresh(req),
         clientNoCache,
         requestNoStore,
-        authorized: req.headers.authorization !== undefined,
+        private:
+          req.headers.authorization === undefined && req.headers.cookie === undefined
+            ? undefined
+            : privateReason(req, r.cacheAuthorized, r.cookies),
       },
       0,
     );
@@ -341,6 +362,10 @@ export class HttpCache {
     /** What the store held at `key`, usable or not: a fleet leader checks it did not change since. */
     const seen = entry;
     if (entry !== undefined && (entry.vary !== undefined || now >= entry.expiresAt)) entry = undefined;
+    // a private request (credentials) gets only what the origin said anyone may get
+    if (entry !== undefined && ctx.private !== undefined && !storedIsShareable(entry.headers, ctx.private)) {
+      entry = undefined;
+    }
     const stale = entry !== undefined && now < entry.staleIfErrorUntil ? entry : undefined;
 
     if (ctx.refresh) {
@@ -373,7 +398,7 @@ export class HttpCache {
       }
       if (now < entry.staleWhileRevalidateUntil) {
         this.#stats.staleHits++;
-        this.#startRefresh(key, ctx.req);
+        this.#startRefresh(key, ctx.req, ctx.route);
         return {
           kind: 'stale',
           response: entryResponse(entry, ctx.req, now, this.#o.name, this.#hitParams(entry, now)),
@@ -383,6 +408,17 @@ export class HttpCache {
     if (entry !== undefined) fwd = 'stale';
     if (ctx.clientNoCache) fwd = 'request';
 
+    if (ctx.private !== undefined) {
+      // its answer is usually the visitor's own: it neither waits on another request's fill nor
+      // makes others wait on it, and its fill stores only an explicitly shareable response (a HEAD,
+      // which has no body to store for GET, passes)
+      if (ctx.head) {
+        this.#stats.passes++;
+        return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
+      }
+      this.#stats.misses++;
+      return this.#miss(ctx, { key, index, stale, fwd, flight: undefined });
+    }
     const waiting = this.#flights.join(key);
     if (waiting !== undefined) {
       const outcome = await waiting;
@@ -404,9 +440,7 @@ export class HttpCache {
       return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
     }
     this.#stats.misses++;
-    // an authorized request's answer is often not shareable: it may store, but must not make
-    // other users' requests wait for it
-    const flight = ctx.authorized && !ctx.route.cacheAuthorized ? undefined : this.#flights.begin(key);
+    const flight = this.#flights.begin(key);
     if (flight !== undefined && this.#fills !== undefined) {
       return this.#claim(ctx, { key, index, stale, fwd, flight }, seen, attempt);
     }
@@ -440,7 +474,7 @@ export class HttpCache {
         // the previous filler may have finished between our read and our lock: then read its entry
         // rather than calling the origin a second time
         const current = claim.current === undefined ? await this.#readShared(at.key) : claim.current;
-        if (current != null && this.#changedSince(seen, current)) {
+        if (current != null && this.#changedSince(seen, current) && attempt < MAX_RETRIES) {
           void claim.lease.release({ kind: 'retry', abandoned: false });
           // our L1 may hold the older copy we saw: the next look must reach the shared store
           await this.#tiered?.invalidateLocal({ keys: [at.key] });
@@ -453,7 +487,7 @@ export class HttpCache {
         const outcome = toFlightOutcome(claim.outcome);
         // an older copy in our L1 (kept for stale-if-error) must not hide the new entry from the re-look
         if (claim.outcome.kind === 'filled') await this.#tiered?.invalidateLocal({ keys: [at.key] });
-        if (outcome.kind === 'uncacheable' && !STALE_IF_ERROR_STATUSES.has(outcome.status)) {
+        if (outcome.kind === 'uncacheable' && outcome.status < 500) {
           // as the filler's own process does: later requests here pass without queueing
           this.#hitForPass.mark(at.key, this.#now());
         }
@@ -464,7 +498,7 @@ export class HttpCache {
         // the filler is slower than lockTimeout: one last look at the shared store, else the origin
         // without storing (nginx proxy_cache_lock_timeout)
         const current = await this.#readShared(at.key);
-        if (current !== undefined && this.#changedSince(seen, current)) {
+        if (current !== undefined && this.#changedSince(seen, current) && attempt < MAX_RETRIES) {
           await this.#tiered?.invalidateLocal({ keys: [at.key] });
           flight.settle({ kind: 'retry', abandoned: false });
           return this.#lookup(ctx, attempt + 1);
@@ -637,6 +671,8 @@ export class HttpCache {
       req: ctx.req,
       route: ctx.route,
       requestNoStore: ctx.requestNoStore,
+      private: ctx.private,
+      originUrlTag: originUrlTag(keyOrigin(ctx.req), ctx.path),
       ...at,
     });
     return { kind: 'miss', fill };
@@ -651,6 +687,7 @@ export class HttpCache {
     const fill = new HttpFill(this.#host, {
       baseKey: at.key,
       urlTag: '',
+      originUrlTag: '',
       req,
       route,
       requestNoStore: false,
@@ -661,14 +698,16 @@ export class HttpCache {
   }
 
   /** Start the one background refresh of `key`, unless one is running or the engine cannot dispatch. */
-  #startRefresh(key: string, req: RequestLike): void {
+  #startRefresh(key: string, req: RequestLike, route: EffectiveRoute): void {
     const revalidate = this.#o.revalidate;
     if (revalidate === undefined || this.#refreshing.has(key) || this.#closed) return;
     const timer = this.#beginRefresh(key);
-    const headers: HeaderMap = { ...req.headers };
+    // without the credentials of whoever triggered it: the refresh fetches the page anyone gets
+    const headers: HeaderMap = withoutCredentials(req.headers, route.cookies.keyCookies);
     for (const name of REFRESH_DROPPED) delete headers[name];
     headers[HttpCache.revalidateHeader] = this.#secret;
     const refresh: RequestLike = { method: 'GET', url: req.url, headers };
+    if (req.scheme !== undefined) refresh.scheme = req.scheme;
     void (async () => {
       // with a shared tier, one process of the fleet refreshes; the others keep serving stale until
       // its fill notice drops their copy (or lockTimeout passes), and do not ask again meanwhile
@@ -723,9 +762,10 @@ export class HttpCache {
   #isRefresh(req: RequestLike): boolean {
     const value = headerString(req.headers[HttpCache.revalidateHeader]);
     if (value === undefined) return false;
-    // compare bytes: a non-ASCII value can have the secret's length in characters but not in bytes
-    const given = Buffer.from(value);
-    return given.length === this.#secretBytes.length && timingSafeEqual(given, this.#secretBytes);
+    // digests of equal length, compared in constant time: neither the secret's bytes nor its length
+    // can be learnt from how long a wrong guess takes
+    const given = createHash('sha256').update(value).digest();
+    return timingSafeEqual(given, this.#secretDigest);
   }
 
   #effective(route: ResolvedRouteOptions | RouteCacheOptions | undefined): EffectiveRoute {
@@ -755,6 +795,12 @@ export class HttpCache {
       cacheAuthorized: route?.cacheAuthorized ?? engine.cacheAuthorized ?? false,
       maxEntryBytes: route?.maxEntryBytes ?? this.#o.maxEntryBytes,
       cacheControl: (route?.cacheControl ?? engine.cacheControl) || undefined,
+      negativeTtl: route?.negativeTtl ?? engine.negativeTtl,
+      cookies: {
+        cacheCookies: route?.cacheCookies ?? engine.cacheCookies ?? false,
+        ignoreCookies: new Set(route?.ignoreCookies ?? engine.ignoreCookies ?? []),
+        keyCookies: route?.keyCookies ?? engine.keyCookies ?? [],
+      },
     };
   }
 
@@ -865,14 +911,18 @@ export class HttpCache {
     return false;
   }
 
-  /** After a successful unsafe request: its URL, and same-origin `Location` / `Content-Location`. */
+  /**
+   * After a successful unsafe request: its URL, and same-origin `Location` / `Content-Location`, on
+   * the request's own origin only (RFC 9111 section 4.4): a POST to one host purges nothing of another.
+   */
   #invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void {
-    const tags = [urlTag(normalizePathAndQuery(req.url))];
+    const origin = keyOrigin(req);
+    const tags = [originUrlTag(origin, normalizePathAndQuery(req.url))];
     for (const name of ['location', 'content-location']) {
       const value = headerString(headers[name]);
       if (value === undefined) continue;
       const path = sameOriginPath(value, req);
-      if (path !== undefined) tags.push(urlTag(path));
+      if (path !== undefined) tags.push(originUrlTag(origin, path));
     }
     this.#noteInvalidation(tags);
     void this.#deleteByTags(tags, 'invalidate');
@@ -1153,13 +1203,16 @@ export class HttpCache {
  */
 function sameOriginPath(reference: string, req: RequestLike): string | undefined {
   const host = normalizeHost(req);
+  const scheme = (req.scheme ?? 'http').toLowerCase();
   try {
-    const base = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(req.url)
-      ? req.url
-      : `http://${host || 'localhost'}${req.url}`;
+    // the Host the handler saw, never an absolute-form target's authority
+    const path = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(req.url) ? normalizePathAndQuery(req.url) : req.url;
+    const base = `${scheme}://${host || 'localhost'}${path}`;
     const resolved = new URL(reference.trim(), base);
     const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference.trim());
-    if (absolute && resolved.host.toLowerCase() !== host) return undefined;
+    if (absolute && (resolved.host.toLowerCase() !== host || resolved.protocol !== `${scheme}:`)) {
+      return undefined;
+    }
     return normalizePathAndQuery(resolved.pathname + resolved.search);
   } catch {
     return undefined;

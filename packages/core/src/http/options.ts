@@ -30,6 +30,14 @@ export interface ResolvedRouteOptions {
   readonly maxEntryBytes?: number;
   /** The `Cache-Control` sent from the ttl, if any (`true` resolves to `'public'`). */
   readonly cacheControl?: 'public' | 'private' | false;
+  /** Fresh lifetime in ms of 404, 410 and 5xx responses, in place of `ttl`. */
+  readonly negativeTtl?: number;
+  /** Serve and store for requests with cookies as for any other. */
+  readonly cacheCookies?: boolean;
+  /** Cookies that do not make a request private. */
+  readonly ignoreCookies?: readonly string[];
+  /** Cookies whose values go into the key, sorted by name. */
+  readonly keyCookies?: readonly string[];
 }
 
 /** {@link HttpCacheOptions} after validation, with defaults applied. Durations in milliseconds. */
@@ -60,6 +68,8 @@ export interface ResolvedHttpCacheOptions {
   readonly targetedCacheControl: readonly string[];
   /** @defaultValue true */
   readonly invalidateOnUnsafe: boolean;
+  /** @defaultValue false */
+  readonly exposeTagHeaders: boolean;
   /** @defaultValue 'larder' */
   readonly name: string;
   /** @defaultValue Date.now */
@@ -82,6 +92,10 @@ const ROUTE_OPTION_NAMES = [
   'cacheAuthorized',
   'maxEntryBytes',
   'cacheControl',
+  'negativeTtl',
+  'cacheCookies',
+  'ignoreCookies',
+  'keyCookies',
 ] as const satisfies readonly (keyof RouteCacheOptions)[];
 
 const ENGINE_OPTION_NAMES = [
@@ -97,6 +111,7 @@ const ENGINE_OPTION_NAMES = [
   'heuristicFreshness',
   'targetedCacheControl',
   'invalidateOnUnsafe',
+  'exposeTagHeaders',
   'name',
   'now',
   'revalidate',
@@ -134,6 +149,22 @@ function boolean(option: string, value: unknown): boolean {
   throw new ConfigError(option, value, 'true or false');
 }
 
+/** A cookie name: an RFC 6265 token (section 4.1.1). */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function cookieNames(option: string, value: unknown): string[] {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && COOKIE_NAME.test(v))) {
+    return [...new Set(value as string[])].sort();
+  }
+  throw new ConfigError(option, value, 'an array of cookie names');
+}
+
+/**
+ * The longest timer Node keeps: a longer delay is clamped to 1 ms, which would turn a wait into none
+ * (2^31 - 1 ms, about 24.8 days).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function func<F>(option: string, value: unknown): F {
   if (typeof value === 'function') return value as F;
   throw new ConfigError(option, value, 'a function');
@@ -160,8 +191,20 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
   const out: {
     -readonly [K in keyof ResolvedRouteOptions]: ResolvedRouteOptions[K];
   } = {};
-  const { ttl, staleWhileRevalidate, staleIfError, key, tags, cacheAuthorized, maxEntryBytes, cacheControl } =
-    options;
+  const {
+    ttl,
+    staleWhileRevalidate,
+    staleIfError,
+    key,
+    tags,
+    cacheAuthorized,
+    maxEntryBytes,
+    negativeTtl,
+    cacheCookies,
+    ignoreCookies,
+    keyCookies,
+    cacheControl,
+  } = options;
   if (ttl !== undefined) out.ttl = parseDuration(dotted(prefix, 'ttl'), ttl);
   if (staleWhileRevalidate !== undefined) {
     out.staleWhileRevalidate = parseDuration(dotted(prefix, 'staleWhileRevalidate'), staleWhileRevalidate);
@@ -184,6 +227,11 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
         "true, false, 'public' or 'private'",
       );
   }
+  if (negativeTtl !== undefined) out.negativeTtl = parseDuration(dotted(prefix, 'negativeTtl'), negativeTtl);
+  if (cacheCookies !== undefined) out.cacheCookies = boolean(dotted(prefix, 'cacheCookies'), cacheCookies);
+  if (ignoreCookies !== undefined)
+    out.ignoreCookies = cookieNames(dotted(prefix, 'ignoreCookies'), ignoreCookies);
+  if (keyCookies !== undefined) out.keyCookies = cookieNames(dotted(prefix, 'keyCookies'), keyCookies);
   return Object.freeze(out);
 }
 
@@ -242,7 +290,14 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     throw new ConfigError('name', name, 'a non-empty string of printable ASCII');
   }
   const lockTimeout = defined('lockTimeout') ? parseDuration('lockTimeout', o.lockTimeout) : 5000;
-  if (lockTimeout <= 0) throw new ConfigError('lockTimeout', o.lockTimeout, 'a duration above zero');
+  if (lockTimeout <= 0 || lockTimeout > MAX_TIMER_MS) {
+    throw new ConfigError(
+      'lockTimeout',
+      o.lockTimeout,
+      'a duration above zero and below 2^31 ms (24.8 days)',
+    );
+  }
+  const hitForPass = defined('hitForPass') ? parseDuration('hitForPass', o.hitForPass) : 10_000;
 
   return {
     route,
@@ -253,7 +308,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     maxEntries: defined('maxEntries') ? positiveInteger('maxEntries', o.maxEntries) : DEFAULT_MAX_ENTRIES,
     maxBytes: defined('maxBytes') ? positiveInteger('maxBytes', o.maxBytes) : DEFAULT_MAX_BYTES,
     lockTimeout,
-    hitForPass: defined('hitForPass') ? parseDuration('hitForPass', o.hitForPass) : 10_000,
+    hitForPass,
     honorClientNoCache: defined('honorClientNoCache')
       ? boolean('honorClientNoCache', o.honorClientNoCache)
       : false,
@@ -265,6 +320,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     invalidateOnUnsafe: defined('invalidateOnUnsafe')
       ? boolean('invalidateOnUnsafe', o.invalidateOnUnsafe)
       : true,
+    exposeTagHeaders: defined('exposeTagHeaders') ? boolean('exposeTagHeaders', o.exposeTagHeaders) : false,
     name,
     now: defined('now') ? func('now', o.now) : Date.now,
     revalidate: defined('revalidate') ? func('revalidate', o.revalidate) : undefined,

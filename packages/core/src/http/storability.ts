@@ -25,6 +25,10 @@ export type NotStoredReason =
   | 'set-cookie'
   /** The request carried `Authorization` (RFC 9111 section 3.5). */
   | 'authorization'
+  /** The request carried a cookie that is neither ignored nor keyed, and the response is not `public`/`s-maxage`. */
+  | 'cookie'
+  /** The body ended before the `Content-Length` it declared. */
+  | 'incomplete'
   /** The request said `no-store` and the engine honours client directives. */
   | 'request-no-store'
   /** A zero fresh lifetime and no stale window. */
@@ -84,6 +88,8 @@ export interface StorabilityInput {
   cacheAuthorized: boolean;
   /** Whether the request said `no-store` and the engine honours it. */
   requestNoStore?: boolean;
+  /** Whether the request carried cookies that make it private (see `privateReason`). */
+  cookie?: boolean;
 }
 
 /**
@@ -94,7 +100,8 @@ export interface StorabilityInput {
  * meant, so the qualified form is not stored either), unqualified `no-cache`, `Vary: *`, any
  * `Set-Cookie` (one user's cookie must never be replayed to another), or a request with
  * `Authorization` unless the response says `public`, `s-maxage` or `must-revalidate` or the route
- * opts in (RFC 9111 section 3.5).
+ * opts in (RFC 9111 section 3.5), or a request with a private cookie unless the response says
+ * `public` or `s-maxage`.
  */
 export function notStorableReason(input: StorabilityInput): NotStoredReason | undefined {
   const cc = input.cacheControl;
@@ -117,5 +124,6 @@ export function notStorableReason(input: StorabilityInput): NotStoredReason | un
   ) {
     return 'authorization';
   }
+  if (input.cookie && !cc.public && cc.sMaxAge === undefined) return 'cookie';
   return undefined;
 }

@@ -13,6 +13,14 @@ export function urlTag(pathAndQuery: string): string {
   return `${INTERNAL}url:${pathAndQuery}`;
 }
 
+/**
+ * The internal tag on every entry of a normalised path and query on one origin (as `keyOrigin`
+ * gives it): what an unsafe request invalidates, which must stay within its own origin.
+ */
+export function originUrlTag(origin: string, pathAndQuery: string): string {
+  return `${INTERNAL}ourl:${origin}${pathAndQuery}`;
+}
+
 /** The internal tag on every entry stored under a base key (the entry and all its variants). */
 export function keyTag(key: string): string {
   return `${INTERNAL}key:${key}`;

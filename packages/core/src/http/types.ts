@@ -20,6 +20,12 @@ export interface RequestLike {
   url: string;
   /** Request headers, lower-case names (`host`, `authorization`, `if-none-match`, ...). */
   headers: Readonly<HeaderMap>;
+  /**
+   * The scheme the framework gives the handler (`'https'` behind TLS, or from `X-Forwarded-Proto`
+   * where the framework trusts the proxy). Keys of `https` requests carry it, so a page built from
+   * the scheme is never shared across schemes. @defaultValue `'http'`
+   */
+  scheme?: string;
 }
 
 /** A complete response, as captured from the origin or as the engine asks the adapter to send it. */
@@ -63,6 +69,29 @@ export interface RouteCacheOptions {
    * announce as shareable is announced by the cache. @defaultValue false
    */
   cacheControl?: boolean | 'public' | 'private';
+   * Fresh lifetime of error responses (404, 410 and 5xx), in place of `ttl`: a 404 caused by an
+   * input the key does not hold must not be served to everyone for a route's full `ttl`. Absent,
+   * such responses are stored only when their own headers give them a lifetime (`max-age`,
+   * `s-maxage`, `Expires`). @defaultValue none
+   */
+  negativeTtl?: Duration;
+  /**
+   * Serve and store for requests that carry cookies as for any other: only for routes whose response
+   * does not depend on the visitor's cookies. By default a request with a `Cookie` (other than
+   * `ignoreCookies` and `keyCookies`) is not served from the cache, and its response is stored only
+   * when it says `public` or `s-maxage`. @defaultValue false
+   */
+  cacheCookies?: boolean;
+  /**
+   * Names of cookies that do not make a request private (analytics, consent banners); the handler
+   * must not build the page from them. @defaultValue []
+   */
+  ignoreCookies?: readonly string[];
+  /**
+   * Names of cookies whose values go into the key, so each value has its own entry (a language
+   * cookie); they do not make a request private. @defaultValue []
+   */
+  keyCookies?: readonly string[];
 }
 
 /** Options of {@link HttpCache} (and of the adapters, which add their own few). */
@@ -113,6 +142,12 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   targetedCacheControl?: readonly string[];
   /** Invalidate a URL's entries after a successful unsafe request to it (POST, PUT, PATCH, DELETE). @defaultValue true */
   invalidateOnUnsafe?: boolean;
+  /**
+   * Send `Surrogate-Key` and `Cache-Tag` on to clients. They are the origin's instructions to this
+   * cache (its tags), so by default they are read, kept in the entry's tags and removed from what
+   * clients get and from stored headers, as Fastly does. @defaultValue false
+   */
+  exposeTagHeaders?: boolean;
   /** The name in `Cache-Status` (RFC 9211). @defaultValue 'larder' */
   name?: string;
   /** Clock for freshness, in ms since the epoch (tests inject one). @defaultValue Date.now */

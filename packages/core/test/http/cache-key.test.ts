@@ -14,8 +14,10 @@ describe('normalizePathAndQuery', () => {
     expect(normalizePathAndQuery('/x?a=1#top')).toBe('/x?a=1');
   });
 
-  it('normalises percent-encoding without merging distinct values', () => {
-    expect(normalizePathAndQuery('/%7euser/%2f?q=%7e%2c')).toBe('/~user/%2F?q=~%2C');
+  it('keeps the path as sent (routers differ on escapes) and normalises the query without merging distinct values', () => {
+    // issue 11: Express routes /p%61ge apart from /page, so the key must too
+    expect(normalizePathAndQuery('/%7euser/%2f?q=%7e%2c')).toBe('/%7euser/%2f?q=~%2C');
+    expect(normalizePathAndQuery('/p%61ge')).not.toBe(normalizePathAndQuery('/page'));
     expect(normalizePathAndQuery('/a?q=a+b')).not.toBe(normalizePathAndQuery('/a?q=a%20b'));
     expect(normalizePathAndQuery('/a?q')).not.toBe(normalizePathAndQuery('/a?q='));
     expect(normalizePathAndQuery('/a?x=%26')).not.toBe(normalizePathAndQuery('/a?x=&'));
@@ -42,9 +44,10 @@ describe('cacheKey', () => {
     expect(normalizeHost({ method: 'GET', url: '/', headers: { host: 'a b/c' } })).toBe('a%20b%2Fc');
   });
 
-  it('uses the authority of an absolute-form target, then Host, then :authority', () => {
+  it('uses Host (what the frameworks give the handler), never an absolute-form authority, then :authority', () => {
+    // issue 11: keyed by the URL's host, one absolute-form request poisoned the Host's page
     expect(cacheKey({ method: 'GET', url: 'http://u@other.com/a', headers: { host: 'x.com' } })).toBe(
-      'GET other.com/a',
+      'GET x.com/a',
     );
     expect(cacheKey({ method: 'GET', url: '/a', headers: { ':authority': 'h2.com' } })).toBe('GET h2.com/a');
     expect(cacheKey({ method: 'GET', url: '/a', headers: {} })).toBe('GET /a');

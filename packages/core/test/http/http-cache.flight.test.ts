@@ -170,9 +170,15 @@ describe('hit-for-pass', () => {
     expect((await h.cache.lookup(get('/h'), route)).kind).toBe('miss');
   });
 
-  it('is cleared when the key is invalidated', async () => {
+  it('is never set by a 5xx (issue 11: an origin failure is not a property of the URL)', async () => {
     const h = harness();
     await h.send(get('/h'), () => res(500), route);
+    expect((await h.cache.lookup(get('/h'), route)).kind).toBe('miss');
+  });
+
+  it('is cleared when the key is invalidated', async () => {
+    const h = harness();
+    await h.send(get('/h'), () => res(200, { 'cache-control': 'no-store' }), route);
     expect((await h.cache.lookup(get('/h'), route)).kind).toBe('pass');
     await h.cache.invalidate({ key: 'GET example.com/h' });
     expect((await h.cache.lookup(get('/h'), route)).kind).toBe('miss');

@@ -315,8 +315,21 @@ describe('what is never stored', () => {
       const r = await h.send(get(`/p${status}`), () => res(status, { 'cache-control': 'max-age=60' }, ''));
       expect(header(r, 'cache-status')).toBe('larder; fwd=miss; detail=status');
     }
+    // issue 11: a 404 gets negativeTtl, not the route's ttl; without either, only its own headers
     const notFound = await h.send(get('/404'), () => res(404, {}, 'nope'), route60);
-    expect(header(notFound, 'cache-status')).toBe('larder; fwd=miss; stored');
+    expect(header(notFound, 'cache-status')).toBe('larder; fwd=miss; detail=no-ttl');
+    const explicit = await h.send(
+      get('/404b'),
+      () => res(404, { 'cache-control': 'max-age=5' }, 'nope'),
+      route60,
+    );
+    expect(header(explicit, 'cache-status')).toBe('larder; fwd=miss; stored');
+    const negative = validateRouteOptions({ ttl: '60s', negativeTtl: '2s' });
+    const short = await h.send(get('/404c'), () => res(404, {}, 'nope'), negative);
+    expect(header(short, 'cache-status')).toBe('larder; fwd=miss; stored');
+    expect(header(await h.send(get('/404c'), text('x'), negative), 'cache-status')).toBe(
+      'larder; hit; ttl=2',
+    );
   });
 
   it('stores what must-understand allows: an understood status despite no-store, never an unknown one', async () => {
@@ -546,7 +559,7 @@ describe('unsafe methods', () => {
     expect(h.cache.stats().invalidations).toBe(3);
   });
 
-  it('invalidates every host and variant of the URL, relative Locations too', async () => {
+  it('invalidates every variant of the URL on its own host only, relative Locations too', async () => {
     const h = harness();
     await h.send(get('/a/b'), text('1'), route60);
     await h.send(get('/a/b', { host: 'other.com' }), text('2'), route60);
@@ -554,7 +567,8 @@ describe('unsafe methods', () => {
     await h.send(get('/a/b', {}, 'DELETE'), () => res(303, { location: 'c' }));
     await settle();
     expect((await h.send(get('/a/b'), text('x'), route60)).kind).toBe('miss');
-    expect((await h.send(get('/a/b', { host: 'other.com' }), text('x'), route60)).kind).toBe('miss');
+    // issue 11 (RFC 9111 section 4.4): a request to one host purges nothing of another
+    expect((await h.send(get('/a/b', { host: 'other.com' }), text('x'), route60)).kind).toBe('hit');
     expect((await h.send(get('/a/c'), text('x'), route60)).kind).toBe('miss');
   });
 

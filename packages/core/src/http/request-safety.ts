@@ -1,0 +1,89 @@
+/**
+ * Requests a shared cache must not answer from, nor store for: their response may depend on
+ * something the key does not hold, so one such request could shape the page every later visitor
+ * gets (cache poisoning). They go to the origin untouched (`Cache-Status: ...; fwd=bypass;
+ * detail=<reason>`).
+ */
+import { headerString } from './headers.js';
+import type { HeaderMap, RequestLike } from './types.js';
+
+/** Why a request bypasses the cache, as shown in `Cache-Status` `detail`. */
+export type UnsafeRequestReason =
+  /**
+   * The target holds a `#`. A fragment is never part of a request target (RFC 9112 section 3.2), and
+   * frameworks disagree on what follows it (Fastify's router reads it as query): no key can be sure
+   * to name what the handler sees.
+   */
+  | 'fragment'
+  /**
+   * A GET or HEAD with a body (`Content-Length` above zero, or any `Transfer-Encoding`). The body is
+   * not in the key, yet body parsers hand it to the handler (RFC 9110 section 9.3.1: a body on GET
+   * has no defined semantics).
+   */
+  | 'request-body'
+  /** A method-override header (`X-HTTP-Method-Override` and kin): the handler may act on another method. */
+  | 'method-override';
+
+/** The request fields frameworks' method-override middleware read. */
+const METHOD_OVERRIDE_FIELDS = ['x-http-method-override', 'x-http-method', 'x-method-override'] as const;
+
+/**
+ * `undefined` for an ordinary request, else why it must bypass the cache: a `#` in the target, a
+ * body on GET or HEAD, or a method-override header. Pure; cheap for the common request (one string
+ * search and four field reads).
+ */
+export function unsafeRequestReason(req: RequestLike): UnsafeRequestReason | undefined {
+  if (req.url.includes('#')) return 'fragment';
+  const headers = req.headers;
+  if (headers['transfer-encoding'] !== undefined) return 'request-body';
+  const length = headers['content-length'];
+  if (length !== undefined && !isZero(headerString(length))) return 'request-body';
+  for (const name of METHOD_OVERRIDE_FIELDS) {
+    if (headers[name] !== undefined) return 'method-override';
+  }
+  return undefined;
+}
+
+/** Whether a `Content-Length` value says no body; anything unreadable counts as a body. */
+function isZero(value: string | undefined): boolean {
+  return value !== undefined && /^\s*0+\s*$/.test(value);
+}
+
+/** The request field that marks the engine's own background refreshes (`HttpCache.revalidateHeader`). */
+export const REFRESH_MARKER = 'x-larder-revalidate';
+
+/** Where a request object keeps the refresh marker {@link removeRefreshMarker} took from its fields. */
+const kMarker = Symbol('larder.refresh-marker');
+
+/**
+ * Remove the refresh marker from a request's fields before its handler runs (adapters call it after
+ * the lookup): the marker carries the engine's secret, and a handler that echoes request fields (a
+ * debug page, an error page) would otherwise send it to a client, or into a stored page. `rawHeaders`
+ * is Node's flat `[name, value, ...]` list, cleaned in place too. The value is kept out of sight on
+ * `holder` (the framework's request object), for {@link withRefreshMarker}.
+ */
+export function removeRefreshMarker(
+  holder: object,
+  headers: Record<string, unknown>,
+  rawHeaders?: string[] | undefined,
+): void {
+  const value = headers[REFRESH_MARKER];
+  if (value === undefined) return;
+  (holder as Record<symbol, string>)[kMarker] = Array.isArray(value) ? value.join(', ') : String(value);
+  delete headers[REFRESH_MARKER];
+  if (rawHeaders !== undefined) {
+    for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+      if (rawHeaders[i]!.toLowerCase() === REFRESH_MARKER) rawHeaders.splice(i, 2);
+    }
+  }
+}
+
+/**
+ * `headers` with the refresh marker {@link removeRefreshMarker} took from `holder`'s request, for a
+ * second lookup of the same request (a `@cacheResponse` handler below the route's own lookup), which
+ * must still know it is the engine's refresh.
+ */
+export function withRefreshMarker(holder: object, headers: Readonly<HeaderMap>): Readonly<HeaderMap> {
+  const marker = (holder as Record<symbol, string | undefined>)[kMarker];
+  return marker === undefined ? headers : { ...headers, [REFRESH_MARKER]: marker };
+}
