@@ -389,7 +389,7 @@ describe('persist: bad input', () => {
     await expect(persist(cache, { dir: tempDir(), rewriteAfter: 1 })).rejects.toMatchObject({
       option: 'rewriteAfter',
     });
-    await expect(persist(cache, { dir: tempDir(), snapshotEvery: '5 min' as '5m' })).rejects.toMatchObject({
+    await expect(persist(cache, { dir: tempDir(), snapshotEvery: 'soon' as '5m' })).rejects.toMatchObject({
       option: 'snapshotEvery',
     });
     await expect(
