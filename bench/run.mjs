@@ -18,6 +18,12 @@ const BENCHMARKS = {
     summary:
       'a fleet of Fastify processes sharing one Redis, one cold key: origin calls and waiter latency with the lock, without it, without cache',
   },
+  persist: {
+    file: 'persist.mjs',
+    nodeArgs: [],
+    summary:
+      "persistence: set throughput under each appendFsync, snapshot and load time and bytes per entry at 200k and 1M, beside Redis's RDB and AOF",
+  },
   http: {
     file: 'http.mjs',
     nodeArgs: [],

@@ -136,3 +136,21 @@ export class LockUnavailableError extends LarderError {
     this.operation = operation;
   }
 }
+
+/**
+ * Persistence (`persist()`) failed: a file it cannot read, write or lock, or a file whose contents are
+ * damaged or from another format version. `file` is the path involved; `offset`, when the file's
+ * contents are at fault, the byte offset of the first damaged record. The system error, when there is
+ * one (`EACCES`, `ENOSPC`), is the `cause`.
+ */
+export class PersistenceError extends LarderError {
+  /** The file or directory involved. */
+  readonly file: string;
+  /** Byte offset of the damage within `file`, when the contents are at fault. */
+  readonly offset: number | undefined;
+  constructor(file: string, offset: number | undefined, message: string, options?: { cause?: unknown }) {
+    super('ERR_LARDER_PERSIST', message, options);
+    this.file = file;
+    this.offset = offset;
+  }
+}

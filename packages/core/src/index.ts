@@ -1,6 +1,7 @@
 export { Cache, Cache as LRUCache } from './cache/cache.js';
 export type {
   BackgroundFetch,
+  CacheMutationObserver,
   CacheOptions,
   CacheOptionsBase,
   CacheOptionsMaxLimit,
@@ -60,6 +61,7 @@ export {
   LockLostError,
   LockTimeoutError,
   LockUnavailableError,
+  PersistenceError,
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
@@ -84,6 +86,15 @@ export type {
   ResponseToSend,
   RouteCacheOptions,
 } from './http/types.js';
+export type { PersistCodec } from './persist/format.js';
+export {
+  type AppendFsync,
+  type Persistence,
+  type PersistLoaded,
+  type PersistOptions,
+  persist,
+  type SnapshotInfo,
+} from './persist/persist.js';
 export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
 export { ArcPolicy } from './policies/arc.js';
 export { ClockPolicy } from './policies/clock.js';

@@ -264,6 +264,8 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     engine,
   } satisfies LarderDecoration);
   app.addHook('onClose', () => engine.close());
+  // with `persist`, the stored responses load before the app serves (a failure is reported, not thrown)
+  await engine.ready();
 
   const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
     release(request, 'client aborted the request');

@@ -388,3 +388,22 @@ export type OptionalMemoOptionsArg<K, V, FC> = unknown extends FC
 
 /** The key parameter of the overloads that may omit their options: `never` when a context is required. */
 export type ContextFreeKey<K, FC> = unknown extends FC ? K : FC extends undefined | void ? K : never;
+
+/**
+ * Told of every change a user makes to a {@link Cache}'s contents, synchronously, before the
+ * changing call returns (see `Cache.observeMutations`). Persistence (`persist()`) is the one user:
+ * it appends each change to its log. Evictions and expiries are not reported: a log replays them by
+ * itself (the same bounds evict the same way, and expiry is kept as an absolute time).
+ * An observer must not throw and must not change the cache.
+ */
+export interface CacheMutationObserver<K, V> {
+  /**
+   * `key` now holds `value` (an add, a replacement, a fetch that settled, a `load`): `remaining` is
+   * the ms its TTL has left (`Infinity` without one), `size` its size (0 when the cache tracks none).
+   */
+  set(key: K, value: V, remaining: number, size: number): void;
+  /** `key` was deleted, or `set` to `undefined`, or popped; reported even when it was absent. */
+  delete(key: K): void;
+  /** `clear()` removed everything. */
+  clear(): void;
+}

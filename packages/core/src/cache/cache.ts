@@ -19,6 +19,7 @@ import {
   resolveFetchOptions,
 } from './cache-options.js';
 import type {
+  CacheMutationObserver,
   CacheOptions,
   CacheStats,
   ContextFreeKey,
@@ -153,6 +154,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   #fetchTime = 0;
   /** The background fetches' view of this cache, made on the first fetch. */
   #fetchOwner: FetchOwner<K, V, FC> | undefined;
+  /** Told of every user change (persistence); see {@link Cache.observeMutations}. */
+  #observer: CacheMutationObserver<K, V> | undefined;
 
   /**
    * @param options lru-cache's options plus `policy`, `slowThreshold` and `slowlogMaxLen`. An
@@ -602,11 +605,19 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     if (isPending<V>(v) && v.__staleWhileFetching === undefined) return false;
     if (at && ttl <= 0) {
       this.#delete(key, 'expire');
+      // an expiry the user asked for: a log still holds the entry with its old expiry
+      this.#observer?.delete(key);
       this.#flushEvents();
       return true;
     }
     if (ttl !== 0 && this.#expiry === undefined) this.#initializeTTLTracking();
     this.#expiry?.set(index, ttl);
+    if (this.#observer !== undefined) {
+      // a TTL change is logged as the entry again, with its new absolute expiry
+      const value = isPending<V>(v) ? v.__staleWhileFetching! : (v as V);
+      const remaining = this.#expiry !== undefined ? this.#expiry.remaining(index) : Number.POSITIVE_INFINITY;
+      this.#observer.set(key, value, remaining, this.#sizes !== undefined ? this.#sizes[index]! : 0);
+    }
     return true;
   }
 
@@ -669,6 +680,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
         this.#onInsert!(v, k, 'update');
       }
     }
+    if (this.#observer !== undefined) this.#observer.set(k, v, Number.POSITIVE_INFINITY, 0);
     if (this.#hasDisposeAfter && !this.noDisposeOnSet) this.#flushDisposeAfter();
   }
 
@@ -771,6 +783,10 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       if (!noUpdateTTL) this.#expiry.set(index, ttl, o.start);
       if (status) this.#expiry.status(status, index);
     }
+    if (this.#observer !== undefined && !isBF) {
+      const remaining = this.#expiry !== undefined ? this.#expiry.remaining(index) : Number.POSITIVE_INFINITY;
+      this.#observer.set(k, v as V, remaining, this.#sizes !== undefined ? this.#sizes[index]! : 0);
+    }
     if (!noDisposeOnSet && this.#hasDisposeAfter) this.#flushDisposeAfter();
   }
 
@@ -804,7 +820,9 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       while (this.#size) {
         const index = this.#policy.victim();
         const val = this.#vals[index];
+        const key = this.#keys[index] as K;
         this.#evict(true, index);
+        this.#observer?.delete(key);
         if (isPending<V>(val)) {
           if (val.__staleWhileFetching) return val.__staleWhileFetching;
         } else if (val !== undefined) {
@@ -999,6 +1017,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
         }
       }
     }
+    // a delete of an absent key is reported too: a log may still hold an entry the cache evicted
+    if (this.#observer !== undefined && reason !== 'expire') this.#observer.delete(k);
     if (this.#hasDisposeAfter && this.#disposed!.length !== 0) this.#flushDisposeAfter();
     return deleted;
   }
@@ -1007,6 +1027,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   clear(): void {
     const t0 = this.#slowStart();
     this.#clear('delete', 'clear');
+    this.#observer?.clear();
     this.#done(t0, 'clear', undefined);
     this.#flushEvents();
   }
@@ -1259,6 +1280,19 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#fetchSuccesses = 0;
     this.#fetchFailures = 0;
     this.#fetchTime = 0;
+  }
+
+  /**
+   * Attach the one {@link CacheMutationObserver} (persistence uses it to log every change), or pass
+   * `undefined` to detach it. The observer hears each `set`, `delete` (and `pop`) and `clear`
+   * synchronously, before the call returns; not reads, evictions or expiries.
+   * @throws {@link ConfigError} when another observer is already attached.
+   */
+  observeMutations(observer: CacheMutationObserver<K, V> | undefined): void {
+    if (observer !== undefined && this.#observer !== undefined && this.#observer !== observer) {
+      throw new ConfigError('observer', observer, 'one observer per cache (this cache is already observed)');
+    }
+    this.#observer = observer;
   }
 
   /** Stop the expiry timer (entries stay; expiry becomes lazy). Call when dropping a `ttlAutopurge` cache early. */

@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import type { HttpPersistOptions, Persistence } from '../persist/persist.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type {
   EntryVersion,
@@ -186,6 +187,9 @@ export class HttpCache {
   readonly #host: FillHost;
   readonly #warned = new Set<string>();
   #closed = false;
+  /** While the memory store loads from disk (`persist`): requests wait for it. */
+  #loading: Promise<void> | undefined;
+  #persistence: Persistence | undefined;
   readonly #stats: HttpCacheStats = {
     hits: 0,
     staleHits: 0,
@@ -207,17 +211,25 @@ export class HttpCache {
     const o = resolveHttpCacheOptions(options);
     this.#o = o;
     const shared = o.shared;
+    // with `persist`, the memory store (the L1 with `shared`) is ours to create, load and close
+    const local =
+      o.persist === undefined
+        ? undefined
+        : new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+    if (local !== undefined) this.#loading = this.#load(local, o.persist!);
     if (shared === undefined) {
       this.#store =
-        o.store ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+        o.store ?? local ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
     } else {
+      if (local !== undefined) this.#detach.push(() => local.close());
       const tiered = new TieredStore({
+        ...(local !== undefined ? { l1: local } : {}),
         l2: shared.store,
         // engines sharing one backend each get their own endpoint, so they hear each other
         bus: shared.bus?.connect?.() ?? shared.bus,
         l1Ttl: shared.l1Ttl,
-        maxEntries: o.maxEntries,
-        maxBytes: o.maxBytes,
+        // a given L1 is bounded by its own options
+        ...(local === undefined ? { maxEntries: o.maxEntries, maxBytes: o.maxBytes } : {}),
         now: o.now,
         onError: (error, context) => this.#report(error, `shared.${context}`),
         onInvalidation: (message) => this.#noteRemoteInvalidation(message),
@@ -259,6 +271,30 @@ export class HttpCache {
     };
   }
 
+  /** Load the memory store from disk; a failure is reported and leaves the cache in memory only. */
+  async #load(store: MemoryStore, options: HttpPersistOptions): Promise<void> {
+    try {
+      this.#persistence = await store.persist({ ...options });
+    } catch (error) {
+      this.#report(error, 'persist');
+    } finally {
+      this.#loading = undefined;
+    }
+  }
+
+  /**
+   * Resolves once the memory store has loaded from disk (with `persist`; at once without). Never
+   * rejects: a failure to load is reported to `onError` and the engine runs in memory only.
+   */
+  async ready(): Promise<void> {
+    await this.#loading;
+  }
+
+  /** The running persistence (with `persist`, once loaded and unless loading failed). */
+  get persistence(): Persistence | undefined {
+    return this.#persistence;
+  }
+
   /** The store entries live in. */
   get store(): ResponseStore {
     return this.#store;
@@ -275,6 +311,7 @@ export class HttpCache {
     req: RequestLike,
     route?: ResolvedRouteOptions | RouteCacheOptions | false,
   ): Promise<LookupResult> {
+    if (this.#loading !== undefined) await this.#loading;
     const r = this.#effective(route === false ? undefined : route);
     const method = req.method.toUpperCase();
     if (route === false && (method === 'GET' || method === 'HEAD')) {
@@ -1013,6 +1050,12 @@ export class HttpCache {
     this.#hitForPass.clear();
     for (const lease of this.#refreshLeases.values()) void lease.release({ kind: 'retry', abandoned: true });
     this.#refreshLeases.clear();
+    await this.#loading;
+    if (this.#persistence !== undefined) {
+      // the final snapshot, before the store stops
+      await this.#persistence.close().catch((error: unknown) => this.#report(error, 'persist.close'));
+      this.#persistence = undefined;
+    }
     await this.#store.close?.();
     // the shared backend is not ours to close: we only let go of it (it closes when its last user does)
     for (const detach of this.#detach.splice(0)) {
@@ -1041,6 +1084,7 @@ export class HttpCache {
     if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
     if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
     const o = this.#wrapOptions(options as WrapOptions);
+    if (this.#loading !== undefined) await this.#loading;
     const entry = await this.#read(key);
     const now = this.#now();
     if (

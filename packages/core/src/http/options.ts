@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { checkPersistOptions, type HttpPersistOptions } from '../persist/persist.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { SharedBackend } from '../store/shared-backend.js';
 import type { ResponseStore } from '../store/types.js';
@@ -50,6 +51,8 @@ export interface ResolvedHttpCacheOptions {
   readonly store: ResponseStore | undefined;
   /** The shared tier given, if any (then `store` is `undefined`). */
   readonly shared: SharedBackend | undefined;
+  /** Persistence of the memory store (the L1 with `shared`), if asked for. */
+  readonly persist: HttpPersistOptions | undefined;
   /** @defaultValue 10_000 */
   readonly maxEntries: number;
   /** @defaultValue 64 MiB */
@@ -102,6 +105,7 @@ const ENGINE_OPTION_NAMES = [
   ...ROUTE_OPTION_NAMES,
   'store',
   'shared',
+  'persist',
   'maxEntries',
   'maxBytes',
   'lockTimeout',
@@ -285,6 +289,19 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     shared = checkShared(o.shared);
   }
 
+  let persist: HttpPersistOptions | undefined;
+  if (o.persist !== undefined) {
+    if (store !== undefined) {
+      throw new ConfigError(
+        'persist',
+        o.persist,
+        'no value when a store is given (persist that store itself)',
+      );
+    }
+    checkPersistOptions(o.persist, 'persist.');
+    persist = o.persist as HttpPersistOptions;
+  }
+
   const name = o.name ?? 'larder';
   if (typeof name !== 'string' || !/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(name)) {
     throw new ConfigError('name', name, 'a non-empty string of printable ASCII');
@@ -305,6 +322,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
       maxEntryBytes === undefined ? DEFAULT_MAX_ENTRY_BYTES : positiveInteger('maxEntryBytes', maxEntryBytes),
     store,
     shared,
+    persist,
     maxEntries: defined('maxEntries') ? positiveInteger('maxEntries', o.maxEntries) : DEFAULT_MAX_ENTRIES,
     maxBytes: defined('maxBytes') ? positiveInteger('maxBytes', o.maxBytes) : DEFAULT_MAX_BYTES,
     lockTimeout,

@@ -3,7 +3,9 @@
  * Express middleware and the decorators. Adapters translate their framework's request and reply to
  * these shapes; every decision about HTTP caching is made by the engine.
  */
+
 import type { Duration } from '../duration.js';
+import type { HttpPersistOptions } from '../persist/persist.js';
 import type { SharedBackend } from '../store/shared-backend.js';
 import type { ResponseStore } from '../store/types.js';
 
@@ -107,6 +109,12 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * as a single process. Not with `store`.
    */
   shared?: SharedBackend;
+  /**
+   * Keep the memory store (the L1 with `shared`) on disk in `persist.dir`, so that a restart on the
+   * same directory starts warm: see `persist()`. Requests wait for the load (it happens once, at
+   * start). Not with a custom `store` (persist that store yourself).
+   */
+  persist?: HttpPersistOptions;
   /** Bounds of the default memory store (the L1 with `shared`): most entries. @defaultValue 10_000 */
   maxEntries?: number;
   /** Bounds of the default memory store (the L1 with `shared`): most total bytes (bodies and headers). @defaultValue 64 MiB */

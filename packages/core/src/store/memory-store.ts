@@ -4,6 +4,8 @@
  */
 import { Cache } from '../cache/cache.js';
 import { ConfigError } from '../errors.js';
+import { type Persistence, type PersistOptions, persist } from '../persist/persist.js';
+import { storedEntryCodec } from '../persist/stored-entry-codec.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
 import type { ResponseStore, StoredEntry } from './types.js';
@@ -209,6 +211,25 @@ export class MemoryStore implements ResponseStore {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Make the entries survive restarts: load them from `options.dir`, then log every change there (see
+   * `persist()` in `@larder/core`; entries are stored compactly by `storedEntryCodec`, with this
+   * store's clock). Await it before serving. Close the persistence before the store.
+   * @throws {@link PersistenceError} as `persist()` does; the store keeps working in memory.
+   */
+  async persist(options: Omit<PersistOptions<StoredEntry>, 'codec' | 'now'>): Promise<Persistence> {
+    const persistence = await persist(this.#cache, { ...options, codec: storedEntryCodec, now: this.#now });
+    // entries came in through the cache, not through set(): index their tags
+    for (const [key, entry] of this.#cache.entries()) {
+      for (const tag of entry.tags) {
+        let keys = this.#tags.get(tag);
+        if (keys === undefined) this.#tags.set(tag, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+    return persistence;
   }
 
   /** Stop the expiry timer. Entries stay readable; expiry becomes lazy. */
