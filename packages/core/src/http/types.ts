@@ -71,6 +71,7 @@ export interface RouteCacheOptions {
    * announce as shareable is announced by the cache. @defaultValue false
    */
   cacheControl?: boolean | 'public' | 'private';
+  /**
    * Fresh lifetime of error responses (404, 410 and 5xx), in place of `ttl`: a 404 caused by an
    * input the key does not hold must not be served to everyone for a route's full `ttl`. Absent,
    * such responses are stored only when their own headers give them a lifetime (`max-age`,
