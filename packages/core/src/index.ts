@@ -67,7 +67,27 @@ export {
 } from './errors.js';
 export { captureResponse } from './http/capture-response.js';
 export { type CarriedRequest, carryRequest } from './http/carried-request.js';
+export {
+  FILL_CHANNEL,
+  FILL_TRACING_CHANNEL,
+  type FillMessage,
+  type FillOutcomeLabel,
+  type FillTrace,
+  LOOKUP_CHANNEL,
+  LOOKUP_RESULTS,
+  type LookupMessage,
+  type LookupResultLabel,
+  REDIS_TRACING_CHANNEL,
+  type RouteStats,
+} from './http/diagnostics.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
+export {
+  type LabelledValue,
+  type MetricsSnapshot,
+  type MetricsTarget,
+  metricsSource,
+  readMetrics,
+} from './http/metrics-snapshot.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type {
   Fill,

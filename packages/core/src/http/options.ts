@@ -31,6 +31,8 @@ export interface ResolvedRouteOptions {
   readonly maxEntryBytes?: number;
   /** The `Cache-Control` sent from the ttl, if any (`true` resolves to `'public'`). */
   readonly cacheControl?: 'public' | 'private' | false;
+  /** The route pattern the route's lookups are counted under. */
+  readonly route?: string;
 }
 
 /** {@link HttpCacheOptions} after validation, with defaults applied. Durations in milliseconds. */
@@ -85,6 +87,7 @@ const ROUTE_OPTION_NAMES = [
   'cacheAuthorized',
   'maxEntryBytes',
   'cacheControl',
+  'route',
 ] as const satisfies readonly (keyof RouteCacheOptions)[];
 
 const ENGINE_OPTION_NAMES = [
@@ -143,6 +146,22 @@ function func<F>(option: string, value: unknown): F {
   throw new ConfigError(option, value, 'a function');
 }
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A route pattern: printable, at most 200 characters (a metrics label, so never a whole URL). */
+function routeLabel(option: string, value: unknown): string {
+  if (typeof value === 'string' && value.length > 0 && value.length <= 200 && !hasControlCharacter(value)) {
+    return value;
+  }
+  throw new ConfigError(option, value, 'a route pattern: a string of 1 to 200 printable characters');
+}
+
 /**
  * Validate route cache options (Fastify `config.cache`, Express `cache.route(...)`) once, at
  * registration, and return them normalised: durations in milliseconds, absent options left out.
@@ -164,8 +183,17 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
   const out: {
     -readonly [K in keyof ResolvedRouteOptions]: ResolvedRouteOptions[K];
   } = {};
-  const { ttl, staleWhileRevalidate, staleIfError, key, tags, cacheAuthorized, maxEntryBytes, cacheControl } =
-    options;
+  const {
+    ttl,
+    staleWhileRevalidate,
+    staleIfError,
+    key,
+    tags,
+    cacheAuthorized,
+    maxEntryBytes,
+    cacheControl,
+    route,
+  } = options;
   if (ttl !== undefined) out.ttl = parseDuration(dotted(prefix, 'ttl'), ttl);
   if (staleWhileRevalidate !== undefined) {
     out.staleWhileRevalidate = parseDuration(dotted(prefix, 'staleWhileRevalidate'), staleWhileRevalidate);
@@ -188,6 +216,7 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
         "true, false, 'public' or 'private'",
       );
   }
+  if (route !== undefined) out.route = routeLabel(dotted(prefix, 'route'), route);
   return Object.freeze(out);
 }
 
