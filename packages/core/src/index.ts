@@ -78,6 +78,7 @@ export {
   type LookupMessage,
   type LookupResultLabel,
   REDIS_TRACING_CHANNEL,
+  type RedisCallTrace,
   type RouteStats,
 } from './http/diagnostics.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';

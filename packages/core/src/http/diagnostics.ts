@@ -22,6 +22,16 @@ export const FILL_TRACING_CHANNEL = 'larder:fill';
  */
 export const REDIS_TRACING_CHANNEL = 'larder:redis';
 
+/** The context of a traced Redis call on {@link REDIS_TRACING_CHANNEL}. */
+export interface RedisCallTrace {
+  /** The operation: `get`, `set`, `del`, `publish`, `eval <script>`, ... */
+  readonly command: string;
+  /** The key it reads or writes, when it has one. */
+  readonly key: string | undefined;
+  /** Set by `tracePromise` when the call rejects. */
+  error?: unknown;
+}
+
 /** How a lookup was answered; a label of `larder_requests_total`. */
 export type LookupResultLabel = 'hit' | 'stale' | 'miss' | 'revalidated' | 'pass' | 'bypass' | 'error';
 
