@@ -106,66 +106,28 @@ export function larderTelemetry(
   let closed = false;
 
   // spans of this engine's misses and revalidations
-  const fillSpans = new WeakMap<FillTrace, Span>();
-  const fillTracing = tracingChannel<unknown, FillTrace>(FILL_TRACING_CHANNEL);
-  const fillHandlers = {
-    start(t: FillTrace) {
-      if (t.engine !== source || (t.kind !== 'miss' && t.kind !== 'revalidate')) return;
-      const span = tracer.startSpan(t.kind === 'miss' ? 'larder.miss' : 'larder.revalidate', {
-        kind: SpanKind.INTERNAL,
-        attributes: { 'larder.cache': name, 'larder.route': t.route },
-      });
-      fillSpans.set(t, span);
-    },
-    end() {},
-    asyncStart() {},
-    error(t: FillTrace) {
-      const span = fillSpans.get(t);
-      if (span === undefined) return;
-      if (t.error instanceof Error) span.recordException(t.error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: describe(t.error) });
-    },
-    asyncEnd(t: FillTrace) {
-      const span = fillSpans.get(t);
-      if (span === undefined) return;
-      fillSpans.delete(t);
-      span.setAttribute('larder.outcome', t.outcome ?? 'abandoned');
-      span.end();
-    },
-  };
-  fillTracing.subscribe(fillHandlers);
-  stops.push(() => fillTracing.unsubscribe(fillHandlers));
-
+  stops.push(
+    traceSpans<FillTrace>(
+      FILL_TRACING_CHANNEL,
+      (t) =>
+        t.engine !== source || (t.kind !== 'miss' && t.kind !== 'revalidate')
+          ? undefined
+          : tracer.startSpan(t.kind === 'miss' ? 'larder.miss' : 'larder.revalidate', {
+              kind: SpanKind.INTERNAL,
+              attributes: { 'larder.cache': name, 'larder.route': t.route },
+            }),
+      (t, span) => span.setAttribute('larder.outcome', t.outcome ?? 'abandoned'),
+    ),
+  );
   if (redisSpans) {
-    const redisSpansByCall = new WeakMap<RedisCallTrace, Span>();
-    const redisTracing = tracingChannel<unknown, RedisCallTrace>(REDIS_TRACING_CHANNEL);
-    const redisHandlers = {
-      start(t: RedisCallTrace) {
-        redisSpansByCall.set(
-          t,
-          tracer.startSpan(`redis ${t.command}`, {
-            kind: SpanKind.CLIENT,
-            attributes: { 'db.system.name': 'redis', 'db.operation.name': t.command, 'larder.cache': name },
-          }),
-        );
-      },
-      end() {},
-      asyncStart() {},
-      error(t: RedisCallTrace) {
-        const span = redisSpansByCall.get(t);
-        if (span === undefined) return;
-        if (t.error instanceof Error) span.recordException(t.error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: describe(t.error) });
-      },
-      asyncEnd(t: RedisCallTrace) {
-        const span = redisSpansByCall.get(t);
-        if (span === undefined) return;
-        redisSpansByCall.delete(t);
-        span.end();
-      },
-    };
-    redisTracing.subscribe(redisHandlers);
-    stops.push(() => redisTracing.unsubscribe(redisHandlers));
+    stops.push(
+      traceSpans<RedisCallTrace>(REDIS_TRACING_CHANNEL, (t) =>
+        tracer.startSpan(`redis ${t.command}`, {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.system.name': 'redis', 'db.operation.name': t.command, 'larder.cache': name },
+        }),
+      ),
+    );
   }
 
   // the fill histogram, from larder:fill
@@ -253,6 +215,42 @@ export function larderTelemetry(
       for (const stop of stops.splice(0)) stop();
     },
   };
+}
+
+/**
+ * Follow the `TracingChannel` `channel`: a span from `start` (when `begin` returns one) to
+ * `asyncEnd`, marked as an error on `error`. Returns the unsubscribe.
+ */
+function traceSpans<T extends { error?: unknown }>(
+  channel: string,
+  begin: (context: T) => Span | undefined,
+  finish?: (context: T, span: Span) => void,
+): () => void {
+  const spans = new WeakMap<T, Span>();
+  const handlers = {
+    start(context: T) {
+      const span = begin(context);
+      if (span !== undefined) spans.set(context, span);
+    },
+    end() {},
+    asyncStart() {},
+    error(context: T) {
+      const span = spans.get(context);
+      if (span === undefined) return;
+      if (context.error instanceof Error) span.recordException(context.error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: describe(context.error) });
+    },
+    asyncEnd(context: T) {
+      const span = spans.get(context);
+      if (span === undefined) return;
+      spans.delete(context);
+      finish?.(context, span);
+      span.end();
+    },
+  };
+  const traced = tracingChannel<unknown, T>(channel);
+  traced.subscribe(handlers);
+  return () => traced.unsubscribe(handlers);
 }
 
 function describe(error: unknown): string {

@@ -171,42 +171,43 @@ function registryMetrics(register: Registry, buckets: readonly number[] | undefi
     for (const [name, read] of targets) yield [name, read()];
   };
   const registers = [register];
+  type Values<L extends string> = (
+    s: MetricsSnapshot,
+  ) => { labels?: Partial<Record<L, string>>; value: number }[];
+  /** A counter or gauge whose samples are the targets' snapshots at scrape time. */
+  const scraped = <L extends string>(
+    type: 'counter' | 'gauge',
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    values: Values<L>,
+  ) => {
+    const configuration = {
+      name,
+      help,
+      labelNames: ['cache', ...labelNames] as ('cache' | L)[],
+      registers,
+      collect(this: Counter<'cache' | L> | Gauge<'cache' | L>) {
+        this.reset();
+        // a counter only goes up through inc(); right after reset() that sets it to the value read
+        const put = this instanceof Counter ? this.inc.bind(this) : this.set.bind(this);
+        for (const [cache, snapshot] of each()) {
+          for (const v of values(snapshot)) put({ ...v.labels, cache } as never, v.value);
+        }
+      },
+    };
+    return type === 'counter'
+      ? new Counter<'cache' | L>(configuration)
+      : new Gauge<'cache' | L>(configuration);
+  };
   const counter = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
-    values: (s: MetricsSnapshot) => { labels?: Partial<Record<L, string>>; value: number }[],
-  ) =>
-    new Counter<'cache' | L>({
-      name,
-      help,
-      labelNames: ['cache', ...labelNames],
-      registers,
-      collect() {
-        this.reset();
-        for (const [cache, snapshot] of each()) {
-          for (const v of values(snapshot)) this.inc({ ...v.labels, cache } as never, v.value);
-        }
-      },
-    });
-  const gauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    values: (s: MetricsSnapshot) => { labels?: Partial<Record<L, string>>; value: number }[],
-  ) =>
-    new Gauge<'cache' | L>({
-      name,
-      help,
-      labelNames: ['cache', ...labelNames],
-      registers,
-      collect() {
-        this.reset();
-        for (const [cache, snapshot] of each()) {
-          for (const v of values(snapshot)) this.set({ ...v.labels, cache } as never, v.value);
-        }
-      },
-    });
+    values: Values<L>,
+  ) => scraped('counter', name, help, labelNames, values);
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], values: Values<L>) =>
+    scraped('gauge', name, help, labelNames, values);
   const one = (value: number | undefined) => (value === undefined ? [] : [{ value }]);
 
   counter(

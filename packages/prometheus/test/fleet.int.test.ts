@@ -31,12 +31,14 @@ async function member(register: Registry, name: string, origin: { calls: number;
   const shared = createRedisBackend({
     client,
     prefix: 'metrics:',
-    commandTimeout: 300,
+    // generous: the machine running the tests may be loaded, and a command that times out would
+    // send the waiting member to the origin itself
+    commandTimeout: 2000,
     breaker: { failureThreshold: 2, cooldown: 60_000 },
     onError: () => {},
   });
   const app: FastifyInstance = Fastify();
-  await app.register(larder, { ttl: '1m', shared, onError: () => {} });
+  await app.register(larder, { ttl: '1m', lockTimeout: '10s', shared, onError: () => {} });
   app.get('/slow/:id', { config: { cache: true } }, async (req) => {
     origin.calls++;
     origin.entered();
