@@ -851,11 +851,15 @@ export class HttpCache {
   /**
    * Read `key`, absorbing store failures (a miss) and anything that is not an entry. Answers at once
    * when the store does (a memory hit costs no promise), else with a promise that never rejects.
+   * With a shared tier, while this process has a fill of `key` in flight only L1 is read: the shared
+   * store cannot have a newer entry before the fill ends (its waiters hear of it then), so a burst of
+   * requests on a cold key costs one L2 read per process, not one per request.
    */
   #read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     let pending: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      pending = this.#store.get(key);
+      const tiered = this.#tiered;
+      pending = tiered !== undefined && this.#flights.has(key) ? tiered.l1.get(key) : this.#store.get(key);
     } catch (error) {
       this.#report(error, 'store.get');
       return undefined;
