@@ -859,7 +859,8 @@ export class HttpCache {
     let pending: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
       const tiered = this.#tiered;
-      pending = tiered !== undefined && this.#flights.has(key) ? tiered.l1.get(key) : this.#store.get(key);
+      pending =
+        tiered !== undefined && this.#flights.running(key) ? tiered.l1.get(key) : this.#store.get(key);
     } catch (error) {
       this.#report(error, 'store.get');
       return undefined;
