@@ -37,6 +37,8 @@ const HELP = `usage: node bench/run.mjs http [options]
   --help              this text`;
 
 const GOAL_HIT_RATIO = 0.9;
+/** Most a hit may cost more, by server CPU per request, with larderMetrics() than without (issue 15). */
+const METRICS_BUDGET = 0.02;
 const PROFILE_DIR = fileURLToPath(new URL('./results/http-profiles/', import.meta.url));
 const SERVER = fileURLToPath(new URL('./lib/http-server.mjs', import.meta.url));
 
@@ -430,6 +432,24 @@ function render(options, results, run) {
     'express-apicache',
     1.000001,
   );
+  /**
+   * @param {string} what
+   * @param {string} a the scenario with metrics
+   * @param {string} b the same without
+   */
+  const cost = (what, a, b) => {
+    const x = stat(a);
+    const y = stat(b);
+    if (x === undefined || y === undefined) return;
+    const cpu = x.cpuPerRequest / y.cpuPerRequest - 1;
+    const rps = 1 - x.rps / y.rps;
+    const met = cpu <= METRICS_BUDGET;
+    goals.push(
+      `- ${met ? 'MET' : 'MISSED'}: ${what} within ${(METRICS_BUDGET * 100).toFixed(0)}% of the hit without: server CPU per request ${cpu >= 0 ? '+' : ''}${(cpu * 100).toFixed(1)}% (${x.cpuPerRequest.toFixed(1)} vs ${y.cpuPerRequest.toFixed(1)} µs); req/s ${rps >= 0 ? '-' : '+'}${Math.abs(rps * 100).toFixed(1)}% (${formatRate(x.rps)} vs ${formatRate(y.rps)})`,
+    );
+  };
+  cost('Fastify hit with larderMetrics()', 'fastify-hit-metrics', 'fastify-hit');
+  cost('Express hit with larderMetrics()', 'express-hit-metrics', 'express-hit');
   if (goals.length > 0) out.push('## Goals', '', ...goals, '');
 
   const notes = [];

@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,8 @@ const HELP = `usage: node bench/run.mjs stampede [options]
   --requests N      concurrent requests per process and round (default 250)
   --delay MS        origin latency (default 200)
   --rounds N        rounds per mode, each on a new cold key (default 5)
-  --client NAME     node-redis (default) or ioredis, in the fleet processes
+  --client NAME     node-redis (default) or ioredis, in the fleet processes of the warm modes
+  --fresh-rounds N  rounds of the fresh-fleet shape per client and condition (default 3; 0 skips it)
   --hit-seconds S   seconds per hit-throughput measurement (default 3)
   --quick           1 round, 1 s per hit measurement
   --out FILE        also write the markdown report to FILE
@@ -56,6 +57,7 @@ function parse(argv) {
         delay: { type: 'string', default: '200' },
         rounds: { type: 'string', default: '5' },
         client: { type: 'string', default: 'node-redis' },
+        'fresh-rounds': { type: 'string', default: '3' },
         'hit-seconds': { type: 'string', default: '3' },
         quick: { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -84,6 +86,7 @@ function parse(argv) {
     delay: int('delay'),
     rounds: values.quick ? 1 : int('rounds'),
     client: values.client,
+    freshRounds: values.quick ? 1 : Number(values['fresh-rounds']),
     hitSeconds: values.quick ? 1 : Number(values['hit-seconds']),
     out: values.out,
   };
@@ -205,6 +208,78 @@ async function runMode(mode, redisUrl, o) {
   }
 }
 
+/** Processes that keep every CPU of the machine busy until killed. */
+function saturate() {
+  return Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+}
+
+/**
+ * The fresh-fleet shape: for each round, `processes` newly started processes (no warm-up request,
+ * no connection opened beforehand) each receive `requests` concurrent requests for one cold key.
+ * `condition`: 'idle'; 'saturated' (every CPU kept busy by other processes during the burst);
+ * 'redis-killed' (Redis SIGKILLed `delay / 2` ms into the burst, started again after it).
+ */
+async function runFresh(client, condition, redis, o, mode = 'lock') {
+  const rounds = [];
+  for (let r = 0; r < o.freshRounds; r++) {
+    const env = {
+      REDIS_URL: redis.url,
+      PREFIX: `bench-fresh:${process.pid}:${client}:${condition}:${r}:`,
+      MODE: mode,
+      ORIGIN_DELAY: String(o.delay),
+      CLIENT: client,
+    };
+    const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
+    const burners = condition === 'saturated' ? saturate() : [];
+    try {
+      if (burners.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = performance.now();
+      const burst = Promise.all(
+        nodes.flatMap((node) =>
+          Array.from({ length: o.requests }, () =>
+            get(node, '/item/cold').catch(() => ({
+              status: 0,
+              cacheStatus: '',
+              ms: performance.now() - started,
+            })),
+          ),
+        ),
+      );
+      if (condition === 'redis-killed') {
+        await new Promise((resolve) => setTimeout(resolve, o.delay / 2));
+        await redis.kill();
+      }
+      const results = await burst;
+      const wall = performance.now() - started;
+      for (const burner of burners) burner.kill('SIGKILL');
+      const after = await Promise.all(nodes.map(stats));
+      const absorbed = {};
+      for (const s of after) {
+        for (const [context, n] of Object.entries(s.absorbed))
+          absorbed[context] = (absorbed[context] ?? 0) + n;
+      }
+      const hit = (x) => / hit/.test(x);
+      rounds.push({
+        calls: after.reduce((sum, s) => sum + s.originCalls, 0),
+        errors: results.filter((x) => x.status !== 200).length,
+        all: results.map((x) => x.ms),
+        waiters: results.filter((x) => x.status === 200 && hit(x.cacheStatus)).map((x) => x.ms),
+        server: after.flatMap((s) => s.times.filter(([, h]) => h).map(([ms]) => ms)),
+        wall,
+        absorbed,
+      });
+    } finally {
+      for (const burner of burners) burner.kill('SIGKILL');
+      for (const node of nodes) node.child.kill('SIGTERM');
+      await Promise.all(nodes.map((n) => n.exited));
+      if (condition === 'redis-killed') Object.assign(redis, await startRedis(redis.port));
+    }
+  }
+  return rounds;
+}
+
 function summarize(mode, rounds, o) {
   const all = rounds.flatMap((r) => r.all).sort((a, b) => a - b);
   const waiters = rounds.flatMap((r) => r.waiters).sort((a, b) => a - b);
@@ -293,6 +368,77 @@ async function main(o) {
         `fleet without Redis: the rest is the machine queueing ${formatInt(o.processes * o.requests)} requests`,
     ];
 
+    let freshTable = '';
+    if (o.freshRounds > 0) {
+      console.log(
+        `\nfresh fleets: ${o.processes} newly started processes × ${o.requests} concurrent requests on one cold key, ` +
+          `no warm-up, ${o.freshRounds} round(s) per row`,
+      );
+      const conditions = redis === undefined ? ['idle', 'saturated'] : ['idle', 'saturated', 'redis-killed'];
+      const rows = [];
+      const reference = summarize(
+        'memory',
+        await runFresh('node-redis', 'idle', redis ?? { url: redisUrl }, o, 'memory'),
+        o,
+      );
+      rows.push({ label: 'memory only, no Redis (reference)', condition: 'idle', s: reference });
+      for (const client of ['node-redis', 'ioredis']) {
+        for (const condition of conditions) {
+          process.stdout.write(`  ${client}, ${condition}: `);
+          const rounds = await runFresh(client, condition, redis ?? { url: redisUrl }, o);
+          const s = summarize(condition === 'redis-killed' ? 'nolock' : 'lock', rounds, o);
+          const absorbed = {};
+          for (const round of rounds) {
+            for (const [k, n] of Object.entries(round.absorbed)) absorbed[k] = (absorbed[k] ?? 0) + n;
+          }
+          console.log(
+            `origin calls per round ${s.calls.join(', ')}, failed requests ${s.errors}` +
+              (Object.keys(absorbed).length > 0 ? `, Redis errors absorbed ${JSON.stringify(absorbed)}` : ''),
+          );
+          rows.push({ label: `Redis, stampede lock, ${client}`, condition, s, absorbed });
+        }
+      }
+      const goal = (row) => {
+        if (row.condition === 'redis-killed')
+          return row.s.errors === 0 ? 'met (0 failed)' : `missed (${row.s.errors} failed)`;
+        if (row.label.startsWith('memory')) return '';
+        const one = row.s.calls.every((c) => c === 1);
+        const near = row.s.serverP99 - o.delay <= GOAL_MARGIN_MS;
+        return `${one ? '1 call' : 'calls missed'}, ${near ? 'p99 met' : 'p99 missed'}`;
+      };
+      freshTable = markdownTable(
+        [
+          'fresh fleet',
+          'condition',
+          'origin calls / round',
+          'failed',
+          'waiters p50 / p99 in server',
+          'waiters p50 / p99 at client',
+          'Redis errors absorbed',
+          'goal',
+        ],
+        rows.map((row) => [
+          row.label,
+          row.condition,
+          row.s.calls.join(' / '),
+          String(row.s.errors),
+          `${ms(row.s.serverP50)} / ${ms(row.s.serverP99)}`,
+          `${ms(row.s.p50)} / ${ms(row.s.p99)}`,
+          row.absorbed === undefined
+            ? ''
+            : Object.entries(row.absorbed)
+                .map(([k, n]) => `${k} ×${n}`)
+                .join(', ') || 'none',
+          goal(row),
+        ]),
+      );
+      console.log(
+        `\n${freshTable}\n\ngoals: 1 origin call per round, waiters' p99 in the server within ${GOAL_MARGIN_MS} ms of the ` +
+          `${o.delay} ms origin (idle and saturated); Redis killed ${o.delay / 2} ms into the burst: no request fails ` +
+          `(origin calls then up to one per process). The reference row is the same fresh fleet without Redis.`,
+      );
+    }
+
     const overhead = await measureOverhead({ redisUrl, engines: o.processes, rounds: 30, delay: o.delay });
     verdict.push(
       `the protocol's own cost, without the crowd (${o.processes} engines in this process, one request each, ` +
@@ -314,7 +460,7 @@ async function main(o) {
     );
     if (o.out !== undefined) {
       mkdirSync(fileURLToPath(new URL('.', `file://${o.out}`)), { recursive: true });
-      writeFileSync(o.out, `${table}\n\n${verdict.join('\n')}\n\n${hitTable}\n`);
+      writeFileSync(o.out, `${table}\n\n${verdict.join('\n')}\n\n${freshTable}\n\n${hitTable}\n`);
     }
   } finally {
     await redis?.stop();

@@ -22,8 +22,9 @@ export const ORIGIN_DELAY_MS = 5;
  * warmed beforehand: the origin must not run while measured), `origin` (no cache, slow origin),
  * `miss` (every request a distinct key: every request must miss).
  * @typedef {'ceiling' | 'hit' | 'origin' | 'miss'} Kind
+ * `metrics`: the cache is reported by @larder/prometheus on a prom-client Registry.
  * @typedef {{ id: string, framework: 'fastify' | 'express', kind: Kind, label: string,
- *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'none' }} Scenario
+ *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'none', metrics?: boolean }} Scenario
  */
 
 /** @type {Scenario[]} */
@@ -42,6 +43,15 @@ export const SCENARIOS = [
     kind: 'hit',
     cache: 'larder',
     label: 'larder hit (route config.cache)',
+    path: '/payload',
+  },
+  {
+    id: 'fastify-hit-metrics',
+    framework: 'fastify',
+    kind: 'hit',
+    cache: 'larder',
+    metrics: true,
+    label: 'larder hit, with larderMetrics() on a prom-client Registry',
     path: '/payload',
   },
   {
@@ -76,6 +86,15 @@ export const SCENARIOS = [
     kind: 'hit',
     cache: 'larder',
     label: 'larder hit (cache.route on the route)',
+    path: '/payload',
+  },
+  {
+    id: 'express-hit-metrics',
+    framework: 'express',
+    kind: 'hit',
+    cache: 'larder',
+    metrics: true,
+    label: 'larder hit (cache.route), with larderMetrics() on a prom-client Registry',
     path: '/payload',
   },
   {

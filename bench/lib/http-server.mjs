@@ -17,6 +17,19 @@ let cacheStats = () => undefined;
 
 const { listen, close } = s.framework === 'fastify' ? await fastifyApp() : await expressApp();
 
+/**
+ * Report `target` with @larder/prometheus, as an application exposing /metrics would, and scrape it
+ * once a second while the server runs (a scrape is not per request; this keeps it realistic).
+ * @param {Parameters<typeof import('@larder/prometheus').larderMetrics>[0]} target
+ */
+async function withMetrics(target) {
+  const { larderMetrics } = await import('@larder/prometheus');
+  const { Registry } = await import('prom-client');
+  const register = new Registry();
+  larderMetrics(target, { register });
+  setInterval(() => void register.metrics(), 1000).unref();
+}
+
 async function fastifyApp() {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
@@ -27,6 +40,7 @@ async function fastifyApp() {
     await app.register(larder);
     cacheStats = () => ({ ...app.larder.stats() });
     config = { cache: { ttl: '1h' } };
+    if (s.metrics === true) await withMetrics(app.larder);
   }
   app.get('/payload', { config }, (_request, reply) => {
     originCalls++;
@@ -55,6 +69,7 @@ async function expressApp() {
     const { larder } = await import('@larder/express');
     const cache = larder({ ttl: '1h' });
     cacheStats = () => ({ ...cache.stats() });
+    if (s.metrics === true) await withMetrics(cache);
     if (s.id === 'express-use-first') app.use(cache);
     else perRoute = [cache.route({ ttl: '1h' })];
   } else if (s.cache === 'apicache') {

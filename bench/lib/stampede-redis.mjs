@@ -40,10 +40,12 @@ function ping(port) {
 }
 
 /**
- * Starts `redis-server` on a free loopback port and waits until it answers PING.
- * @returns {Promise<{ port: number, url: string, stop(): Promise<void> }>}
+ * Starts `redis-server` on `port` (a free loopback port by default) and waits until it answers PING.
+ * `kill()` ends it at once with SIGKILL, as a crash would.
+ * @param {number} [port]
+ * @returns {Promise<{ port: number, url: string, stop(): Promise<void>, kill(): Promise<void> }>}
  */
-export async function startRedis() {
+export async function startRedis(port) {
   const check = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (check.error !== undefined || check.status !== 0) {
     throw new Error(
@@ -51,7 +53,7 @@ export async function startRedis() {
         'macOS: brew install redis), or pass the URL of a Redis you run with REDIS_URL.',
     );
   }
-  const port = await freePort();
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), `larder-redis-${port}-`));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   args.push('--dir', dir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning');
@@ -72,6 +74,13 @@ export async function startRedis() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', () => child.kill('SIGKILL'));
-  return { port, url: `redis://127.0.0.1:${port}`, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, kill };
 }

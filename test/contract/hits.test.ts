@@ -242,6 +242,11 @@ contract('hits and misses', ({ app, clock }) => {
       revalidations: 0,
       invalidations: 1,
       errors: 0,
+      // no shared tier: the fleet's claims stay at zero
+      fleetLeads: 0,
+      fleetWaits: 0,
+      fleetTimeouts: 0,
+      fleetUnavailable: 0,
     });
   });
 

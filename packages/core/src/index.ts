@@ -68,7 +68,28 @@ export {
 export { captureResponse } from './http/capture-response.js';
 export { type CarriedRequest, carryRequest } from './http/carried-request.js';
 export { keyOrigin } from './http/cache-key.js';
+export {
+  FILL_CHANNEL,
+  FILL_TRACING_CHANNEL,
+  type FillMessage,
+  type FillOutcomeLabel,
+  type FillTrace,
+  LOOKUP_CHANNEL,
+  LOOKUP_RESULTS,
+  type LookupMessage,
+  type LookupResultLabel,
+  REDIS_TRACING_CHANNEL,
+  type RedisCallTrace,
+  type RouteStats,
+} from './http/diagnostics.js';
 export { HttpCache, type WrapOptions } from './http/http-cache.js';
+export {
+  type LabelledValue,
+  type MetricsSnapshot,
+  type MetricsTarget,
+  metricsSource,
+  readMetrics,
+} from './http/metrics-snapshot.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type { PrivateReason } from './http/privacy.js';
 export { removeRefreshMarker, type UnsafeRequestReason, withRefreshMarker } from './http/request-safety.js';

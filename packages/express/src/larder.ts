@@ -203,6 +203,12 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
   let checked = false;
   const warnOnce = warner();
   const middleware = (route: ResolvedRouteOptions | undefined): RequestHandler => {
+    // cache.route() without a `route` of its own: counted under the Express route it sits on, learnt
+    // from the first request through each route (a label per route, never per URL)
+    const labelled =
+      route !== undefined && route.route === undefined
+        ? new WeakMap<object, ResolvedRouteOptions>()
+        : undefined;
     const handler: RequestHandler = (req, res, next) => {
       if ((req as unknown as Record<symbol, unknown>)[forwarded] === true) {
         if (route !== undefined) {
@@ -230,8 +236,12 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
       }
       let lookup: Promise<LookupResult>;
       try {
+        let options = route;
+        if (labelled !== undefined && req.route !== undefined) {
+          options = labelled.get(req.route) ?? routeLabelled(labelled, req, route!);
+        }
         const carried: CarriedExpressRequest = { ...engineRequest(req), req };
-        lookup = engine.lookup(carried, route);
+        lookup = engine.lookup(carried, options);
       } catch (error) {
         return fail(req, next, error);
       }
@@ -254,6 +264,23 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
     close: () => engine.close(),
     engine,
   });
+}
+
+/**
+ * `route` with the Express route pattern of `req` as its `route`: the router's mount path and the
+ * route's path (`/api` + `/items/:id`). A mount path with parameters carries the first request's
+ * values: name such routes with the `route` option.
+ */
+function routeLabelled(
+  labelled: WeakMap<object, ResolvedRouteOptions>,
+  req: Request,
+  route: ResolvedRouteOptions,
+): ResolvedRouteOptions {
+  const path: unknown = req.route.path;
+  const pattern = `${req.baseUrl}${typeof path === 'string' ? path : String(path)}`;
+  const options = validateRouteOptions({ ...route, route: pattern.slice(0, 200) || '/' });
+  labelled.set(req.route, options);
+  return options;
 }
 
 /**

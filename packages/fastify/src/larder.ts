@@ -311,9 +311,12 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
       return;
     }
     // Read and validated once per route; requests only carry the resolved object.
-    const resolved = cached
+    const own = cached
       ? validateRouteOptions(setting === true || setting === undefined ? {} : setting, 'config.cache')
       : undefined;
+    // counted under the route's pattern (never the URL) unless the route names itself
+    const resolved =
+      own !== undefined && own.route === undefined ? validateRouteOptions({ ...own, route: route.url }) : own;
 
     // Callback style rather than async: a hit is sent from the lookup's own continuation, without
     // the extra promises of an async hook (and done() is not called after replying, as Fastify asks).

@@ -5,6 +5,7 @@
  * the few primitives that differ between node-redis and ioredis.
  */
 import { parseDuration, StoreError } from '@larder/core';
+import { LoopDeadline } from './loop-deadline.js';
 import type { LuaScript } from './lua-script.js';
 import type {
   MessageListener,
@@ -35,10 +36,15 @@ export interface PortDriver {
   readonly cluster: boolean;
   /**
    * Sends one command on the client, routed by `key` on a cluster (any node when `undefined`), and
-   * resolves its reply with every string as a `Buffer`. `timeout` (ms, 0 for none) is a hint for
-   * clients that can drop a command they have not sent yet; the port enforces the timeout itself.
+   * resolves its reply with every string as a `Buffer`. `signal` aborts when the port gave up on the
+   * command (its deadline passed): a client that can drop a command it has not sent yet should.
+   * The port enforces the timeout itself; a driver never sets a timer of its own.
    */
-  send(key: string | undefined, args: readonly CommandArg[], timeout: number): Promise<unknown>;
+  send(
+    key: string | undefined,
+    args: readonly CommandArg[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown>;
   /** Opens the subscriber connection (a `duplicate()` of the client); `onMessage` receives every message. */
   openSubscriber(
     onMessage: (channel: string, message: Buffer) => void,
@@ -65,6 +71,29 @@ export function isReplyError(error: unknown): boolean {
   return false;
 }
 
+/** The name of the class of `error` (node-redis's errors keep the name `'Error'`), else its `name`. */
+function clientErrorName(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const name = (error.constructor as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Error' ? name : error.name;
+}
+
+/**
+ * Whether a client gave up on a command by its own timeout: node-redis's `TimeoutError` (from a
+ * command's `timeout` option or its maintenance handling; an anonymous `Error` by `name`, so the
+ * class is looked for), ioredis's "Command timed out" (its `commandTimeout` option), or any error
+ * named `TimeoutError` (`AbortSignal.timeout`).
+ */
+export function isTimeoutError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'TimeoutError' || error.message === 'Command timed out') return true;
+  for (let proto = Object.getPrototypeOf(error); proto != null; proto = Object.getPrototypeOf(proto)) {
+    if (proto === Error.prototype) break;
+    if ((proto as { constructor?: { name?: unknown } }).constructor?.name === 'TimeoutError') return true;
+  }
+  return false;
+}
+
 function isNoScript(error: unknown): boolean {
   return isReplyError(error) && (error as Error).message.startsWith('NOSCRIPT');
 }
@@ -76,8 +105,13 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   if (isReplyError(error)) {
     return new StoreError('reply', operation, `Redis ${operation} failed: ${detail}`, { cause: error });
   }
-  if (error instanceof Error && error.name === 'TimeoutError') {
-    return new StoreError('timeout', operation, `Redis ${operation} timed out: ${detail}`, { cause: error });
+  if (isTimeoutError(error)) {
+    const what = detail === '' ? `the client's ${clientErrorName(error)}` : detail;
+    return new StoreError('timeout', operation, `Redis ${operation} timed out: ${what}`, { cause: error });
+  }
+  if (detail === '') {
+    const what = `${clientErrorName(error)} without a message`;
+    return new StoreError('unavailable', operation, `Redis ${operation} failed: ${what}`, { cause: error });
   }
   return new StoreError('unavailable', operation, `Redis ${operation} failed: ${detail}`, { cause: error });
 }
@@ -150,8 +184,8 @@ export class ClientPort implements RedisPort {
   }
 
   get(key: string): Promise<Buffer | null> {
-    return this.#run('get', async () => {
-      const reply = await this.#driver.send(key, ['GET', key], this.commandTimeout);
+    return this.#run('get', async (signal) => {
+      const reply = await this.#driver.send(key, ['GET', key], signal);
       return reply == null ? null : Buffer.isBuffer(reply) ? reply : Buffer.from(String(reply), 'utf8');
     });
   }
@@ -165,19 +199,16 @@ export class ClientPort implements RedisPort {
       args.push('PX', String(options.px));
     }
     if (options.nx === true) args.push('NX');
-    return this.#run('set', async () => (await this.#driver.send(key, args, this.commandTimeout)) != null);
+    return this.#run('set', async (signal) => (await this.#driver.send(key, args, signal)) != null);
   }
 
   del(keys: string | readonly string[]): Promise<number> {
     const list = typeof keys === 'string' ? [keys] : keys;
     if (list.length === 0) return Promise.resolve(0);
-    return this.#run('del', async () => {
-      if (!this.cluster)
-        return toCount(await this.#driver.send(list[0], ['DEL', ...list], this.commandTimeout));
+    return this.#run('del', async (signal) => {
+      if (!this.cluster) return toCount(await this.#driver.send(list[0], ['DEL', ...list], signal));
       // keys of several slots cannot share one DEL on a cluster; the client pipelines these
-      const counts = await Promise.all(
-        list.map((key) => this.#driver.send(key, ['DEL', key], this.commandTimeout)),
-      );
+      const counts = await Promise.all(list.map((key) => this.#driver.send(key, ['DEL', key], signal)));
       let total = 0;
       for (const count of counts) total += toCount(count);
       return total;
@@ -188,14 +219,14 @@ export class ClientPort implements RedisPort {
     const rest: CommandArg[] = [String(keys.length), ...keys];
     for (const arg of args) rest.push(typeof arg === 'number' ? String(arg) : toArg(arg));
     const operation = `eval ${script.name}`;
-    return this.#run(operation, async () => {
+    return this.#run(operation, async (signal) => {
       let reply: unknown;
       try {
-        reply = await this.#driver.send(keys[0], ['EVALSHA', script.sha1, ...rest], this.commandTimeout);
+        reply = await this.#driver.send(keys[0], ['EVALSHA', script.sha1, ...rest], signal);
       } catch (error) {
         if (!isNoScript(error)) throw error;
         // EVAL also loads the script into the node's cache, so the next EVALSHA finds it
-        reply = await this.#driver.send(keys[0], ['EVAL', script.source, ...rest], this.commandTimeout);
+        reply = await this.#driver.send(keys[0], ['EVAL', script.source, ...rest], signal);
       }
       if (Array.isArray(reply)) return reply.map((element) => toScalar(element, operation));
       return toScalar(reply, operation);
@@ -204,8 +235,8 @@ export class ClientPort implements RedisPort {
 
   publish(channel: string, message: RedisValue): Promise<number> {
     const command = this.cluster ? 'SPUBLISH' : 'PUBLISH';
-    return this.#run('publish', async () =>
-      toCount(await this.#driver.send(channel, [command, channel, toArg(message)], this.commandTimeout)),
+    return this.#run('publish', async (signal) =>
+      toCount(await this.#driver.send(channel, [command, channel, toArg(message)], signal)),
     );
   }
 
@@ -343,38 +374,50 @@ export class ClientPort implements RedisPort {
 
   /**
    * Runs `fn` under the command timeout, mapping every failure to a {@link StoreError}; `onTimeout`
-   * is told when the caller was given up on (the work itself may still finish).
+   * is told when the caller was given up on (the work itself may still finish). The timeout counts
+   * only the time this process's event loop was free ({@link LoopDeadline}): a busy loop is not
+   * Redis being slow. `fn`'s signal aborts at the deadline, so a client can drop an unsent command.
    */
-  #run<T>(operation: string, fn: () => Promise<T>, onTimeout?: () => void): Promise<T> {
+  #run<T>(
+    operation: string,
+    fn: (signal: AbortSignal | undefined) => Promise<T>,
+    onTimeout?: () => void,
+  ): Promise<T> {
     if (this.#closed) {
       return Promise.reject(
         new StoreError('unavailable', operation, `Redis ${operation}: the port is closed`),
       );
     }
+    const timeout = this.commandTimeout;
+    if (timeout === 0) {
+      try {
+        return fn(undefined).catch((error: unknown) => Promise.reject(toStoreError(error, operation)));
+      } catch (error) {
+        return Promise.reject(toStoreError(error, operation));
+      }
+    }
+    const abort = new AbortController();
     let promise: Promise<T>;
     try {
-      promise = fn();
+      promise = fn(abort.signal);
     } catch (error) {
       return Promise.reject(toStoreError(error, operation));
     }
-    const timeout = this.commandTimeout;
-    if (timeout === 0)
-      return promise.catch((error: unknown) => Promise.reject(toStoreError(error, operation)));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const deadline = new LoopDeadline(timeout, () => {
         onTimeout?.();
+        abort.abort();
         reject(
           new StoreError('timeout', operation, `Redis ${operation} did not answer within ${timeout} ms`),
         );
-      }, timeout);
-      timer.unref();
+      });
       promise.then(
         (value) => {
-          clearTimeout(timer);
+          deadline.cancel();
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          deadline.cancel();
           reject(toStoreError(error, operation));
         },
       );

@@ -13,6 +13,13 @@ import {
   formatCacheStatus,
 } from './cache-status.js';
 import { isConditional, isNotModified, notModifiedHeaders } from './conditional.js';
+import {
+  endFill,
+  type FillOutcomeLabel,
+  type FillTrace,
+  type RouteCounters,
+  startFill,
+} from './diagnostics.js';
 import { EMPTY_BODY } from './entry-response.js';
 import { strongEtag } from './etag.js';
 import { computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
@@ -84,11 +91,15 @@ export interface EffectiveRoute {
   /** Lifetime of 404, 410 and 5xx responses in place of `ttl`; absent, only their own headers give one. */
   readonly negativeTtl: number | undefined;
   readonly cookies: CookieRules;
+  /** The lookup counters of the route's pattern. */
+  readonly counts: RouteCounters;
 }
 
 /** The engine services a fill uses. */
 export interface FillHost {
   readonly name: string;
+  /** The engine, as diagnostics messages name it. */
+  readonly engine: object;
   readonly etag: boolean;
   /** Send `Surrogate-Key` and `Cache-Tag` on to clients (and keep them in stored headers). */
   readonly exposeTagHeaders: boolean;
@@ -149,6 +160,8 @@ export interface FillPlan {
   requestNoStore: boolean;
   /** What makes the request private, if anything: its response is stored only when explicitly shareable. */
   private?: PrivateReason | undefined;
+  /** A background refresh (stale-while-revalidate) rather than a client's miss. */
+  refresh?: boolean | undefined;
 }
 
 interface Pending {
@@ -179,15 +192,26 @@ export class HttpFill implements Fill {
   readonly #plan: FillPlan;
   #state: 'new' | 'started' | 'done' = 'new';
   #pending: Pending | undefined;
+  /** Why the fill was abandoned, for the diagnostics `error` event. */
+  #error: unknown;
 
   /** The invalidation counter when the origin was asked: a later purge of this entry wins over it. */
   readonly #generation: number;
+  /** Set while diagnostics subscribers follow this fill. */
+  #trace: FillTrace | undefined;
 
   constructor(host: FillHost, plan: FillPlan) {
     this.#host = host;
     this.#plan = plan;
     this.key = plan.key;
     this.#generation = host.generation();
+    this.#trace = startFill(
+      host.name,
+      host.engine,
+      plan.route.counts.route,
+      plan.key,
+      plan.refresh === true ? 'revalidate' : plan.kind,
+    );
   }
 
   start(
@@ -252,6 +276,7 @@ export class HttpFill implements Fill {
       return undefined;
     }
     this.#state = 'done';
+    this.#error = reason ?? 'abandoned';
     if (state === 'started') {
       // headers are out already: a substitute cannot be sent, and the body was cut short (too large,
       // or the client left); waiters go to the origin rather than retrying a fill that may do the same
@@ -467,6 +492,11 @@ export class HttpFill implements Fill {
     const onDone = plan.onDone;
     plan.onDone = undefined;
     onDone?.();
+    const trace = this.#trace;
+    if (trace !== undefined) {
+      this.#trace = undefined;
+      endFill(trace, outcomeLabel(outcome), this.#error);
+    }
   }
 }
 
@@ -487,4 +517,11 @@ function warnNoTtl(req: RequestLike, status: number): void {
       'or send Cache-Control from the handler.',
     { type: 'LarderWarning', code: 'LARDER_NO_TTL' },
   );
+}
+
+/** The diagnostics label of how a fill ended. */
+function outcomeLabel(outcome: FlightOutcome | undefined): FillOutcomeLabel {
+  if (outcome === undefined) return 'pass';
+  if (outcome.kind === 'retry') return outcome.abandoned ? 'abandoned' : 'not-stored';
+  return outcome.kind;
 }

@@ -15,12 +15,14 @@ import type {
   FillLease,
   FillOutcome,
   InvalidationMessage,
+  SharedBackend,
 } from '../store/shared-backend.js';
 import { TieredStore } from '../store/tiered-store.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
 import { parseCacheControl } from './cache-control.js';
 import { cacheKey, keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
+import { countLookup, type LookupResultLabel, RouteCounters, type RouteStats } from './diagnostics.js';
 import { entryResponse } from './entry-response.js';
 import {
   type EffectiveRoute,
@@ -186,6 +188,9 @@ export class HttpCache {
   readonly #defaultRoute: EffectiveRoute;
   readonly #host: FillHost;
   readonly #warned = new Set<string>();
+  /** Lookup counters per route pattern (bounded by the application's routes). */
+  readonly #routeCounters = new Map<string, RouteCounters>();
+  readonly #shared: SharedBackend | undefined;
   #closed = false;
   /** While the memory store loads from disk (`persist`): requests wait for it. */
   #loading: Promise<void> | undefined;
@@ -201,6 +206,10 @@ export class HttpCache {
     revalidations: 0,
     invalidations: 0,
     errors: 0,
+    fleetLeads: 0,
+    fleetWaits: 0,
+    fleetTimeouts: 0,
+    fleetUnavailable: 0,
   };
 
   /**
@@ -211,6 +220,7 @@ export class HttpCache {
     const o = resolveHttpCacheOptions(options);
     this.#o = o;
     const shared = o.shared;
+    this.#shared = shared;
     // with `persist`, the memory store (the L1 with `shared`) is ours to create, load and close
     const local =
       o.persist === undefined
@@ -254,6 +264,7 @@ export class HttpCache {
     this.#defaultRoute = this.#merge(undefined);
     this.#host = {
       name: o.name,
+      engine: this,
       etag: o.etag,
       exposeTagHeaders: o.exposeTagHeaders,
       now: () => this.#now(),
@@ -300,6 +311,16 @@ export class HttpCache {
     return this.#store;
   }
 
+  /** The `shared` backend given at construction (metrics read its breaker), if any. */
+  get shared(): SharedBackend | undefined {
+    return this.#shared;
+  }
+
+  /** The engine's `name` (in `Cache-Status`, and the `cache` of diagnostics messages). */
+  get name(): string {
+    return this.#o.name;
+  }
+
   /**
    * Look `req` up. GET and HEAD are served from the cache (HEAD from the GET entry); other methods
    * pass, and their fill invalidates the URL after a 2xx/3xx (RFC 9111 section 4.4). `route` is a
@@ -317,10 +338,12 @@ export class HttpCache {
     if (route === false && (method === 'GET' || method === 'HEAD')) {
       // a route that opted out: untouched, but its unsafe requests below still invalidate
       this.#stats.passes++;
+      countLookup(r.counts, 'bypass', this.#o.name, this, '');
       return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass' });
     }
     if (method !== 'GET' && method !== 'HEAD') {
       this.#stats.passes++;
+      countLookup(r.counts, 'pass', this.#o.name, this, '');
       const unsafe = this.#o.invalidateOnUnsafe && !SAFE_METHODS.has(method);
       return this.#pass('method', req, r, {
         kind: unsafe ? 'unsafe' : 'pass',
@@ -350,6 +373,7 @@ export class HttpCache {
     } catch (error) {
       this.#report(error, 'key');
       this.#stats.passes++;
+      countLookup(r.counts, 'error', this.#o.name, this, '');
       return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: 'key-error' });
     }
     let clientNoCache = false;
@@ -364,14 +388,15 @@ export class HttpCache {
         requestNoStore = cc.noStore;
       }
     }
-    return this.#lookup(
+    const refresh = this.#isRefresh(req);
+    const result = await this.#lookup(
       {
         req,
         route: r,
         baseKey,
         path,
         head: method === 'HEAD',
-        refresh: this.#isRefresh(req),
+        refresh,
         clientNoCache,
         requestNoStore,
         private:
@@ -381,6 +406,17 @@ export class HttpCache {
       },
       0,
     );
+    countLookup(r.counts, resultLabel(result, refresh), this.#o.name, this, baseKey);
+    return result;
+  }
+
+  /**
+   * Lookup counts per route pattern (the `route` route option, which the adapters set from the
+   * router; `'*'` for lookups without one), since construction. Read at scrape time by
+   * `@larder/prometheus`: the engine counts them anyway, so metrics cost a hit nothing more.
+   */
+  routeStats(): RouteStats[] {
+    return [...this.#routeCounters.values()].map((c) => ({ ...c }));
   }
 
   async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
@@ -423,6 +459,7 @@ export class HttpCache {
         flight,
         lease,
         onDone: () => this.#refreshDone(key),
+        refresh: true,
       });
     }
     if (entry !== undefined && !ctx.clientNoCache) {
@@ -502,6 +539,7 @@ export class HttpCache {
     attempt: number,
   ): Promise<LookupResult> {
     const claim = await this.#tryClaim(at.key, this.#claimWait);
+    this.#stats[CLAIM_COUNTERS[claim.kind]]++;
     const flight = at.flight;
     switch (claim.kind) {
       case 'unavailable':
@@ -697,7 +735,7 @@ export class HttpCache {
 
   #miss(
     ctx: LookupContext,
-    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease'>,
+    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh'>,
   ): LookupResult {
     // the URL tag is only needed to store, so hits never pay for it
     ctx.path ??= normalizePathAndQuery(ctx.req.url);
@@ -838,7 +876,18 @@ export class HttpCache {
         ignoreCookies: new Set(route?.ignoreCookies ?? engine.ignoreCookies ?? []),
         keyCookies: route?.keyCookies ?? engine.keyCookies ?? [],
       },
+      counts: this.#counters(route?.route ?? engine.route ?? '*'),
     };
+  }
+
+  /** The counters of route pattern `route`, shared by every route object with that pattern. */
+  #counters(route: string): RouteCounters {
+    let counters = this.#routeCounters.get(route);
+    if (counters === undefined) {
+      counters = new RouteCounters(route);
+      this.#routeCounters.set(route, counters);
+    }
+    return counters;
   }
 
   #now(): number {
@@ -848,11 +897,16 @@ export class HttpCache {
   /**
    * Read `key`, absorbing store failures (a miss) and anything that is not an entry. Answers at once
    * when the store does (a memory hit costs no promise), else with a promise that never rejects.
+   * With a shared tier, while this process has a fill of `key` in flight only L1 is read: the shared
+   * store cannot have a newer entry before the fill ends (its waiters hear of it then), so a burst of
+   * requests on a cold key costs one L2 read per process, not one per request.
    */
   #read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     let pending: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
-      pending = this.#store.get(key);
+      const tiered = this.#tiered;
+      pending =
+        tiered !== undefined && this.#flights.running(key) ? tiered.l1.get(key) : this.#store.get(key);
     } catch (error) {
       this.#report(error, 'store.get');
       return undefined;
@@ -1260,6 +1314,26 @@ function sameOriginPath(reference: string, req: RequestLike): string | undefined
     return normalizePathAndQuery(resolved.pathname + resolved.search);
   } catch {
     return undefined;
+  }
+}
+
+/** Which counter of {@link HttpCacheStats} a fleet claim's answer adds to. */
+const CLAIM_COUNTERS = {
+  lead: 'fleetLeads',
+  done: 'fleetWaits',
+  timeout: 'fleetTimeouts',
+  unavailable: 'fleetUnavailable',
+} as const satisfies Record<FillClaim['kind'], keyof HttpCacheStats>;
+
+/** The metrics label of a lookup's answer. */
+function resultLabel(result: LookupResult, refresh: boolean): LookupResultLabel {
+  switch (result.kind) {
+    case 'miss':
+      return refresh ? 'revalidated' : 'miss';
+    case 'pass':
+      return result.reason === 'bypass' ? 'bypass' : 'pass';
+    default:
+      return result.kind;
   }
 }
 

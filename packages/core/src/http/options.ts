@@ -39,6 +39,8 @@ export interface ResolvedRouteOptions {
   readonly ignoreCookies?: readonly string[];
   /** Cookies whose values go into the key, sorted by name. */
   readonly keyCookies?: readonly string[];
+  /** The route pattern the route's lookups are counted under. */
+  readonly route?: string;
 }
 
 /** {@link HttpCacheOptions} after validation, with defaults applied. Durations in milliseconds. */
@@ -99,6 +101,7 @@ const ROUTE_OPTION_NAMES = [
   'cacheCookies',
   'ignoreCookies',
   'keyCookies',
+  'route',
 ] as const satisfies readonly (keyof RouteCacheOptions)[];
 
 const ENGINE_OPTION_NAMES = [
@@ -174,6 +177,22 @@ function func<F>(option: string, value: unknown): F {
   throw new ConfigError(option, value, 'a function');
 }
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A route pattern: printable, at most 200 characters (a metrics label, so never a whole URL). */
+function routeLabel(option: string, value: unknown): string {
+  if (typeof value === 'string' && value.length > 0 && value.length <= 200 && !hasControlCharacter(value)) {
+    return value;
+  }
+  throw new ConfigError(option, value, 'a route pattern: a string of 1 to 200 printable characters');
+}
+
 /**
  * Validate route cache options (Fastify `config.cache`, Express `cache.route(...)`) once, at
  * registration, and return them normalised: durations in milliseconds, absent options left out.
@@ -208,6 +227,7 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
     ignoreCookies,
     keyCookies,
     cacheControl,
+    route,
   } = options;
   if (ttl !== undefined) out.ttl = parseDuration(dotted(prefix, 'ttl'), ttl);
   if (staleWhileRevalidate !== undefined) {
@@ -236,6 +256,7 @@ function resolveRouteFields(options: Record<string, unknown>, prefix: string): R
   if (ignoreCookies !== undefined)
     out.ignoreCookies = cookieNames(dotted(prefix, 'ignoreCookies'), ignoreCookies);
   if (keyCookies !== undefined) out.keyCookies = cookieNames(dotted(prefix, 'keyCookies'), keyCookies);
+  if (route !== undefined) out.route = routeLabel(dotted(prefix, 'route'), route);
   return Object.freeze(out);
 }
 

@@ -50,6 +50,11 @@ export class SingleFlight<T> {
     return this.#flights.has(key);
   }
 
+  /** Whether a flight for `key` is running: joinable and not settled yet (not lingering). */
+  running(key: string): boolean {
+    return this.#flights.get(key)?.settled === false;
+  }
+
   /** Wait for the flight of `key`, or `undefined` when none is running. */
   join(key: string): Promise<T | typeof FLIGHT_TIMEOUT> | undefined {
     return this.#flights.get(key)?.promise;

@@ -95,6 +95,14 @@ export interface RouteCacheOptions {
    * cookie); they do not make a request private. @defaultValue []
    */
   keyCookies?: readonly string[];
+  /**
+   * The route pattern (`'/items/:id'`, never a URL with its values) this route's lookups are counted
+   * under in {@link HttpCache.routeStats} and in the `larder:lookup` / `larder:fill` diagnostics
+   * messages (the `route` label of `@larder/prometheus`). The adapters set it from the router
+   * (Fastify's route URL, Express's mount and route path); on the engine's options it names every
+   * route that has none. @defaultValue `'*'`
+   */
+  route?: string;
 }
 
 /** Options of {@link HttpCache} (and of the adapters, which add their own few). */
@@ -247,6 +255,14 @@ export interface HttpCacheStats {
   invalidations: number;
   /** Errors the engine absorbed (store failures, refresh failures). */
   errors: number;
+  /** With `shared`: misses for which this process took the fleet's lock and called the origin. */
+  fleetLeads: number;
+  /** With `shared`: misses that waited for another process's fill and were told it ended. */
+  fleetWaits: number;
+  /** With `shared`: misses that waited for another process's fill longer than `lockTimeout`. */
+  fleetTimeouts: number;
+  /** With `shared`: misses for which the fleet's lock could not be asked (the shared tier was down). */
+  fleetUnavailable: number;
 }
 
 /** What {@link HttpCache.invalidate} removes. */

@@ -3,6 +3,7 @@
  * cache's `remove` events keep exact, so entries that are evicted or expire leave the index too.
  */
 import { Cache } from '../cache/cache.js';
+import type { CacheStats } from '../cache/cache-types.js';
 import { ConfigError } from '../errors.js';
 import { type Persistence, type PersistOptions, persist } from '../persist/persist.js';
 import { storedEntryCodec } from '../persist/stored-entry-codec.js';
@@ -137,6 +138,11 @@ export class MemoryStore implements ResponseStore {
   /** Bytes charged for the entries held. */
   get bytes(): number {
     return this.#cache.calculatedSize;
+  }
+
+  /** The counters of the cache underneath (evictions by reason, hits, sets), read by metrics. */
+  stats(): CacheStats {
+    return this.#cache.stats();
   }
 
   /** Distinct tags in the index (for leak checks). */

@@ -95,6 +95,8 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
     // the first fill's shared write lands (a request before that would share the first fill's outcome)
     await settle();
     // a filler that finished between our read and our lock: its entry is served, no origin call
+    // (once our own fill's write has landed: until then a request joins that fill)
+    await settle();
     h.advance(120_000);
     fills.answer = async (key) => {
       await l2.set(KEY, entry(h.now, 60_000, 'newer'));

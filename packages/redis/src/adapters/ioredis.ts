@@ -78,6 +78,7 @@ class IORedisDriver implements PortDriver {
   }
 
   send(_key: string | undefined, args: readonly CommandArg[]): Promise<unknown> {
+    // ioredis cannot drop a queued command on an abort signal: the port's deadline only stops waiting
     // a Cluster routes by the keys it finds in the arguments (EVALSHA's numkeys included)
     return this.#redis.callBuffer(args[0] as string, ...args.slice(1));
   }

@@ -75,8 +75,11 @@ export function isNodeRedisCluster(
   return typeof (client as Partial<NodeRedisClusterLike>).nodeClient === 'function' && 'masters' in client;
 }
 
-function commandOptions(timeout: number): object {
-  return timeout > 0 ? { typeMapping: TYPE_MAPPING, timeout } : { typeMapping: TYPE_MAPPING };
+const BUFFERS = { typeMapping: TYPE_MAPPING } as const;
+
+/** The options of a command: buffers for strings, and the port's abort signal when it has one. */
+function commandOptions(signal: AbortSignal | undefined): object {
+  return signal === undefined ? BUFFERS : { typeMapping: TYPE_MAPPING, abortSignal: signal };
 }
 
 async function closeClient(client: NodeRedisClientLike | NodeRedisClusterLike): Promise<void> {
@@ -99,9 +102,6 @@ class NodeRedisDriver implements PortDriver {
   readonly cluster: boolean;
   readonly #single: NodeRedisClientLike | undefined;
   readonly #clusterClient: NodeRedisClusterLike | undefined;
-  #options: object | undefined;
-  #optionsTimeout = -1;
-
   constructor(client: NodeRedisClientLike | NodeRedisClusterLike) {
     if (isNodeRedisCluster(client)) {
       this.cluster = true;
@@ -112,22 +112,21 @@ class NodeRedisDriver implements PortDriver {
     }
   }
 
-  #commandOptions(timeout: number): object {
-    if (timeout !== this.#optionsTimeout || this.#options === undefined) {
-      this.#options = commandOptions(timeout);
-      this.#optionsTimeout = timeout;
-    }
-    return this.#options;
-  }
-
-  send(key: string | undefined, args: readonly CommandArg[], timeout: number): Promise<unknown> {
-    const options = this.#commandOptions(timeout);
+  send(
+    key: string | undefined,
+    args: readonly CommandArg[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    // no `timeout` option: node-redis's own timer fires by wall-clock time even when the reply waits
+    // unread behind this process's busy event loop. The port's deadline aborts a command instead,
+    // which node-redis drops from its queue if it has not written it yet.
+    const options = commandOptions(signal);
     if (this.#clusterClient !== undefined) return this.#clusterClient.sendCommand(key, false, args, options);
     return this.#single!.sendCommand(args, options);
   }
 
   async masters(): Promise<((args: readonly CommandArg[]) => Promise<unknown>)[]> {
-    const options = commandOptions(0);
+    const options = BUFFERS;
     if (this.#clusterClient === undefined) {
       const single = this.#single!;
       return [(args) => single.sendCommand(args, options)];

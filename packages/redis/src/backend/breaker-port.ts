@@ -2,7 +2,8 @@
  * {@link BreakerPort}: a {@link RedisPort} whose every command goes through a {@link CircuitBreaker},
  * so the store, the bus and the stampede lock of a backend all route around one dead Redis together.
  */
-import { StoreError } from '@larder/core';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { REDIS_TRACING_CHANNEL, type RedisCallTrace, StoreError } from '@larder/core';
 import type { LuaScript } from '../lua-script.js';
 import type {
   MessageListener,
@@ -14,6 +15,9 @@ import type {
   Subscription,
 } from '../port.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+
+/** `tracing:larder:redis:*`: every command of a backend, for APM agents and `@larder/opentelemetry`. */
+const redisTracing = tracingChannel<unknown, RedisCallTrace>(REDIS_TRACING_CHANNEL);
 
 /**
  * A {@link RedisPort} in front of another, opened on first use by `open` (and again after
@@ -51,7 +55,15 @@ export class BreakerPort implements RedisPort {
     return this.#inner ?? this.#last ?? this.#port();
   }
 
-  #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  #run<T>(operation: string, fn: () => Promise<T>, key?: string): Promise<T> {
+    if (redisTracing.hasSubscribers) {
+      const trace: RedisCallTrace = { command: operation, key };
+      return redisTracing.tracePromise(() => this.#call(operation, fn), trace);
+    }
+    return this.#call(operation, fn);
+  }
+
+  #call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (this.#breaker !== undefined) return this.#breaker.run(operation, fn);
     try {
       return fn();
@@ -73,11 +85,11 @@ export class BreakerPort implements RedisPort {
   }
 
   get(key: string): Promise<Buffer | null> {
-    return this.#run('get', () => this.#port().get(key));
+    return this.#run('get', () => this.#port().get(key), key);
   }
 
   set(key: string, value: RedisValue, options?: SetOptions): Promise<boolean> {
-    return this.#run('set', () => this.#port().set(key, value, options));
+    return this.#run('set', () => this.#port().set(key, value, options), key);
   }
 
   del(keys: string | readonly string[]): Promise<number> {
@@ -85,7 +97,7 @@ export class BreakerPort implements RedisPort {
   }
 
   eval(script: LuaScript, keys: readonly string[], args?: readonly ScriptArg[]): Promise<ScriptReply> {
-    return this.#run(`eval ${script.name}`, () => this.#port().eval(script, keys, args));
+    return this.#run(`eval ${script.name}`, () => this.#port().eval(script, keys, args), keys[0]);
   }
 
   publish(channel: string, message: RedisValue): Promise<number> {

@@ -27,6 +27,8 @@ export interface FleetNode {
     engine: Record<string, number>;
     tiered: Record<string, number>;
     breaker: { state: string } & Record<string, number>;
+    /** The Redis failures the node's backend absorbed, as `context: error`. */
+    errors: string[];
   }>;
 }
 
@@ -63,7 +65,7 @@ async function startNode(env: NodeJS.ProcessEnv): Promise<FleetNode> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`fleet node did not start:\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`fleet node did not start:\n${stderr}`)), 120_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       resolve((JSON.parse(line) as { port: number }).port);

@@ -4,7 +4,13 @@
  * from one engine to another's L1, the stampede protocol with four engines (each with its own
  * client, as four processes would have) sharing one Redis, and the lock's own guarantees.
  */
-import { HttpCache, type HttpCacheOptions, type ResponseLike, TieredStore } from '@larder/core';
+import {
+  HttpCache,
+  type HttpCacheOptions,
+  type ResponseLike,
+  type SharedBackend,
+  TieredStore,
+} from '@larder/core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRedisBackend, escapeGlob, type RedisBackend, toPort } from '../../src/index.js';
 import {
@@ -130,6 +136,57 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       // every engine now answers from its own L1
       for (const engine of f.engines) expect((await send(engine, get('/cold'), origin)).kind).toBe('hit');
       expect(calls).toBe(1);
+    });
+
+    it('requests arriving while a fill is pending read the shared store once per engine, not once each', async () => {
+      const f = await make(1);
+      // a second engine whose shared-store reads are counted
+      const handle = await open(kind);
+      const backend = createRedisBackend({ client: handle.client, prefix: f.prefix });
+      const reads: string[] = [];
+      const l2 = backend.store;
+      const counted: SharedBackend = {
+        store: {
+          get: (key) => {
+            reads.push(key);
+            return l2.get(key);
+          },
+          set: (key, entry) => l2.set(key, entry),
+          delete: (key) => l2.delete(key),
+          deleteByTags: (tags) => l2.deleteByTags(tags),
+          clear: () => l2.clear(),
+        },
+        bus: backend.bus,
+        fills: backend.fills,
+        retain: () => backend.retain(),
+      };
+      const engine = new HttpCache({ ttl: '1m', shared: counted });
+      try {
+        await backend.fills!.subscribe();
+        let calls = 0;
+        const origin = async (): Promise<ResponseLike> => {
+          calls++;
+          await delay(400);
+          return ok('filled once');
+        };
+        const leader = send(f.engines[0]!, get('/pending'), origin);
+        await delay(50);
+        // five waves of requests while the other engine's fill is pending
+        const waves: Promise<Awaited<ReturnType<typeof send>>>[] = [];
+        for (let wave = 0; wave < 5; wave++) {
+          for (let i = 0; i < 20; i++) waves.push(send(engine, get('/pending'), origin));
+          await delay(40);
+        }
+        const results = await Promise.all([leader, ...waves]);
+        expect(calls).toBe(1);
+        expect(results.every((r) => r.status === 200 && r.body === 'filled once')).toBe(true);
+        // one read before the fill (it missed), one after its notice (the entry)
+        expect(reads).toEqual(['GET example.com/pending', 'GET example.com/pending']);
+      } finally {
+        await engine.close();
+        await backend.close();
+        await handle.close();
+      }
     });
 
     it('an invalidation on one engine reaches the other engine: its L1 misses next', async () => {

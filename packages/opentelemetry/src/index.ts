@@ -1,0 +1,6 @@
+export {
+  INSTRUMENTATION_SCOPE,
+  type LarderTelemetry,
+  type LarderTelemetryOptions,
+  larderTelemetry,
+} from './larder-telemetry.js';
