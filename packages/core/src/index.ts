@@ -65,9 +65,9 @@ export {
   StoreError,
   type StoreErrorReason,
 } from './errors.js';
+export { keyOrigin } from './http/cache-key.js';
 export { captureResponse } from './http/capture-response.js';
 export { type CarriedRequest, carryRequest } from './http/carried-request.js';
-export { keyOrigin } from './http/cache-key.js';
 export {
   FILL_CHANNEL,
   FILL_TRACING_CHANNEL,

@@ -13,7 +13,13 @@ import {
   validateRouteOptions,
 } from '@larder/core';
 import type { NextFunction, Request, Response } from 'express';
-import { type CarriedExpressRequest, engineRequest, requestCache, send, stripRefreshMarker } from './larder.js';
+import {
+  type CarriedExpressRequest,
+  engineRequest,
+  requestCache,
+  send,
+  stripRefreshMarker,
+} from './larder.js';
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
