@@ -49,7 +49,7 @@ describe('new HttpCache validates every option', () => {
     ['invalidateOnUnsafe', { invalidateOnUnsafe: null }, 'null'],
     ['heuristicFreshness', { heuristicFreshness: 'on' }, '"on"'],
     ['heuristicFreshness.fraction', { heuristicFreshness: { fraction: 2 } }, '2'],
-    ['heuristicFreshness.max', { heuristicFreshness: { max: '1 day' } }, '"1 day"'],
+    ['heuristicFreshness.max', { heuristicFreshness: { max: '5 fortnights' } }, '"5 fortnights"'],
     ['heuristicFreshness.min', { heuristicFreshness: { min: 1 } }, '1'],
     ['targetedCacheControl', { targetedCacheControl: 'cdn-cache-control' }, '"cdn-cache-control"'],
     ['targetedCacheControl', { targetedCacheControl: ['cache-control'] }, 'cache-control'],
