@@ -927,4 +927,3 @@ function writeAll(fd: number, buf: Buffer, length: number): void {
   let off = 0;
   while (off < length) off += writeSync(fd, buf, off, length - off);
 }
-
