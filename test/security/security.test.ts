@@ -267,7 +267,8 @@ for (const fw of frameworks) {
         expect((await request(app.port, '/feed')).body).toBe('feed for anyone');
       });
 
-      it.runIf(isExpress)(
+      // Express only (Fastify has no writeHead-wrapping session middleware): declared only there
+      (isExpress ? it : ((() => undefined) as unknown as typeof it))(
         'a Set-Cookie added as the headers are written (express-session) prevents storing',
         async () => {
           let sessions = 0;
