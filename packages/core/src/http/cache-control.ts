@@ -143,6 +143,19 @@ function fieldNames(value: string): string[] | undefined {
   return names;
 }
 
+/** A {@link CacheControl} with no directive set, for a parser to fill in. */
+export function emptyCacheControl(): CacheControl {
+  return {
+    noStore: false,
+    noCache: false,
+    private: false,
+    public: false,
+    mustRevalidate: false,
+    proxyRevalidate: false,
+    mustUnderstand: false,
+  };
+}
+
 /**
  * Parse `Cache-Control` (one string, or the field lines as Node gives them). An absent field parses
  * as no directives. Returns `undefined` when the field is malformed: invalid syntax, a delta-seconds
@@ -152,15 +165,7 @@ function fieldNames(value: string): string[] | undefined {
  * do not store it.
  */
 export function parseCacheControl(value: HeaderValue | undefined): CacheControl | undefined {
-  const cc: CacheControl = {
-    noStore: false,
-    noCache: false,
-    private: false,
-    public: false,
-    mustRevalidate: false,
-    proxyRevalidate: false,
-    mustUnderstand: false,
-  };
+  const cc = emptyCacheControl();
   const text = headerString(value);
   if (text === undefined) return cc;
   const directives = tokenize(text);

@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { type AbsorbedErrorHandler, absorbedErrorReporter } from '../internal/absorbed-errors.js';
 import type { HttpPersistOptions, Persistence } from '../persist/persist.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type {
@@ -187,7 +188,7 @@ export class HttpCache {
   readonly #routes = new WeakMap<object, EffectiveRoute>();
   readonly #defaultRoute: EffectiveRoute;
   readonly #host: FillHost;
-  readonly #warned = new Set<string>();
+  readonly #reportAbsorbed: AbsorbedErrorHandler;
   /** Lookup counters per route pattern (bounded by the application's routes). */
   readonly #routeCounters = new Map<string, RouteCounters>();
   readonly #shared: SharedBackend | undefined;
@@ -219,6 +220,12 @@ export class HttpCache {
   constructor(options: HttpCacheOptions = {}) {
     const o = resolveHttpCacheOptions(options);
     this.#o = o;
+    this.#reportAbsorbed = absorbedErrorReporter(
+      'HttpCache',
+      o.onError,
+      'LarderHttpCacheWarning',
+      'LARDER_HTTP_CACHE_ERROR',
+    );
     const shared = o.shared;
     this.#shared = shared;
     // with `persist`, the memory store (the L1 with `shared`) is ours to create, load and close
@@ -1021,22 +1028,7 @@ export class HttpCache {
 
   #report(error: unknown, context: string): void {
     this.#stats.errors++;
-    const onError = this.#o.onError;
-    if (onError !== undefined) {
-      try {
-        onError(error, context);
-      } catch {
-        // a throwing error handler must not turn an absorbed error into a failed request
-      }
-      return;
-    }
-    if (this.#warned.has(context)) return;
-    this.#warned.add(context);
-    process.emitWarning(
-      `HttpCache absorbed an error in ${context}: ${error instanceof Error ? error.message : String(error)} (pass onError to see every one)`,
-      'LarderHttpCacheWarning',
-      'LARDER_HTTP_CACHE_ERROR',
-    );
+    this.#reportAbsorbed(error, context);
   }
 
   /**

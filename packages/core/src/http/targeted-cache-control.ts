@@ -5,7 +5,7 @@
  * and then ignores `Cache-Control` and `Expires` for its own decisions (RFC 9213 section 2.1). The
  * fields themselves are forwarded unchanged: they may be meant for a cache further down.
  */
-import type { CacheControl } from './cache-control.js';
+import { type CacheControl, emptyCacheControl } from './cache-control.js';
 import { headerString } from './headers.js';
 import type { HeaderMap, HeaderValue } from './types.js';
 
@@ -169,15 +169,7 @@ export function parseTargetedField(value: HeaderValue | undefined): CacheControl
   if (text === undefined || text === '') return undefined;
   const members = parseDictionary(text);
   if (members === undefined || members.size === 0) return undefined;
-  const cc: CacheControl = {
-    noStore: false,
-    noCache: false,
-    private: false,
-    public: false,
-    mustRevalidate: false,
-    proxyRevalidate: false,
-    mustUnderstand: false,
-  };
+  const cc = emptyCacheControl();
   for (const [name, item] of members) {
     const delta = DELTAS.get(name);
     if (delta !== undefined) {

@@ -3,6 +3,7 @@
  * {@link InvalidationBus} (DESIGN "Layers and data flow"; the bentocache L1/L2/bus shape).
  */
 import { ConfigError } from '../errors.js';
+import { absorbedErrorReporter } from '../internal/absorbed-errors.js';
 import { MemoryStore } from './memory-store.js';
 import type { InvalidationBus, InvalidationMessage } from './shared-backend.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from './types.js';
@@ -103,7 +104,6 @@ export class TieredStore implements ResponseStore {
   readonly #onError: (error: unknown, context: string) => void;
   readonly #onInvalidation: ((message: InvalidationMessage) => void) | undefined;
   readonly #reads = new Map<string, PendingRead>();
-  readonly #warned = new Set<string>();
   readonly #stats: TieredStoreStats = {
     l1Hits: 0,
     l2Hits: 0,
@@ -169,24 +169,12 @@ export class TieredStore implements ResponseStore {
     this.l1 = options.l1 ?? new MemoryStore(memoryOptions);
     this.#bus = bus;
     this.#onInvalidation = options.onInvalidation;
-    const onError = options.onError;
-    this.#onError = (error, context) => {
-      if (onError !== undefined) {
-        try {
-          onError(error, context);
-        } catch {
-          // a throwing reporter must not turn an absorbed failure into a failed operation
-        }
-        return;
-      }
-      if (this.#warned.has(context)) return;
-      this.#warned.add(context);
-      process.emitWarning(
-        `TieredStore absorbed an error in ${context}: ${error instanceof Error ? error.message : String(error)} (pass onError to see every one)`,
-        'LarderTieredStoreWarning',
-        'LARDER_TIERED_STORE_ERROR',
-      );
-    };
+    this.#onError = absorbedErrorReporter(
+      'TieredStore',
+      options.onError,
+      'LarderTieredStoreWarning',
+      'LARDER_TIERED_STORE_ERROR',
+    );
     this.ready = bus === undefined ? Promise.resolve() : this.#subscribe(bus, 0);
   }
 
