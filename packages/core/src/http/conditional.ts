@@ -10,7 +10,7 @@ import type { HeaderMap } from './types.js';
  * The opaque tags of an entity-tag list (`"a", W/"b"`), weakness dropped since `If-None-Match` uses
  * the weak comparison (RFC 9110 section 8.8.3.2); `undefined` when the list is malformed.
  */
-function opaqueTags(text: string): string[] | undefined {
+export function opaqueTags(text: string): string[] | undefined {
   const tags: string[] = [];
   let i = 0;
   const n = text.length;
