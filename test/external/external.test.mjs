@@ -4,14 +4,21 @@
  * three outside apps in a temp dir, each a shape a user has:
  *
  * - `ts`: Fastify in TypeScript ESM, compiled under `moduleResolution: node16` and checked under
- *   `bundler`; TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default);
- *   Express 5 in plain ESM; `require()` of every package; an iovalkey client taken by the Redis tier;
+ *   `bundler`; TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default)
+ *   with Prometheus and OpenTelemetry on the cache; Express 5 in plain ESM; an iovalkey client taken
+ *   by the Redis tier;
  * - `express4`: Express 4 in CommonJS;
  * - `nest`: a NestJS app (CommonJS, decorators) on platform-express and platform-fastify.
  *
- * Per tarball: LICENSE, README and the metadata, and `npm publish --dry-run` clean. Per install: no
- * EBADENGINE warning for anything a Larder package depends on. The three installs run at once and
- * share npm's cache. Run with `npm run test:external` (after `npm run build`); `npm test` runs it.
+ * Every entry point of every package (each key of its `exports`, so a new subpath is covered the day
+ * it is added) is imported from a TypeScript file generated here and compiled under
+ * `moduleResolution: node` to CommonJS, then run: its types resolve without `exports` and `require()`
+ * loads it.
+ *
+ * Per tarball: LICENSE, README and consistent metadata, and `npm publish --dry-run` clean. Per
+ * install: no EBADENGINE warning for anything a Larder package depends on. Each package is packed
+ * once, each app installed once (the three at once, sharing npm's cache), and every check reuses
+ * them. Run with `npm run test:external` (after `npm run build`); `npm test` runs it last.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -51,10 +58,22 @@ const apps = {
       fastify: '^5.0.0',
       express: '^5.0.0',
       iovalkey: '^0.4.0',
+      'prom-client': '^15.0.0',
+      '@opentelemetry/api': '^1.9.0',
       '@types/node': '^20.19.0',
       '@types/express': '^5.0.0',
     },
-    larder: ['@larder/core', '@larder/fastify', '@larder/express', '@larder/redis', '@larder/sim'],
+    larder: [
+      '@larder/core',
+      '@larder/fastify',
+      '@larder/express',
+      '@larder/redis',
+      '@larder/sim',
+      '@larder/prometheus',
+      '@larder/opentelemetry',
+    ],
+    /** the CommonJS folder, compiled under moduleResolution node, that imports every entry point */
+    entryPoints: { dir: 'cjs', packages: 'all' },
   },
   express4: {
     type: 'commonjs',
@@ -73,8 +92,12 @@ const apps = {
       '@types/node': '^20.19.0',
     },
     larder: ['@larder/core', '@larder/nestjs'],
+    entryPoints: { dir: 'src', packages: ['@larder/nestjs'] },
   },
 };
+
+/** A spawned command that has not ended after this long is killed and reported (never a hang). */
+const RUN_TIMEOUT_MS = 180_000;
 
 function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
@@ -96,12 +119,19 @@ function run(command, args, cwd, env = {}) {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    const timer = setTimeout(() => {
+      stderr += `\n[killed: still running after ${RUN_TIMEOUT_MS / 1000} s]`;
+      child.kill('SIGKILL');
+    }, RUN_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? signal, stdout, stderr });
+    });
   });
 }
 
 function ok(result, what) {
-  assert.equal(result.code, 0, `${what} failed:\n${result.stdout}\n${result.stderr}`);
+  assert.equal(result.code, 0, `${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }
 
@@ -109,12 +139,52 @@ function ok(result, what) {
 function findings(result, what) {
   ok(result, what);
   const lines = result.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    assert.fail(`${what} printed no findings:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** Every import specifier an installed package offers: `name`, `name/sub` for each `exports` key. */
+function entryPoints(appDir, name) {
+  const json = readJson(join(appDir, 'node_modules', name, 'package.json'));
+  return Object.keys(json.exports ?? { '.': json.main })
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? name : `${name}/${key.slice(2)}`));
+}
+
+/**
+ * Write `every-entry-point.ts` into an app folder: it imports every entry point of the given
+ * packages and prints how many names each exports. Compiled under moduleResolution node, the
+ * imports need `types`/`typesVersions`; run as CommonJS, each is a require().
+ */
+function writeEntryPointsFile(appDir, dir, names) {
+  const specifiers = names.flatMap((name) => entryPoints(appDir, name));
+  const lines = [
+    '// generated by test/external/external.test.mjs: every entry point of the installed packages',
+    ...specifiers.map((spec, i) => `import * as m${i} from '${spec}';`),
+    'const counts: Record<string, number> = {};',
+    ...specifiers.map((spec, i) => `counts['${spec}'] = Object.keys(m${i}).length;`),
+    'console.log(JSON.stringify(counts));',
+    '',
+  ];
+  writeFileSync(join(appDir, dir, 'every-entry-point.ts'), lines.join('\n'));
+  return specifiers;
+}
+
+/** Each tsconfig compiled once, whichever test asks first. */
+const compiled = new Map();
+function compile(dir, what) {
+  if (!compiled.has(dir)) compiled.set(dir, run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir));
+  return compiled.get(dir).then((result) => ok(result, what));
 }
 
 let work;
 const tarballs = {};
 const installs = {};
+/** per app with entry points: the specifiers its generated file imports */
+const specifiers = {};
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'larder-external-'));
@@ -157,6 +227,10 @@ before(async () => {
       );
       installs[name] = await run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=warn'], dir);
       ok(installs[name], `npm install in the ${name} app`);
+      if (app.entryPoints !== undefined) {
+        const names = app.entryPoints.packages === 'all' ? app.larder : app.entryPoints.packages;
+        specifiers[name] = writeEntryPointsFile(dir, app.entryPoints.dir, names);
+      }
     }),
   );
 });
@@ -168,9 +242,14 @@ after(() => {
 });
 
 describe('every tarball', () => {
-  it('holds LICENSE, README.md, its build and its types, with full metadata', () => {
+  it('holds LICENSE, README.md, its build and its types, with full and consistent metadata', () => {
     assert.deepEqual(Object.keys(tarballs).sort(), packages.map(({ json }) => json.name).sort());
-    for (const { json } of packages) {
+    const rootJson = readJson(join(root, 'package.json'));
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    assert.match(license, /^MIT License\n/);
+    const repo = rootJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    for (const { dir, json } of packages) {
+      const folder = `packages/${dir.split(/[\\/]/).pop()}`;
       const { entry } = tarballs[json.name];
       const files = new Set(entry.files.map((f) => f.path));
       for (const file of [
@@ -182,20 +261,23 @@ describe('every tarball', () => {
       ]) {
         assert.ok(files.has(file), `${json.name}: ${file} is not in the tarball`);
       }
+      assert.equal(
+        readFileSync(join(dir, 'LICENSE'), 'utf8'),
+        license,
+        `${json.name}: LICENSE differs from the root's`,
+      );
       assert.equal(json.license, 'MIT', json.name);
-      for (const field of [
-        'description',
-        'repository',
-        'homepage',
-        'bugs',
-        'author',
-        'keywords',
-        'engines',
-        'exports',
-      ]) {
+      for (const field of ['description', 'author', 'keywords', 'engines', 'exports'])
         assert.ok(json[field] !== undefined, `${json.name}: no ${field}`);
-      }
-      assert.ok(readFileSync(join(root, 'LICENSE'), 'utf8').startsWith('MIT License'));
+      assert.deepEqual(json.engines, rootJson.engines, `${json.name}: engines`);
+      assert.deepEqual(
+        json.repository,
+        { ...rootJson.repository, directory: folder },
+        `${json.name}: repository`,
+      );
+      assert.equal(json.homepage, `${repo}/tree/main/${folder}#readme`, `${json.name}: homepage`);
+      assert.deepEqual(json.bugs, rootJson.bugs, `${json.name}: bugs`);
+      assert.deepEqual(json.publishConfig, { access: 'public' }, `${json.name}: publishConfig`);
     }
   });
 
@@ -265,6 +347,28 @@ describe('installed into outside apps', () => {
     assert.doesNotMatch(installs.express4.stdout + installs.express4.stderr, /EBADENGINE/);
   });
 
+  it('every entry point of every package: types under moduleResolution node, require() runs', async () => {
+    const covered = Object.values(specifiers).flat();
+    for (const { json } of packages) {
+      for (const key of Object.keys(json.exports).filter((k) => k !== './package.json')) {
+        const spec = key === '.' ? json.name : `${json.name}/${key.slice(2)}`;
+        assert.ok(covered.includes(spec), `${spec} is imported by no outside app`);
+      }
+    }
+    const ts = join(work, 'ts', 'cjs');
+    const nest = join(work, 'nest');
+    await Promise.all([compile(ts, 'tsc (moduleResolution node)'), compile(nest, 'tsc (nest)')]);
+    const counts = {
+      ...findings(await run(process.execPath, ['dist/every-entry-point.js'], ts), 'every entry point'),
+      ...findings(
+        await run(process.execPath, ['dist/every-entry-point.js'], nest),
+        'every entry point (nest)',
+      ),
+    };
+    assert.deepEqual(Object.keys(counts).sort(), [...covered].sort());
+    for (const [spec, count] of Object.entries(counts)) assert.ok(count > 0, `${spec} exports nothing`);
+  });
+
   it("Express 4, CommonJS: require(), route tags(req) see req.params, larder('5 min')", async () => {
     const out = findings(await run(process.execPath, ['app.cjs'], join(work, 'express4')), 'express4 app');
     assert.match(out.statuses[0], /fwd=miss; stored/);
@@ -275,17 +379,24 @@ describe('installed into outside apps', () => {
     assert.equal(out.calls, 2);
   });
 
-  it('Express 5, ESM', async () => {
+  it('Express 5, ESM: route tags(req) see req.params', async () => {
     const out = findings(await run(process.execPath, ['express5.mjs'], join(work, 'ts')), 'express5 app');
+    assert.match(out.statuses[0], /fwd=miss; stored/);
     assert.match(out.statuses[1], /^larder; hit/);
+    assert.match(out.statuses[2], /fwd=miss/);
     assert.deepEqual(out.seen, ['42']);
+    assert.equal(out.removed, 1);
     assert.equal(out.calls, 2);
   });
 
   it('Fastify, TypeScript ESM: compiles under node16 and bundler resolution, runs, takes an iovalkey client', async () => {
     const dir = join(work, 'ts');
-    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], dir), 'tsc (bundler)');
-    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir), 'tsc (node16)');
+    const [bundler, node16] = await Promise.all([
+      run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], dir),
+      run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir),
+    ]);
+    ok(bundler, 'tsc (bundler)');
+    ok(node16, 'tsc (node16)');
     const out = findings(await run(process.execPath, ['dist-node16/fastify.js'], dir), 'fastify app');
     assert.match(out.first, /fwd=miss; stored/);
     assert.match(out.second, /^larder; hit/);
@@ -296,29 +407,26 @@ describe('installed into outside apps', () => {
     assert.equal(out.valkey, 500);
   });
 
-  it('TypeScript CommonJS on moduleResolution node: types resolve, require() runs', async () => {
+  it('TypeScript CommonJS on moduleResolution node: Express with Prometheus and OpenTelemetry', async () => {
     const dir = join(work, 'ts', 'cjs');
-    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir), 'tsc (node)');
+    await compile(dir, 'tsc (moduleResolution node)');
     const out = findings(await run(process.execPath, ['dist/app.js'], dir), 'cjs app');
+    assert.match(out.first, /fwd=miss; stored/);
     assert.match(out.second, /^larder; hit/);
     assert.equal(out.calls, 1);
     assert.equal(out.lru, 1);
+    // prom-client's registry scraped: one miss and one hit on the route pattern, never the URL
+    assert.deepEqual(out.requests.sort(), [
+      'larder_requests_total{route="/items/:id",result="hit",cache="api"} 1',
+      'larder_requests_total{route="/items/:id",result="miss",cache="api"} 1',
+    ]);
+    // the miss's fill traced through the OTel API
+    assert.deepEqual(out.spans, ['larder.miss']);
   });
 
-  it('require() of every package', async () => {
-    const out = findings(await run(process.execPath, ['require-all.cjs'], join(work, 'ts')), 'require-all');
-    for (const [name, count] of Object.entries(out)) assert.ok(count > 0, `${name} exports nothing`);
-    const nest = await run(
-      process.execPath,
-      ['-e', "console.log(Object.keys(require('@larder/nestjs')).length)"],
-      join(work, 'nest'),
-    );
-    assert.ok(Number(ok(nest, 'require(@larder/nestjs)').stdout) > 0);
-  });
-
-  it('NestJS (CommonJS, decorators) on platform-express and platform-fastify', async () => {
+  it('NestJS (CommonJS, decorators, @Param with @CacheResponse) on platform-express and platform-fastify', async () => {
     const dir = join(work, 'nest');
-    ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir), 'tsc (nest)');
+    await compile(dir, 'tsc (nest)');
     const out = findings(await run(process.execPath, ['dist/main.js'], dir), 'nest app');
     for (const platform of ['express', 'fastify']) {
       const result = out[platform];

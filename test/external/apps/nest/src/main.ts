@@ -1,6 +1,7 @@
 // A NestJS app as `nest new` makes it (CommonJS, moduleResolution node, decorators), on both platforms.
 import 'reflect-metadata';
-import { CacheResponse, LarderModule, type LarderService } from '@larder/nestjs';
+// biome-ignore lint/style/useImportType: a value import, as Nest apps write it: under `import type` tsc emits `Function` as the constructor's parameter type and Nest cannot inject the service
+import { CacheResponse, LarderModule, LarderService } from '@larder/nestjs';
 import { Controller, Get, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
