@@ -407,3 +407,24 @@ export interface CacheMutationObserver<K, V> {
   /** `clear()` removed everything. */
   clear(): void;
 }
+
+/** One entry as {@link EntryCursor.read} gives it, in an object the caller reuses. */
+export interface CursorEntry<K, V> {
+  key: K;
+  value: V;
+  /** Ms its TTL has left (`Infinity` without one; 0 or less when stale). */
+  remaining: number;
+  /** Its size, 0 when the cache tracks none. */
+  size: number;
+}
+
+/**
+ * The cache's entries coldest first, for persistence: the order is taken at once, each entry is read
+ * when the reader gets to it, so the reading can be spread over many ticks while the cache changes.
+ */
+export interface EntryCursor<K, V> {
+  /** Slots in order, coldest first. */
+  readonly slots: Int32Array;
+  /** Fill `out` with the entry now in `slot`; `false` when the slot is empty or still fetching. */
+  read(slot: number, out: CursorEntry<K, V>): boolean;
+}

@@ -26,6 +26,7 @@ import type {
   DisposeReason,
   Disposer,
   Entry,
+  EntryCursor,
   Fetcher,
   FetchOptions,
   FetchOptionsArg,
@@ -1293,6 +1294,31 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
       throw new ConfigError('observer', observer, 'one observer per cache (this cache is already observed)');
     }
     this.#observer = observer;
+  }
+
+  /** For persistence: an {@link EntryCursor} over the entries, coldest first. @internal */
+  entryCursor(): EntryCursor<K, V> {
+    // one pass over the policy's order into a typed array, filled from the end: nothing else is
+    // allocated per entry, so taking the order stays short even for a large cache
+    const slots = new Int32Array(this.#size);
+    let n = slots.length;
+    for (const i of this.#policy.slots()) {
+      if (n === 0) break;
+      slots[--n] = i;
+    }
+    return {
+      slots: slots.subarray(n),
+      read: (slot, out) => {
+        const key = this.#keys[slot];
+        const value = this.#vals[slot];
+        if (key === undefined || value === undefined || isPending(value)) return false;
+        out.key = key;
+        out.value = value as V;
+        out.remaining = this.#expiry?.remaining(slot) ?? Number.POSITIVE_INFINITY;
+        out.size = this.#sizes?.[slot] ?? 0;
+        return true;
+      },
+    };
   }
 
   /** Stop the expiry timer (entries stay; expiry becomes lazy). Call when dropping a `ttlAutopurge` cache early. */

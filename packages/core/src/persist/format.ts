@@ -227,25 +227,30 @@ export function decodeHeader(b: Buffer, magic: string): FileHeader | HeaderProbl
   };
 }
 
-/** One record, decoded. */
-export type LogRecord =
-  | { op: typeof OP_SET; key: unknown; value: unknown; expiresAt: number; size: number }
-  | { op: typeof OP_DELETE; key: unknown }
-  | { op: typeof OP_CLEAR }
-  | { op: typeof OP_END; count: number };
+/**
+ * One record, decoded: `op` says which fields hold something (`SET`: key, value, expiresAt, size;
+ * `DELETE`: key; `END`: count). {@link readRecords} reuses one object for every record of a file.
+ */
+export interface LogRecord {
+  op: number;
+  key: unknown;
+  value: unknown;
+  /** ms since the epoch, `Infinity` for none. */
+  expiresAt: number;
+  /** 0 for none. */
+  size: number;
+  count: number;
+}
 
 /** Thrown by the decoder for a payload whose CRC held but whose contents do not parse. */
 export class BadPayload extends Error {}
 
 class ByteReader {
-  pos: number;
   constructor(
     readonly buf: Buffer,
-    start: number,
-    readonly limit: number,
-  ) {
-    this.pos = start;
-  }
+    public pos: number,
+    public limit: number,
+  ) {}
   need(n: number): void {
     if (this.pos + n > this.limit) throw new BadPayload('record shorter than its fields');
   }
@@ -299,40 +304,31 @@ function readValue(r: ByteReader, codec: PersistCodec<unknown> | undefined): unk
   }
 }
 
-/** Decode the payload at `[start, end)` of `buf` (its CRC already checked). */
-export function decodePayload(
-  buf: Buffer,
-  start: number,
-  end: number,
-  codec: PersistCodec<unknown> | undefined,
-): LogRecord {
-  const r = new ByteReader(buf, start, end);
+/** Decode the payload at `[r.pos, r.limit)` (its CRC already checked) into `out`. */
+function decodeInto(r: ByteReader, codec: PersistCodec<unknown> | undefined, out: LogRecord): void {
   const op = r.u8();
-  let record: LogRecord;
+  out.op = op;
   switch (op) {
     case OP_SET: {
       const flags = r.u8();
-      const expiresAt = flags & SET_HAS_EXPIRY ? r.f64() : Number.POSITIVE_INFINITY;
-      const size = flags & SET_HAS_SIZE ? r.f64() : 0;
-      const key = readValue(r, undefined);
-      const value = readValue(r, codec);
-      record = { op, key, value, expiresAt, size };
+      out.expiresAt = flags & SET_HAS_EXPIRY ? r.f64() : Number.POSITIVE_INFINITY;
+      out.size = flags & SET_HAS_SIZE ? r.f64() : 0;
+      out.key = readValue(r, undefined);
+      out.value = readValue(r, codec);
       break;
     }
     case OP_DELETE:
-      record = { op, key: readValue(r, undefined) };
+      out.key = readValue(r, undefined);
       break;
     case OP_CLEAR:
-      record = { op };
       break;
     case OP_END:
-      record = { op, count: r.f64() };
+      out.count = r.f64();
       break;
     default:
       throw new BadPayload(`unknown record type ${op}`);
   }
-  if (r.pos !== end) throw new BadPayload('record longer than its fields');
-  return record;
+  if (r.pos !== r.limit) throw new BadPayload('record longer than its fields');
 }
 
 /** Where a scan of records stopped, and why. */
@@ -387,16 +383,22 @@ export function readRecords(
   codec: PersistCodec<unknown> | undefined,
   visit: (record: LogRecord) => void,
 ): { offset: number; reason: string } | undefined {
+  // one reader and one record for the whole file: loading allocates only what it keeps
+  const r = new ByteReader(buf, start, start);
+  const record: LogRecord = { op: 0, key: undefined, value: undefined, expiresAt: 0, size: 0, count: 0 };
   let pos = start;
   while (pos < end) {
     const next = pos + FRAME_BYTES + buf.readUInt32LE(pos);
-    let record: LogRecord;
+    r.pos = pos + FRAME_BYTES;
+    r.limit = next;
     try {
-      record = decodePayload(buf, pos + FRAME_BYTES, next, codec);
+      decodeInto(r, codec, record);
     } catch (error) {
       return { offset: pos, reason: error instanceof Error ? error.message : String(error) };
     }
     visit(record);
+    record.key = undefined;
+    record.value = undefined;
     pos = next;
   }
   return undefined;

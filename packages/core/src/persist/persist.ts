@@ -21,7 +21,7 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
-import type { CacheMutationObserver } from '../cache/cache-types.js';
+import type { CacheMutationObserver, CursorEntry } from '../cache/cache-types.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError, PersistenceError } from '../errors.js';
 import {
@@ -365,6 +365,11 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
   /** While a snapshot runs: a copy of every record since it started, for the new log. */
   #tee: Buffer[] | undefined;
   #snapshotBytes = 0;
+  /**
+   * Where the current log lives: `cache.aof`, or `cache.aof.new` after a snapshot whose final rename
+   * failed (a restart reads it there, as the snapshot links to it; the next snapshot moves it first).
+   */
+  #logName = LOG;
   /** A compaction was asked for and has not run yet. */
   #rewriteQueued = false;
   /** After a failed compaction, the log size the next one waits for (no retry on every change). */
@@ -505,8 +510,13 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
         }
         this.logBytes = validLogBytes;
         if (logFile === newPath) {
-          renameSync(newPath, logPath);
-          fsyncDir(this.dir);
+          try {
+            renameSync(newPath, logPath);
+            fsyncDir(this.dir);
+          } catch {
+            // it goes on where it is (a restart reads it there); the next snapshot moves it
+            this.#logName = NEW_LOG;
+          }
         }
       } else {
         const id = snapHeader?.link ?? newId();
@@ -517,10 +527,12 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
         fsyncDir(this.dir);
         this.logBytes = header.length;
       }
-      try {
-        unlinkSync(newPath);
-      } catch {
-        // not there: the usual case
+      if (this.#logName === LOG) {
+        try {
+          unlinkSync(newPath);
+        } catch {
+          // not there: the usual case
+        }
       }
     } catch (error) {
       if (this.#fd >= 0) closeSync(this.#fd);
@@ -548,6 +560,10 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
     }
   }
 
+  /** Options handed to `cache.set` while loading, the same objects for every entry. */
+  readonly #loadTtl = { ttl: 0 };
+  readonly #loadSized = { ttl: 0, size: 0 };
+
   #apply(r: LogRecord, now: number, fromSnapshot: boolean): void {
     const cache = this.#cache;
     switch (r.op) {
@@ -562,10 +578,12 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
         try {
           if (ttl === 0 && r.size === 0 && cache.ttl === 0) {
             cache.set(r.key as K, r.value as V);
-          } else if (r.size > 0 && (cache.maxSize > 0 || cache.maxEntrySize > 0)) {
-            cache.set(r.key as K, r.value as V, { ttl, size: r.size });
           } else {
-            cache.set(r.key as K, r.value as V, { ttl });
+            const sized = r.size > 0 && (cache.maxSize > 0 || cache.maxEntrySize > 0);
+            const options = sized ? this.#loadSized : this.#loadTtl;
+            options.ttl = ttl;
+            if (sized) this.#loadSized.size = r.size;
+            cache.set(r.key as K, r.value as V, options);
           }
         } catch {
           // the cache refused it now (a sizeCalculation that throws, a smaller maxEntrySize): skip it
@@ -762,14 +780,13 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
     const newPath = this.#path(NEW_LOG);
     let fh: FileHandle | undefined;
     let newLog: number | undefined;
-    let switched = false;
-    let switchedAt = 0;
     const oldFd = this.#fd;
     let count = 0;
     let bytes = 0;
     try {
-      // coldest first, so that loading re-creates the policy's order; walked lazily, in slices
-      const keys = this.#cache.rkeys();
+      // coldest first, so that loading re-creates the policy's order: the order is taken at once, the
+      // entries are read in slices (one changed meanwhile is read as it is then; the tee has the change)
+      const cursor = this.#cache.entryCursor();
       fh = await open(tmpPath, 'w');
       const file = fh;
       const header = encodeHeader(SNAPSHOT_MAGIC, 0, newId(), id, this.#o.now());
@@ -786,26 +803,31 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
       };
       let w = new ByteWriter(256 * 1024);
       let sliceStart = performance.now();
-      let i = 0;
-      for (let next = keys.next(); next.done !== true; next = keys.next()) {
-        const key = next.value;
-        const entry = this.#cache.info(key);
-        if (entry !== undefined && (entry.ttl === undefined || entry.ttl > 0)) {
-          const expiresAt = entry.ttl === undefined ? Number.POSITIVE_INFINITY : this.#o.now() + entry.ttl;
+      const { slots } = cursor;
+      const entry = { key: undefined, value: undefined, remaining: 0, size: 0 } as unknown as CursorEntry<
+        K,
+        V
+      >;
+      let now = this.#o.now();
+      for (let i = 0; i < slots.length; i++) {
+        if (cursor.read(slots[i]!, entry) && entry.remaining > 0) {
+          const expiresAt =
+            entry.remaining === Number.POSITIVE_INFINITY ? entry.remaining : now + entry.remaining;
           const mark = w.pos;
           try {
-            writeSet(w, key, entry.value, expiresAt, entry.size ?? 0, this.#codec);
+            writeSet(w, entry.key, entry.value, expiresAt, entry.size, this.#codec);
             count++;
           } catch {
             // a value that cannot be encoded was reported when it was set; it is not in the snapshot
             w.pos = mark;
           }
         }
-        if ((++i & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        if ((i & 127) === 127 && performance.now() - sliceStart > SLICE_MS) {
           await writeOut(w);
           w = new ByteWriter(256 * 1024);
           await yieldToLoop();
           sliceStart = performance.now();
+          now = this.#o.now();
         }
       }
       writeEnd(w, count);
@@ -815,6 +837,12 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
       await file.close();
       fh = undefined;
 
+      // a log left at cache.aof.new by a failed rename goes to its place before a new one is made
+      if (this.#logName === NEW_LOG) {
+        renameSync(newPath, this.#path(LOG));
+        fsyncDir(this.dir);
+        this.#logName = LOG;
+      }
       // the new log: its header, then what the tee caught (in slices while it grows), then switch
       newLog = openSync(newPath, 'w');
       const logHeader = encodeHeader(LOG_MAGIC, 0, id, NO_ID, this.#o.now());
@@ -837,7 +865,6 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
       const rest = Buffer.concat(tee.slice(copied));
       writeAll(newLog, rest, rest.length);
       newBytes += rest.length;
-      switchedAt = tee.length;
       // From here to the switch nothing may await: a change made between switching the log and
       // renaming the snapshot would be only in cache.aof.new, which a restart ignores while the old
       // snapshot is in place (found by the SIGKILL test). So: the new log on disk, the snapshot in
@@ -847,36 +874,36 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
       fsyncDir(this.dir);
       this.#fd = newLog;
       this.logBytes = newBytes;
-      switched = true;
-      const wasFailed = this.#failed;
       this.#failed = false;
       this.#tee = undefined;
-      renameSync(newPath, this.#path(LOG));
-      fsyncDir(this.dir);
+      this.#snapshotBytes = bytes;
+      this.lastError = undefined;
       try {
         closeSync(oldFd);
       } catch {
         // already closed
       }
-      this.#snapshotBytes = bytes;
-      if (wasFailed || this.lastError !== undefined) this.lastError = undefined;
+      // The snapshot in place links to the new log, so there is no going back to the old one: if the
+      // new log cannot take its final name it stays where it is, which a restart reads as well.
+      try {
+        renameSync(newPath, this.#path(LOG));
+        fsyncDir(this.dir);
+      } catch (error) {
+        this.#logName = NEW_LOG;
+        this.#report(
+          new PersistenceError(
+            newPath,
+            undefined,
+            `the snapshot is in place but ${newPath} could not be renamed to ${this.#path(LOG)} (${(error as NodeJS.ErrnoException).code ?? String(error)}): changes go on in ${newPath}, which a restart reads; the next snapshot retries`,
+            { cause: error },
+          ),
+        );
+      }
       return { entries: count, bytes, duration: performance.now() - started };
     } catch (error) {
       this.#tee = undefined;
       if (fh !== undefined) await fh.close().catch(() => {});
       await unlink(tmpPath).catch(() => {});
-      if (switched && this.#fd === newLog) {
-        // the snapshot is not in place, so the old log must still hold everything: give it the
-        // changes made since the switch and go back to it
-        this.#fd = oldFd;
-        try {
-          const since = Buffer.concat(tee.slice(switchedAt));
-          this.#flush();
-          writeAll(oldFd, since, since.length);
-        } catch (writeError) {
-          this.#fail(writeError);
-        }
-      }
       if (newLog !== undefined && newLog !== this.#fd) {
         try {
           closeSync(newLog);

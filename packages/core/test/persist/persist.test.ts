@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import {
   cpSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -238,13 +239,14 @@ describe('persist: snapshots and compaction', () => {
     for (let i = 0; i < 20_000; i++) cache.set(`k${i}`, `v${i}`);
     const before = p.logBytes;
     const running = p.snapshot();
-    // keep writing while the snapshot runs, between its slices
+    // keep writing while the snapshot runs, between its slices (a bounded number of times: on a
+    // busy disk its fsync alone can take many ticks)
     let writes = 0;
     let done = false;
     void running.finally(() => {
       done = true;
     });
-    while (!done) {
+    while (!done && writes < 300) {
       cache.set(`k${writes}`, `new${writes}`);
       cache.delete(`k${19_999 - writes}`);
       cache.set(`fresh${writes}`, 'f');
@@ -261,6 +263,39 @@ describe('persist: snapshots and compaction', () => {
     await start(again, { dir: crashCopy(dir) });
     expect(again.size).toBe(cache.size);
     for (const [k, v] of cache.entries()) expect(again.peek(k)).toBe(v);
+  });
+
+  it('when the new log cannot take its name after a snapshot, keeps logging to it (never back to the old log), and a restart reads it', async () => {
+    const dir = tempDir();
+    const cache = new Cache<string, string>({ max: 100 });
+    const errors: PersistenceError[] = [];
+    const p = await start(cache, { dir, appendFsync: 'always', onError: (e) => errors.push(e) });
+    cache.set('a', '1');
+    const running = p.snapshot();
+    // the name the new log is renamed to is taken by a directory: the rename fails
+    rmSync(join(dir, 'cache.aof'));
+    mkdirSync(join(dir, 'cache.aof', 'in-the-way'), { recursive: true });
+    cache.set('b', '2');
+    await running;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain('cache.aof.new');
+    cache.set('c', '3');
+    cache.delete('a');
+
+    // killed now: the snapshot links to cache.aof.new, which holds every write since it started
+    rmSync(join(dir, 'cache.aof'), { recursive: true });
+    const again = new Cache<string, string>({ max: 100 });
+    await start(again, { dir: crashCopy(dir) });
+    expect([...again.rkeys()]).toEqual(['b', 'c']);
+
+    // the next snapshot puts the log in its place first
+    cache.set('d', '4');
+    await p.snapshot();
+    expect(readdirSync(dir).sort()).toEqual(['LOCK', 'cache.aof', 'cache.snapshot']);
+    cache.set('e', '5');
+    const third = new Cache<string, string>({ max: 100 });
+    await start(third, { dir: crashCopy(dir) });
+    expect([...third.rkeys()]).toEqual(['b', 'c', 'd', 'e']);
   });
 
   it('compacts the log once it is rewriteAfter times the last snapshot', async () => {
