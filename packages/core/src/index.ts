@@ -107,6 +107,7 @@ export type {
   ResponseToSend,
   RouteCacheOptions,
 } from './http/types.js';
+export { checkOptions, functionOption, type OptionBag } from './internal/options-check.js';
 export type { PersistCodec } from './persist/format.js';
 export {
   type AppendFsync,

@@ -6,6 +6,7 @@
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import {
   ConfigError,
+  checkOptions,
   FILL_CHANNEL,
   FILL_TRACING_CHANNEL,
   type FillMessage,
@@ -77,16 +78,7 @@ export function larderTelemetry(
   options: LarderTelemetryOptions = {},
 ): LarderTelemetry {
   const source = metricsSource(target);
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an object');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new ConfigError(
-        key,
-        (options as Record<string, unknown>)[key],
-        `a known option (${OPTION_NAMES.join(', ')})`,
-      );
-    }
-  }
+  checkOptions(options, OPTION_NAMES);
   const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
   if (typeof tracerProvider?.getTracer !== 'function') {
     throw new ConfigError('tracerProvider', tracerProvider, 'an OpenTelemetry TracerProvider');

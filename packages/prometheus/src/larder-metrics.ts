@@ -7,6 +7,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   ConfigError,
+  checkOptions,
   FILL_CHANNEL,
   type FillMessage,
   type MetricsSnapshot,
@@ -82,16 +83,7 @@ const registries = new WeakMap<Registry, RegistryMetrics>();
  */
 export function larderMetrics(target: MetricsTarget, options: LarderMetricsOptions = {}): LarderMetrics {
   const source = metricsSource(target);
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an object');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new ConfigError(
-        key,
-        (options as Record<string, unknown>)[key],
-        `a known option (${OPTION_NAMES.join(', ')})`,
-      );
-    }
-  }
+  checkOptions(options, OPTION_NAMES);
   const register = options.register ?? globalRegistry;
   if (
     typeof register !== 'object' ||

@@ -22,7 +22,7 @@
  * the L1 TTL, and clear L1 when Redis comes back.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '@larder/core';
+import { ConfigError, checkOptions } from '@larder/core';
 import { KeyLayout } from './key-layout.js';
 import type { RedisPort, Subscription } from './port.js';
 import { isRedisPort, toPort } from './to-port.js';
@@ -127,17 +127,7 @@ export class RedisBus {
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
   constructor(options: RedisBusOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const instanceId = options.instanceId ?? randomUUID();
     if (typeof instanceId !== 'string' || instanceId === '') {
       throw new ConfigError('instanceId', instanceId, 'a non-empty string');

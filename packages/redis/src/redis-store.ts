@@ -25,7 +25,7 @@
  * `volatile-*` or `allkeys-*` eviction policy applies. (An evicted tag set loses its members' link to
  * the tag until they expire; prefer `volatile-ttl` or `allkeys-lru` with room to spare.)
  */
-import { ConfigError, type ResponseStore, type StoredEntry } from '@larder/core';
+import { ConfigError, checkOptions, type ResponseStore, type StoredEntry } from '@larder/core';
 import { decodeEntry, encodeMeta } from './entry-codec.js';
 import { KeyLayout } from './key-layout.js';
 import type { RedisPort, ScriptReply } from './port.js';
@@ -80,17 +80,7 @@ export class RedisStore implements ResponseStore {
 
   /** @throws {@link ConfigError} for an unknown option, an invalid value, or a `client` that is no Redis client. */
   constructor(options: RedisStoreOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const now = options.now ?? Date.now;
     if (typeof now !== 'function') throw new ConfigError('now', now, 'a function');
     this.#now = now;

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { knownOptions } from '../internal/options-check.js';
 import { checkPersistOptions, type HttpPersistOptions } from '../persist/persist.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { SharedBackend } from '../store/shared-backend.js';
@@ -138,14 +139,6 @@ function dotted(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
 
-function checkKnown(options: Record<string, unknown>, known: readonly string[], prefix: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) {
-      throw new ConfigError(dotted(prefix, name), options[name], `a known option (${known.join(', ')})`);
-    }
-  }
-}
-
 function positiveInteger(option: string, value: unknown): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
   throw new ConfigError(option, value, 'a positive integer');
@@ -204,7 +197,7 @@ function routeLabel(option: string, value: unknown): string {
 export function validateRouteOptions(options: unknown, prefix = ''): ResolvedRouteOptions {
   if (isObject(options) && resolved.has(options)) return options as ResolvedRouteOptions;
   if (!isObject(options)) throw new ConfigError(prefix === '' ? 'route' : prefix, options, 'an object');
-  checkKnown(options, ROUTE_OPTION_NAMES, prefix);
+  knownOptions(options, ROUTE_OPTION_NAMES, prefix);
   const out = resolveRouteFields(options, prefix);
   resolved.add(out);
   return out;
@@ -272,7 +265,7 @@ export function isResolvedRouteOptions(options: unknown): options is ResolvedRou
 export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOptions {
   if (options === undefined) options = {};
   if (!isObject(options)) throw new ConfigError('options', options, 'an object');
-  checkKnown(options, ENGINE_OPTION_NAMES, '');
+  knownOptions(options, ENGINE_OPTION_NAMES, '');
   const o = options;
   const defined = (name: string) => o[name] !== undefined;
   const { maxEntryBytes, ...routeFields } = Object.fromEntries(
@@ -391,7 +384,7 @@ function resolveHeuristic(value: unknown): HeuristicFreshness | undefined {
   if (value === false) return undefined;
   if (!isObject(value))
     throw new ConfigError('heuristicFreshness', value, 'true, false or { fraction, max }');
-  checkKnown(value, ['fraction', 'max'], 'heuristicFreshness');
+  knownOptions(value, ['fraction', 'max'], 'heuristicFreshness');
   const { fraction, max } = value;
   if (fraction !== undefined && !(typeof fraction === 'number' && fraction > 0 && fraction <= 1)) {
     throw new ConfigError('heuristicFreshness.fraction', fraction, 'a number above 0 and at most 1');

@@ -17,6 +17,21 @@ export function optionsObject(option: string, value: unknown, expected = 'an opt
   return value as OptionBag;
 }
 
+/**
+ * The check every public entry runs first on its options argument: `value` must be an object whose
+ * own keys are all in `known`. Returns it as an {@link OptionBag} for the value checks.
+ *
+ * @param path - What errors call the bag itself (`'options'`, or a nested option such as
+ * `'breaker'`); a nested path also prefixes the names of its unknown keys (`'breaker.cooldwn'`).
+ * @throws {@link ConfigError} naming the bag when it is no object, or the first unknown key, with
+ * the known names in the message.
+ */
+export function checkOptions(value: unknown, known: readonly string[], path = 'options'): OptionBag {
+  const bag = optionsObject(path, value, 'an object');
+  knownOptions(bag, known, path === 'options' ? '' : path);
+  return bag;
+}
+
 /** Throws for the first own key of `options` not in `known` (named `prefix.key` when nested). */
 export function knownOptions(options: OptionBag, known: readonly string[], prefix = ''): void {
   for (const name of Object.keys(options)) {

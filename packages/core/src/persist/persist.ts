@@ -2,6 +2,7 @@
  * `persist(cache, options)`: a snapshot plus an append-only log for a {@link Cache}, as Redis's RDB
  * and AOF. See the package README's "Persistence" section for the guarantees.
  */
+
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -24,6 +25,7 @@ import type { Cache } from '../cache/cache.js';
 import type { CacheMutationObserver, CursorEntry } from '../cache/cache-types.js';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError, PersistenceError } from '../errors.js';
+import { checkOptions } from '../internal/options-check.js';
 import {
   ByteWriter,
   checkRecords,
@@ -195,16 +197,7 @@ export function checkPersistOptions(options: unknown, prefix: string): void {
 }
 
 function resolveOptions<V>(options: PersistOptions<V>): Resolved<V> {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'an object');
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name)) {
-      throw new ConfigError(
-        name,
-        (options as unknown as Record<string, unknown>)[name],
-        `a known option (${OPTION_NAMES.join(', ')})`,
-      );
-    }
-  }
+  checkOptions(options, OPTION_NAMES);
   const { dir, appendFsync = 'everysec', snapshotEvery = '5m', rewriteAfter = 2 } = options;
   if (typeof dir !== 'string' || dir === '') throw new ConfigError('dir', dir, 'a directory path');
   if (appendFsync !== 'always' && appendFsync !== 'everysec' && appendFsync !== 'no') {

@@ -2,9 +2,11 @@
  * The default {@link ResponseStore}: entries in a bounded {@link Cache}, plus a tag index that the
  * cache's `remove` events keep exact, so entries that are evicted or expire leave the index too.
  */
+
 import { Cache } from '../cache/cache.js';
 import type { CacheStats } from '../cache/cache-types.js';
 import { ConfigError } from '../errors.js';
+import { checkOptions } from '../internal/options-check.js';
 import { type Persistence, type PersistOptions, persist } from '../persist/persist.js';
 import { storedEntryCodec } from '../persist/stored-entry-codec.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
@@ -91,17 +93,7 @@ export class MemoryStore implements ResponseStore {
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
   constructor(options: MemoryStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const max = positiveInteger('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
     const maxSize = positiveInteger('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES);
     const now = options.now ?? Date.now;

@@ -2,8 +2,10 @@
  * {@link TieredStore}: an in-process L1 in front of a shared L2, kept coherent across instances by an
  * {@link InvalidationBus} (DESIGN "Layers and data flow"; the bentocache L1/L2/bus shape).
  */
+
 import { ConfigError } from '../errors.js';
 import { absorbedErrorReporter } from '../internal/absorbed-errors.js';
+import { checkOptions } from '../internal/options-check.js';
 import { MemoryStore } from './memory-store.js';
 import type { InvalidationBus, InvalidationMessage } from './shared-backend.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from './types.js';
@@ -118,18 +120,7 @@ export class TieredStore implements ResponseStore {
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
   constructor(options: TieredStoreOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new ConfigError('options', options, 'an object');
-    }
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     if (!isStore(options.l2)) throw new ConfigError('l2', options.l2, 'a ResponseStore');
     if (options.l1 !== undefined && !isStore(options.l1)) {
       throw new ConfigError('l1', options.l1, 'a ResponseStore');

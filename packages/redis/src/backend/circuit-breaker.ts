@@ -18,7 +18,7 @@
  * `'unavailable'`). In half-open state exactly one call (the probe) reaches Redis; the others are
  * rejected as while open. No timer runs: the state advances when calls arrive.
  */
-import { ConfigError, type Duration, parseDuration, StoreError } from '@larder/core';
+import { ConfigError, checkOptions, type Duration, parseDuration, StoreError } from '@larder/core';
 
 /** The breaker's state. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -74,18 +74,7 @@ export class CircuitBreaker {
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
   constructor(options: CircuitBreakerOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new ConfigError('breaker', options, 'an object');
-    }
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          `breaker.${name}`,
-          (options as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES, 'breaker');
     const threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     if (!Number.isSafeInteger(threshold) || threshold < 1) {
       throw new ConfigError('breaker.failureThreshold', threshold, 'a positive integer');

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConfigError,
+  checkOptions,
   type Duration,
   parseDuration,
   parsePositiveDuration,
@@ -123,16 +124,7 @@ const OPTION_NAMES = [
  * @throws {@link ConfigError} for an unknown option, an invalid value, or a `client` that is no Redis client.
  */
 export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an object');
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(name)) {
-      throw new ConfigError(
-        name,
-        (options as unknown as Record<string, unknown>)[name],
-        `a known option (${OPTION_NAMES.join(', ')})`,
-      );
-    }
-  }
+  checkOptions(options, OPTION_NAMES);
   const { client, prefix, lock = true, onError } = options;
   if (typeof lock !== 'boolean') throw new ConfigError('lock', lock, 'true or false');
   const lockTtl = parsePositiveDuration('lockTtl', options.lockTtl ?? DEFAULT_LOCK_TTL);

@@ -32,6 +32,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ConfigError,
+  checkOptions,
   type Duration,
   type EntryVersion,
   type FillClaim,
@@ -239,17 +240,7 @@ export class RedisFillCoordinator implements FillCoordinator {
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
   constructor(options: RedisFillCoordinatorOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const store = options.store;
     if (typeof store !== 'object' || store === null || typeof store.setIfLocked !== 'function') {
       throw new ConfigError('store', store, 'a RedisStore');

@@ -2,7 +2,7 @@
  * Validation of the options of `acquire`, `tryAcquire`, `extend` and `autoExtend`, shared by
  * {@link RedisLock} and {@link Redlock}. Every invalid value is a `ConfigError` naming the option.
  */
-import { ConfigError } from '@larder/core';
+import { ConfigError, checkOptions } from '@larder/core';
 import type { AcquireOptions, AutoExtendOptions, TryAcquireOptions } from './lock.js';
 
 /** @defaultValue of the `retryDelay` options, in ms. */
@@ -54,18 +54,6 @@ function checkSignal(value: unknown, option: string): AbortSignal | undefined {
   throw new ConfigError(option, value, 'an AbortSignal');
 }
 
-function checkKnown(options: object, names: readonly string[], parent: string): void {
-  for (const name of Object.keys(options)) {
-    if (!names.includes(name)) {
-      throw new ConfigError(
-        `${parent}${name}`,
-        (options as Record<string, unknown>)[name],
-        `a known option (${names.join(', ')})`,
-      );
-    }
-  }
-}
-
 /**
  * Checks {@link AutoExtendOptions} against the `ttl` of the lock they extend.
  * @throws `ConfigError` when `interval` is not below the extension ttl (the lock would lapse between
@@ -78,9 +66,7 @@ export function resolveAutoExtend(
 ): { signal: AbortSignal | undefined; interval: number; ttl: number } {
   if (options === undefined)
     return { signal: undefined, interval: Math.max(1, Math.floor(lockTtl / 2)), ttl: lockTtl };
-  if (typeof options !== 'object' || options === null)
-    throw new ConfigError(parent || 'options', options, 'an object');
-  checkKnown(options, AUTO_EXTEND_OPTION_NAMES, parent);
+  checkOptions(options, AUTO_EXTEND_OPTION_NAMES, parent === '' ? 'options' : parent.slice(0, -1));
   const ttl = options.ttl === undefined ? lockTtl : checkTtl(options.ttl, `${parent}ttl`);
   const interval =
     options.interval === undefined
@@ -101,8 +87,7 @@ export function resolveAcquireOptions(
   defaultRetryDelay: number,
   waiting: boolean,
 ): ResolvedAcquireOptions {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', options, 'an object');
-  checkKnown(options, waiting ? ACQUIRE_OPTION_NAMES : TRY_ACQUIRE_OPTION_NAMES, '');
+  checkOptions(options, waiting ? ACQUIRE_OPTION_NAMES : TRY_ACQUIRE_OPTION_NAMES);
   const ttl = checkTtl(options.ttl);
   const o = options as AcquireOptions;
   const wait = waiting && o.wait !== undefined ? checkWait(o.wait, 'wait') : waiting ? ttl : 0;

@@ -17,7 +17,7 @@
  * replica that had not yet received the `SET` can grant the lock twice; use {@link Redlock} over
  * independent servers when that matters.
  */
-import { ConfigError, LockLostError, type LockUnavailableError } from '@larder/core';
+import { ConfigError, checkOptions, LockLostError, type LockUnavailableError } from '@larder/core';
 import { KeyLayout } from '../key-layout.js';
 import type { RedisPort } from '../port.js';
 import { isRedisPort, toPort } from '../to-port.js';
@@ -87,17 +87,7 @@ export class RedisLock implements DistributedLock {
 
   /** @throws `ConfigError` for an unknown option, an invalid value, or a `client` that is no Redis client. */
   constructor(options: RedisLockOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const now = options.now ?? performance.now.bind(performance);
     if (typeof now !== 'function') throw new ConfigError('now', now, 'a function');
     this.#now = now;

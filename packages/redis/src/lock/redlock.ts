@@ -25,7 +25,7 @@
  *
  * The lock key is the same as {@link RedisLock}'s, so a server may also hold Larder's other keys.
  */
-import { ConfigError, LockLostError, LockUnavailableError, StoreError } from '@larder/core';
+import { ConfigError, checkOptions, LockLostError, LockUnavailableError, StoreError } from '@larder/core';
 import { KeyLayout } from '../key-layout.js';
 import type { RedisPort } from '../port.js';
 import { isRedisPort, toPort } from '../to-port.js';
@@ -134,17 +134,7 @@ export class Redlock implements DistributedLock {
 
   /** @throws `ConfigError` for an unknown option, an invalid value, no clients, or a client given twice. */
   constructor(options: RedlockOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as unknown as Record<string, unknown>)[name],
-          `a known option (${OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, OPTION_NAMES);
     const { clients } = options;
     if (!Array.isArray(clients) || clients.length === 0) {
       throw new ConfigError('clients', clients, 'a non-empty array of Redis clients, one per server');
