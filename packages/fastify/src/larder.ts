@@ -245,6 +245,17 @@ function lookupFailed(
   forward(request, reply, done, null);
 }
 
+/**
+ * Whether this request's route asks for caching (`config.cache`, or a GET/HEAD under `cacheAllGet`)
+ * although the plugin never saw it (its onRoute hook did not mark it): a route added before the plugin.
+ */
+function missedRoute(request: FastifyRequest, cacheAllGet: boolean): boolean {
+  const config = request.routeOptions.config as unknown as Record<string | symbol, unknown> | undefined;
+  if (config === undefined || config[kCaptures] === true || request.is404) return false;
+  const setting = config.cache;
+  return setting !== false && (setting !== undefined || (cacheAllGet && isRead(request.method)));
+}
+
 async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Promise<void> {
   const { cacheAllGet = false, ...engineOptions } = options;
   if (typeof cacheAllGet !== 'boolean') throw new ConfigError('cacheAllGet', cacheAllGet, 'a boolean');
@@ -289,6 +300,28 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     }
     done(null, out);
   };
+
+  // Routes already in the router (added before this plugin loaded: `register` not awaited, or in a
+  // plugin registered before it) never reach the onRoute hook below, so they are not cached, whatever
+  // they ask. Only then, a root-level onRequest hook (Fastify gives it to every route of this scope,
+  // whenever added) warns once about the first such route that asks for caching. A set-up that adds
+  // its routes after the plugin pays nothing.
+  if (app.printRoutes() !== '(empty tree)') {
+    let warned = false;
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!warned && missedRoute(request, cacheAllGet)) {
+        warned = true;
+        process.emitWarning(
+          `Larder: ${request.method} ${request.routeOptions.url} asks for caching but was added before the ` +
+            'Larder plugin finished registering, so it is not cached. Await the registration ' +
+            '(await app.register(larder, options)) before adding routes, and register Larder before the ' +
+            'plugins that add them.',
+          { type: 'LarderWarning', code: 'LARDER_ROUTE_BEFORE_PLUGIN' },
+        );
+      }
+      done();
+    });
+  }
 
   app.addHook('onRoute', (route: RouteOptions) => {
     // Every route captures (a no-op until a fill is set): a @cacheResponse handler sets one at request
