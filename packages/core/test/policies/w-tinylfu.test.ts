@@ -51,6 +51,15 @@ function loopTrace(prefix: string, count: number, rounds: number): string[] {
   return Array.from({ length: rounds }, () => loop).flat();
 }
 
+/** Up and down over `count` keys, `passes` times (LIRS's zig-zag): recency-friendly, no frequency. */
+function zigzagTrace(count: number, passes: number): string[] {
+  const trace = ['z0'];
+  for (let pass = 0; pass < passes; pass++) {
+    for (let i = 1; i < count; i++) trace.push(`z${pass % 2 === 0 ? i : count - 1 - i}`);
+  }
+  return trace;
+}
+
 function policy(options: WTinyLfuOptions = {}): WTinyLfuPolicy {
   return new WTinyLfuPolicy({ seed: 42, ...options });
 }
@@ -172,6 +181,28 @@ describe('WTinyLfuPolicy', () => {
     const tail = hitRatio(d, loop.slice(12_000));
     expect(p.windowShare).toBeLessThan(grown / 2);
     expect(tail).toBeGreaterThan(60);
+  });
+
+  it('keeps a grown window when the hit ratio swings from period to period for reasons of its own', () => {
+    // A zig-zag whose 4,000-request cycle does not divide the 5,000-request period: each period's
+    // hit ratio swings by 5-10 points whatever the window does. The window belongs at its maximum
+    // (LRU is optimal here); Caffeine's climber read the swings as its own doing and stepped away,
+    // losing hits until the LRU reference brought it back.
+    const trace = zigzagTrace(2001, 26);
+    const d = new Driver(policy(), 500);
+    const p = d.policy as WTinyLfuPolicy;
+    let hits = 0;
+    let top = 0;
+    let lowestAfterTop = 1;
+    for (const key of trace) {
+      if (d.get(key)) hits++;
+      top = Math.max(top, p.windowShare);
+      if (top >= 0.99) lowestAfterTop = Math.min(lowestAfterTop, p.windowShare);
+    }
+    expect(top).toBeGreaterThanOrEqual(0.99);
+    expect(lowestAfterTop).toBeGreaterThanOrEqual(0.99);
+    const lru = hitRatio(new Driver(new LruPolicy(), 500), trace);
+    expect((100 * hits) / trace.length).toBeGreaterThan(lru - 1);
   });
 
   it('admits a warm candidate that ties its victim about once in 128 contests (hash flooding)', () => {

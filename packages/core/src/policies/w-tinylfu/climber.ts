@@ -19,8 +19,13 @@ const MAX_WINDOW = 0.99;
 const STEP = 0.0625;
 /** Each step is this factor of the previous one, so the window settles (`step-decay-rate`). */
 const STEP_DECAY = 0.98;
-/** A change of hit ratio this large means the workload changed: restart at the full step. */
+/** A change of the period's score this large means the workload changed: restart at the full step. */
 const RESTART_THRESHOLD = 0.05;
+/**
+ * A change of the period's score within this many standard deviations of its sampling noise is no
+ * evidence: the climber keeps its direction (its step still decays) instead of turning back.
+ */
+const CLIMB_Z = 3;
 /** Sample period as a multiple of the capacity (`percent-sample` 10, the sketch's reset period). */
 const SAMPLE_FACTOR = 10;
 
@@ -55,11 +60,18 @@ const GUARD_STEP = 0.0625;
  * Sizes W-TinyLFU's admission window as the workload shifts between recency and frequency, with two
  * mechanisms that both count only once the cache has been full ({@link WindowClimber.start}):
  *
- * - *Hill climber* (Caffeine's): every 10 × capacity requests it compares the period's hit ratio
- *   with the previous period's and moves the window by a step in the same direction if it did not
- *   drop, in the other direction if it did; the step starts at 6.25% of the capacity, decays by 2%
- *   a period, and restarts when the hit ratio jumps by 5 points; a period without a single hit (a
- *   scan, say) tells nothing and moves nothing.
+ * - *Hill climber* (Caffeine's, with a paired score): every 10 × capacity requests it compares the
+ *   period's score with the previous period's and moves the window by a step in the same direction
+ *   if it did not drop, in the other direction if it did; the step starts at 6.25% of the capacity,
+ *   decays by 2% a period, and restarts when the score jumps by 5 points; a period without a single
+ *   hit (a scan, say) tells nothing and moves nothing. Caffeine scores a period by its hit ratio,
+ *   which moves with the workload as much as with the window: on a trace whose hit ratio swings
+ *   from period to period (a zig-zag whose cycle does not divide the period), every swing reads as
+ *   the last step's doing, restarts the step at full size, and turns the window away from where it
+ *   belongs. Here the score is the hit ratio *minus the LRU reference's* on the same sampled
+ *   requests (a control variate: the reference does not depend on the window, so the best window
+ *   is unchanged, while the swings that both sides see cancel out), and a change within
+ *   {@link CLIMB_Z} = 3 standard deviations of its sampling noise counts as no change.
  * - *LRU reference*: a miniature LRU ({@link ShadowCache}) replays a hash-sampled subset of the
  *   requests, and each sampled request that one side hits and the other misses is counted. When LRU
  *   leads significantly the window grows by 6.25% of the capacity at once; when the policy leads
@@ -82,9 +94,15 @@ export class WindowClimber {
   #full = false;
   /** Signed step of the climber, as a share of the maximum. */
   #step = STEP;
-  #previousHitRate = Number.NaN;
+  /** The previous period's score (own hit ratio minus the reference's), and its variance. */
+  #previousScore = Number.NaN;
+  #previousVariance = Number.NaN;
   #periodRequests = 0;
   #periodHits = 0;
+  /** Sampled requests of this period, and those that only the policy or only the reference hit. */
+  #periodSampled = 0;
+  #periodOwnOnly = 0;
+  #periodLruOnly = 0;
   /** Sampled requests that only the LRU reference hit, since the window last moved. */
   #lruOnly = 0;
   /** Sampled requests that only the policy hit, since the window last moved. */
@@ -143,8 +161,13 @@ export class WindowClimber {
     if (this.#isSampled(hash)) {
       // The reference replays every sampled request, warm-up included, to stay in step.
       const lru = this.#reference.access(hash);
-      if (this.#full) this.#sampled++;
+      if (this.#full) {
+        this.#sampled++;
+        this.#periodSampled++;
+      }
       if (this.#full && lru !== own) {
+        if (lru) this.#periodLruOnly++;
+        else this.#periodOwnOnly++;
         if (lru) {
           if (significant(++this.#lruOnly, this.#ownOnly, this.#sampled)) this.#move(GUARD_STEP);
         } else if (significant(++this.#ownOnly, this.#lruOnly, this.#sampled)) {
@@ -177,7 +200,7 @@ export class WindowClimber {
     this.#share = this.#initialShare;
     this.#full = false;
     this.#step = STEP;
-    this.#previousHitRate = Number.NaN;
+    this.#forgetScore();
     this.#restartPeriod();
   }
 
@@ -196,28 +219,42 @@ export class WindowClimber {
     this.#lruOnly = 0;
     this.#ownOnly = 0;
     this.#sampled = 0;
+    this.#periodSampled = 0;
+    this.#periodOwnOnly = 0;
+    this.#periodLruOnly = 0;
+  }
+
+  #forgetScore(): void {
+    this.#previousScore = Number.NaN;
+    this.#previousVariance = Number.NaN;
   }
 
   /** The LRU reference says the window should move by `amount`: do so and restart the climber. */
   #move(amount: number): void {
     this.#share = Math.min(this.#maxShare, Math.max(this.#minShare, this.#share + amount));
     this.#step = amount >= 0 ? STEP : -STEP;
-    this.#previousHitRate = Number.NaN;
+    this.#forgetScore();
     this.#restartPeriod();
   }
 
   #climb(): void {
-    if (this.#periodHits === 0) {
-      // Not a single hit (a scan, a cold start): the period says nothing about the window.
+    const sampled = this.#periodSampled;
+    if (this.#periodHits === 0 || sampled === 0) {
+      // Not a single hit (a scan, a cold start), or no sampled request to compare with the
+      // reference: the period says nothing about the window.
       this.#restartPeriod();
       return;
     }
-    const hitRate = this.#periodHits / this.#periodRequests;
-    const change = Number.isNaN(this.#previousHitRate) ? 0 : hitRate - this.#previousHitRate;
+    // The paired score and, by McNemar, its variance: only discordant requests carry information.
+    const score = (this.#periodOwnOnly - this.#periodLruOnly) / sampled;
+    const variance = (this.#periodOwnOnly + this.#periodLruOnly) / (sampled * sampled);
+    let change = Number.isNaN(this.#previousScore) ? 0 : score - this.#previousScore;
+    if (change * change <= CLIMB_Z * CLIMB_Z * (variance + this.#previousVariance)) change = 0;
     const amount = change >= 0 ? this.#step : -this.#step;
     this.#step = Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? STEP : -STEP) : amount * STEP_DECAY;
     this.#share = Math.min(this.#maxShare, Math.max(this.#minShare, this.#share + amount));
-    this.#previousHitRate = hitRate;
+    this.#previousScore = score;
+    this.#previousVariance = variance;
     this.#restartPeriod();
   }
 }

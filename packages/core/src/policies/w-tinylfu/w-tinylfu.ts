@@ -70,12 +70,15 @@ const READ_BUFFER = 128;
  *
  * **Adaptive window** (`adaptive`, the default). Two mechanisms size the window between 1% and
  * 99% of the capacity, both counting only once the cache has been full:
- * - *Hill climber* (Caffeine's): every 10 × capacity requests (hits are `access`, misses are
- *   `insert`) it compares the period's hit ratio with the previous period's and moves the window by
- *   a step in the same direction if it did not drop, in the other direction if it did; the step
- *   starts at 6.25% of the capacity, decays by 2% a period, and restarts when the hit ratio jumps
- *   by 5 points; a period without a single hit (a scan, say) tells nothing and moves nothing. It
- *   finds interior optima, slowly.
+ * - *Hill climber* (Caffeine's, with a paired score): every 10 × capacity requests (hits are
+ *   `access`, misses are `insert`) it compares the period's score with the previous period's and
+ *   moves the window by a step in the same direction if it did not drop, in the other direction if
+ *   it did; the step starts at 6.25% of the capacity, decays by 2% a period, and restarts when the
+ *   score jumps by 5 points; a period without a single hit (a scan, say) tells nothing and moves
+ *   nothing. The score is the period's hit ratio minus the LRU reference's on the same sampled
+ *   requests, so swings of the workload's own hit ratio (which Caffeine's climber takes for the
+ *   effect of its last step) cancel out, and a change within 3 standard deviations of sampling
+ *   noise keeps the direction. It finds interior optima, slowly.
  * - *LRU reference*: a miniature LRU replays a hash-sampled subset of the requests, and each sampled
  *   request that one side hits and the other misses is counted. When LRU leads significantly
  *   (recency wins: the window is too small) the window grows by 6.25% of the capacity at once; when
