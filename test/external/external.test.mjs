@@ -21,7 +21,7 @@
  * them. Run with `npm run test:external` (after `npm run build`); `npm test` runs it last.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -32,6 +32,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -180,13 +181,77 @@ function compile(dir, what) {
   return compiled.get(dir).then((result) => ok(result, what));
 }
 
+/** A free loopback TCP port: bind port 0, read what the OS picked, release it. */
+function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** Whether a raw `PING` on `port` gets `+PONG` within half a second. */
+function pong(port) {
+  return new Promise((resolvePromise) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (answer) => {
+      socket.destroy();
+      resolvePromise(answer);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('+PONG')));
+  });
+}
+
+/**
+ * A `redis-server` of our own on a free loopback port (never the machine's instance), without
+ * persistence; resolves `{ port, stop }` once it answers PING (within 20 s).
+ */
+async function startRedis() {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(
+      'redis-server is not installed: npm test installs it on Debian/Ubuntu (node scripts/ensure-redis-server.mjs), ' +
+        'or run: sudo apt-get update && sudo apt-get install -y redis-server',
+    );
+  }
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  const deadline = Date.now() + 20_000;
+  while (!(await pong(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`redis-server on port ${port} did not answer PING`);
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+  }
+  return { port, stop };
+}
+
 let work;
+let redis;
 const tarballs = {};
 const installs = {};
 /** per app with entry points: the specifiers its generated file imports */
 const specifiers = {};
 
 before(async () => {
+  redis = await startRedis();
   work = mkdtempSync(join(tmpdir(), 'larder-external-'));
   const packDir = join(work, 'tarballs');
   mkdirSync(packDir);
@@ -235,7 +300,8 @@ before(async () => {
   );
 });
 
-after(() => {
+after(async () => {
+  await redis?.stop();
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch: keep the outside apps to look at
   if (work !== undefined && process.env.LARDER_KEEP_EXTERNAL === undefined)
     rmSync(work, { recursive: true, force: true });
@@ -389,7 +455,7 @@ describe('installed into outside apps', () => {
     assert.equal(out.calls, 2);
   });
 
-  it('Fastify, TypeScript ESM: compiles under node16 and bundler resolution, runs, takes an iovalkey client', async () => {
+  it('Fastify, TypeScript ESM: compiles under node16 and bundler resolution; two apps share a redis-server through iovalkey', async () => {
     const dir = join(work, 'ts');
     const [bundler, node16] = await Promise.all([
       run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], dir),
@@ -397,14 +463,19 @@ describe('installed into outside apps', () => {
     ]);
     ok(bundler, 'tsc (bundler)');
     ok(node16, 'tsc (node16)');
-    const out = findings(await run(process.execPath, ['dist-node16/fastify.js'], dir), 'fastify app');
+    const out = findings(
+      await run(process.execPath, ['dist-node16/fastify.js', String(redis.port)], dir),
+      'fastify app',
+    );
     assert.match(out.first, /fwd=miss; stored/);
     assert.match(out.second, /^larder; hit/);
+    // the other app (its own memory, its own iovalkey client) answers from Redis
+    assert.match(out.fromRedis, /^larder; hit/);
+    assert.deepEqual(out.body, { id: '1', calls: 1 });
     assert.equal(out.calls, 1);
     assert.equal(out.fiveMin, 300_000);
     assert.equal(out.week, 604_800_000);
     assert.equal(out.refused, 'ttl');
-    assert.equal(out.valkey, 500);
   });
 
   it('TypeScript CommonJS on moduleResolution node: Express with Prometheus and OpenTelemetry', async () => {
