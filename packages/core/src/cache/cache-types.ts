@@ -419,12 +419,15 @@ export interface CursorEntry<K, V> {
 }
 
 /**
- * The cache's entries coldest first, for persistence: the order is taken at once, each entry is read
- * when the reader gets to it, so the reading can be spread over many ticks while the cache changes.
+ * The cache's entries in the policy's order, for persistence, taken in slices while the cache keeps
+ * changing: every entry that exists when the cursor is made and is left alone meanwhile is taken
+ * exactly once; the order is the policy's where the cache did not change under the walk.
  */
 export interface EntryCursor<K, V> {
-  /** Slots in order, coldest first. */
-  readonly slots: Int32Array;
+  /** Take more of the order, for about `budgetMs`; `true` once all of it is taken. */
+  advance(budgetMs: number): boolean;
+  /** The slots taken so far, hottest first (read from the end for coldest first). */
+  taken(): Int32Array;
   /** Fill `out` with the entry now in `slot`; `false` when the slot is empty or still fetching. */
   read(slot: number, out: CursorEntry<K, V>): boolean;
 }

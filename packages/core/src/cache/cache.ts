@@ -1296,18 +1296,47 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#observer = observer;
   }
 
-  /** For persistence: an {@link EntryCursor} over the entries, coldest first. @internal */
+  /** For persistence: an {@link EntryCursor} over the entries. @internal */
   entryCursor(): EntryCursor<K, V> {
-    // one pass over the policy's order into a typed array, filled from the end: nothing else is
-    // allocated per entry, so taking the order stays short even for a large cache
-    const slots = new Int32Array(this.#size);
-    let n = slots.length;
-    for (const i of this.#policy.slots()) {
-      if (n === 0) break;
-      slots[--n] = i;
-    }
+    // The policy's walk is resumed between slices while the cache changes under it, so it may end
+    // early, repeat or wander: a bitmap keeps each slot once, the steps are bounded, and a scan of
+    // the slots then takes what the walk missed (as the coldest). Slots made after the cursor hold
+    // entries set meanwhile, which the caller has from its log.
+    const used = this.#used;
+    const order = new Int32Array(used);
+    const seen = new Uint8Array(used);
+    let n = 0;
+    let walk: Iterator<number> | undefined = this.#policy.slots();
+    let steps = 0;
+    let scan = 0;
+    const take = (i: number): void => {
+      if (i < used && seen[i] === 0 && this.#keys[i] !== undefined) {
+        seen[i] = 1;
+        order[n++] = i;
+      }
+    };
     return {
-      slots: slots.subarray(n),
+      advance: (budgetMs) => {
+        const until = performance.now() + budgetMs;
+        while (walk !== undefined) {
+          for (let k = 0; k < 1024; k++) {
+            const r = walk.next();
+            if (r.done === true || ++steps > 2 * used) {
+              walk = undefined;
+              break;
+            }
+            take(r.value);
+          }
+          if (walk !== undefined && performance.now() > until) return false;
+        }
+        while (scan < used) {
+          const end = Math.min(used, scan + 16_384);
+          while (scan < end) take(scan++);
+          if (scan < used && performance.now() > until) return false;
+        }
+        return true;
+      },
+      taken: () => order.subarray(0, n),
       read: (slot, out) => {
         const key = this.#keys[slot];
         const value = this.#vals[slot];

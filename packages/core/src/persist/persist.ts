@@ -777,9 +777,11 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
     let count = 0;
     let bytes = 0;
     try {
-      // coldest first, so that loading re-creates the policy's order: the order is taken at once, the
-      // entries are read in slices (one changed meanwhile is read as it is then; the tee has the change)
+      // coldest first, so that loading re-creates the policy's order: the order is taken in slices,
+      // then the entries are read in slices (one changed meanwhile is read as it is then; the tee
+      // has the change)
       const cursor = this.#cache.entryCursor();
+      while (!cursor.advance(SLICE_MS)) await yieldToLoop();
       fh = await open(tmpPath, 'w');
       const file = fh;
       const header = encodeHeader(SNAPSHOT_MAGIC, 0, newId(), id, this.#o.now());
@@ -796,13 +798,13 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
       };
       let w = new ByteWriter(256 * 1024);
       let sliceStart = performance.now();
-      const { slots } = cursor;
+      const slots = cursor.taken();
       const entry = { key: undefined, value: undefined, remaining: 0, size: 0 } as unknown as CursorEntry<
         K,
         V
       >;
       let now = this.#o.now();
-      for (let i = 0; i < slots.length; i++) {
+      for (let i = slots.length - 1; i >= 0; i--) {
         if (cursor.read(slots[i]!, entry) && entry.remaining > 0) {
           const expiresAt =
             entry.remaining === Number.POSITIVE_INFINITY ? entry.remaining : now + entry.remaining;
@@ -815,7 +817,7 @@ class CachePersistence<K extends {}, V extends {}> implements Persistence, Cache
             w.pos = mark;
           }
         }
-        if ((i & 127) === 127 && performance.now() - sliceStart > SLICE_MS) {
+        if ((i & 127) === 0 && performance.now() - sliceStart > SLICE_MS) {
           await writeOut(w);
           w = new ByteWriter(256 * 1024);
           await yieldToLoop();

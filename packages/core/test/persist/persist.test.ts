@@ -265,6 +265,44 @@ describe('persist: snapshots and compaction', () => {
     for (const [k, v] of cache.entries()) expect(again.peek(k)).toBe(v);
   });
 
+  it.each(['lru', 'w-tinylfu', 'lfu', 'arc'] as const)(
+    'takes every entry left alone exactly once while reads, writes and deletes reorder the cache under its walk (%s)',
+    (policy) => {
+      const cache = new Cache<string, string>({ max: 20_000, policy });
+      for (let i = 0; i < 20_000; i++) cache.set(`k${i}`, `v${i}`);
+      const cursor = cache.entryCursor();
+      const touched = new Set<string>();
+      let rounds = 0;
+      let seed = 7;
+      const random = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      // a budget of 0 takes one batch per call: the cache changes between every two batches
+      while (!cursor.advance(0)) {
+        rounds++;
+        for (let j = 0; j < 300; j++) cache.get(`k${random(20_000)}`);
+        for (let j = 0; j < 20; j++) {
+          const k = `k${random(20_000)}`;
+          touched.add(k);
+          if (j % 2 === 0) cache.delete(k);
+          else cache.set(k, 'changed');
+        }
+        cache.set(`new${rounds}`, 'n');
+      }
+      expect(rounds).toBeGreaterThan(1); // the cache changed while the order was being taken
+      const entry = { key: '', value: '', remaining: 0, size: 0 };
+      const seen = new Map<string, number>();
+      for (const slot of cursor.taken()) {
+        if (cursor.read(slot, entry)) seen.set(entry.key, (seen.get(entry.key) ?? 0) + 1);
+      }
+      for (let i = 0; i < 20_000; i++) {
+        const k = `k${i}`;
+        if (!touched.has(k)) expect(seen.get(k), k).toBe(1);
+      }
+    },
+  );
+
   it('when the new log cannot take its name after a snapshot, keeps logging to it (never back to the old log), and a restart reads it', async () => {
     const dir = tempDir();
     const cache = new Cache<string, string>({ max: 100 });
