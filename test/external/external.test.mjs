@@ -4,9 +4,9 @@
  * three outside apps in a temp dir, each a shape a user has:
  *
  * - `ts`: Fastify in TypeScript ESM, compiled under `moduleResolution: node16` and checked under
- *   `bundler`; TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default)
- *   with Prometheus and OpenTelemetry on the cache; Express 5 in plain ESM; an iovalkey client taken
- *   by the Redis tier;
+ *   `bundler`, two instances sharing a redis-server (started here) through iovalkey clients;
+ *   TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default) with
+ *   Prometheus and OpenTelemetry on the cache; Express 5 in plain ESM; the `larder-sim` bin;
  * - `express4`: Express 4 in CommonJS;
  * - `nest`: a NestJS app (CommonJS, decorators) on platform-express and platform-fastify.
  *
@@ -493,6 +493,18 @@ describe('installed into outside apps', () => {
     ]);
     // the miss's fill traced through the OTel API
     assert.deepEqual(out.spans, ['larder.miss']);
+  });
+
+  it('larder-sim, the bin of @larder/sim, replays a trace and draws its chart (vega) from the install', async () => {
+    const dir = join(work, 'ts');
+    writeFileSync(join(dir, 'tiny.lirs'), '1\n2\n1\n3\n1\n2\n');
+    const bin = join(dir, 'node_modules/.bin/larder-sim');
+    const args = ['tiny.lirs', '--sizes', '2', '--policies', 'lru', '--svg', 'tiny.svg', '--json'];
+    const out = JSON.parse(ok(await run(bin, args, dir), 'larder-sim').stdout);
+    // LRU holding 2 keys: 1 2 (1) 3 (1) 2 hits twice; Belady's optimum keeps 1 and 2: three hits
+    assert.deepEqual(out.policies[0].hits, [2]);
+    assert.deepEqual(out.opt.hits, [3]);
+    assert.match(readFileSync(join(dir, 'tiny.svg'), 'utf8'), /^<svg /);
   });
 
   it('NestJS (CommonJS, decorators, @Param with @CacheResponse) on platform-express and platform-fastify', async () => {
