@@ -92,7 +92,12 @@ export {
 } from './http/metrics-snapshot.js';
 export { type ResolvedRouteOptions, validateRouteOptions } from './http/options.js';
 export type { PrivateReason } from './http/privacy.js';
-export { removeRefreshMarker, type UnsafeRequestReason, withRefreshMarker } from './http/request-safety.js';
+export {
+  applyValidators,
+  removeRefreshMarker,
+  type UnsafeRequestReason,
+  withRefreshMarker,
+} from './http/request-safety.js';
 export type {
   Fill,
   HeaderMap,

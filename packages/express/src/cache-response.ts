@@ -18,6 +18,7 @@ import {
   engineRequest,
   requestCache,
   send,
+  sendValidators,
   stripRefreshMarker,
 } from './larder.js';
 
@@ -169,6 +170,7 @@ export function cacheResponse(
           if (result.kind === 'hit' || result.kind === 'stale') return send(res, result.response);
           captureResponse(res, result.fill);
           stripRefreshMarker(req);
+          sendValidators(req, result.fill);
           return handle();
         },
         // the engine absorbs store failures; anything else must not fail the request either

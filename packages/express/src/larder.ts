@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
+  applyValidators,
   type CarriedRequest,
   captureResponse,
   carryRequest,
@@ -131,6 +132,15 @@ export function stripRefreshMarker(req: Request): void {
   removeRefreshMarker(req, req.headers as Record<string, unknown>, req.rawHeaders);
 }
 
+/**
+ * Before the handler, when the fill revalidates a stale stored response: give the handler its
+ * conditional fields (see `applyValidators`), so that it may answer 304 (`res.send` does when they
+ * match). @internal
+ */
+export function sendValidators(req: Request, fill: Fill | undefined): void {
+  applyValidators(req, fill, req.headers as Record<string, unknown>, req.rawHeaders);
+}
+
 /** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */
 export function requestCache(req: object): RequestCache | undefined {
   return (req as { [kRequestCache]?: RequestCache })[kRequestCache];
@@ -174,6 +184,7 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
   const forward = (req: Request, next: NextFunction, fill: Fill | undefined): void => {
     (req as unknown as Record<symbol, unknown>)[forwarded] = true;
     stripRefreshMarker(req);
+    sendValidators(req, fill);
     const state: RequestCache = { engine, fill };
     (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
     next();

@@ -18,6 +18,7 @@ import {
   type LarderDecoration,
   replyWith,
   requestFill,
+  sendValidators,
   setRequestFill,
   stripRefreshMarker,
 } from './larder.js';
@@ -154,8 +155,11 @@ export function cacheResponse(
         request.log.error({ err: error }, 'larder: lookup failed, calling the handler uncached');
       }
       if (result?.kind === 'hit' || result?.kind === 'stale') return replyWith(reply, result.response);
-      if (result !== undefined) setRequestFill(request, result.fill);
       stripRefreshMarker(request);
+      if (result !== undefined) {
+        setRequestFill(request, result.fill);
+        sendValidators(request, result.fill);
+      }
       const value = original.apply(this, args);
       // a handler that sends through `reply` and returns nothing: wait for the reply, as Fastify does
       return value === undefined ? reply : value;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
+  applyValidators,
   ConfigError,
   type Fill,
   type HeaderMap,
@@ -214,6 +215,17 @@ export function stripRefreshMarker(request: FastifyRequest): void {
     removeRefreshMarker(request, request.headers as Record<string, unknown>);
 }
 
+/**
+ * Before the handler, when the fill revalidates a stale stored response: give the handler its
+ * conditional fields (see `applyValidators`), so that it may answer 304. @internal
+ */
+export function sendValidators(request: FastifyRequest, fill: Fill): void {
+  const raw = request.raw;
+  applyValidators(request, fill, raw.headers as Record<string, unknown>, raw.rawHeaders);
+  if (request.headers !== raw.headers)
+    applyValidators(request, fill, request.headers as Record<string, unknown>);
+}
+
 /** Act on a lookup: send a hit or a stale entry, or go on to the handler with the fill. */
 function answer(
   request: FastifyRequest,
@@ -223,6 +235,7 @@ function answer(
 ): void {
   if (result.kind === 'miss' || result.kind === 'pass') {
     stripRefreshMarker(request);
+    sendValidators(request, result.fill);
     forward(request, reply, done, result.fill);
     return;
   }

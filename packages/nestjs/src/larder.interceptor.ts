@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  applyValidators,
   type CarriedRequest,
   captureResponse,
   type Fill,
@@ -112,6 +113,15 @@ export class LarderInterceptor implements NestInterceptor {
           return of(undefined);
         }
         captureResponse(rawResponse, result.fill);
+        // a stale stored response is revalidated: the handler gets its conditional fields
+        applyValidators(
+          request,
+          result.fill,
+          rawRequest.headers as Record<string, unknown>,
+          rawRequest.rawHeaders,
+        );
+        const own = (request as { headers?: Record<string, unknown> }).headers;
+        if (own !== undefined && own !== rawRequest.headers) applyValidators(request, result.fill, own);
         return next.handle();
       }),
     );

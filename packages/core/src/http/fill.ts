@@ -22,7 +22,7 @@ import {
 } from './diagnostics.js';
 import { EMPTY_BODY } from './entry-response.js';
 import { strongEtag } from './etag.js';
-import { computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
+import { ageOf, computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
 import { headerString, storableHeaders } from './headers.js';
 import type { CookieRules, PrivateReason } from './privacy.js';
 import type { FlightLeader } from './single-flight.js';
@@ -30,6 +30,7 @@ import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
 import { targetedCacheControl } from './targeted-cache-control.js';
 import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend } from './types.js';
+import { freshenedHeaders, hasValidator, type Revalidation, selectsStored } from './validation.js';
 import { parseVary, variantKey } from './vary.js';
 
 /** Origin statuses that stale-if-error may replace (RFC 5861 section 4). */
@@ -80,6 +81,8 @@ export interface EffectiveRoute {
   readonly heuristic: HeuristicFreshness | undefined;
   /** The targeted cache-control fields obeyed (RFC 9213), lower-case, first wins. */
   readonly targets: readonly string[];
+  /** How long past its freshness a response with a validator is kept for revalidation, in ms. */
+  readonly keep: number;
   readonly staleWhileRevalidate: number | undefined;
   readonly staleIfError: number | undefined;
   readonly key: ((req: RequestLike) => string) | undefined;
@@ -162,6 +165,8 @@ export interface FillPlan {
   private?: PrivateReason | undefined;
   /** A background refresh (stale-while-revalidate) rather than a client's miss. */
   refresh?: boolean | undefined;
+  /** The stale stored response this miss revalidates, when it has validators (RFC 9111 section 4.3). */
+  revalidation?: Revalidation | undefined;
 }
 
 interface Pending {
@@ -199,6 +204,8 @@ export class HttpFill implements Fill {
   readonly #generation: number;
   /** Set while diagnostics subscribers follow this fill. */
   #trace: FillTrace | undefined;
+  /** The handler was given the stored response's validators: its 304 is about the stored response. */
+  #validatorsSent = false;
 
   constructor(host: FillHost, plan: FillPlan) {
     this.#host = host;
@@ -219,7 +226,22 @@ export class HttpFill implements Fill {
     headers: HeaderMap,
   ): { store: boolean; headers: HeaderMap } | { substitute: ResponseToSend } {
     if (this.#state !== 'new') return { store: false, headers };
+    const revalidated = this.#revalidated(status, headers);
+    if (revalidated !== undefined) return { substitute: revalidated };
     return this.#decide(status, headers, undefined);
+  }
+
+  validators(): Readonly<Record<'if-none-match' | 'if-modified-since', string | undefined>> | undefined {
+    const plan = this.#plan;
+    const r = plan.revalidation;
+    if (r === undefined || plan.kind !== 'miss' || this.#state !== 'new') return undefined;
+    if (!this.#validatorsSent) {
+      this.#validatorsSent = true;
+      // the adapter is about to write our fields into the request's own headers: what the client
+      // sent is kept here, for its 304 and for the Vary'd key
+      plan.req = { ...plan.req, headers: { ...plan.req.headers } };
+    }
+    return r.request.headers;
   }
 
   finish(body: Uint8Array): void {
@@ -237,6 +259,8 @@ export class HttpFill implements Fill {
 
   commit(response: ResponseLike): ResponseToSend {
     if (this.#state !== 'new') return response;
+    const revalidated = this.#revalidated(response.status, response.headers);
+    if (revalidated !== undefined) return revalidated;
     const decision = this.#decide(response.status, response.headers, response.body.byteLength);
     if ('substitute' in decision) return decision.substitute;
     const { headers } = decision;
@@ -287,6 +311,36 @@ export class HttpFill implements Fill {
     return this.#substitute(undefined);
   }
 
+  /**
+   * A 304 from the handler that validates the stored response (RFC 9111 section 4.3.3): the stored
+   * headers freshened with the 304's (section 4.3.4) are judged and stored as a new response with the
+   * stored body would be, and the client gets that response (or its own 304, range, HEAD). `undefined`
+   * for any other answer, which takes the ordinary path.
+   */
+  #revalidated(status: number, headers: HeaderMap): ResponseToSend | undefined {
+    const r = this.#plan.revalidation;
+    if (status !== 304 || r === undefined || !this.#validatorsSent) return undefined;
+    if (!selectsStored(headers, r.request, r.validators)) return undefined;
+    const stored = r.entry;
+    const drop = this.#host.exposeTagHeaders ? [REVALIDATE_FIELD] : [REVALIDATE_FIELD, ...TAG_FIELDS];
+    const merged = freshenedHeaders(stored.headers, headers, drop);
+    // the new lifetime counts from the 304's own Age and Date
+    const input: HeaderMap = headers.age === undefined ? merged : { ...merged, age: headers.age };
+    const decision = this.#decide(stored.status, input, stored.body.byteLength);
+    if ('substitute' in decision) return decision.substitute;
+    const now = this.#host.now();
+    const params: CacheStatusParams = { fwd: this.#plan.fwd, fwdStatus: 304 };
+    let entry: StoredEntry;
+    if (decision.store) {
+      entry = this.#store(stored.body);
+      params.stored = true;
+    } else {
+      // not storable any more (the 304 said no-store, or set a cookie): this client still gets it
+      entry = { ...stored, headers: merged, storedAt: now, initialAge: ageOf(headers.age) };
+    }
+    return this.#host.respond(entry, this.#plan.req, now, params);
+  }
+
   #decide(status: number, headers: HeaderMap, bodyLength: number | undefined): Decision {
     this.#state = 'started';
     const plan = this.#plan;
@@ -318,10 +372,14 @@ export class HttpFill implements Fill {
     const decisive =
       targeted === undefined || headers.expires === undefined ? headers : { ...headers, expires: undefined };
     const vary = parseVary(headers.vary);
+    // a response with a validator is kept past its freshness, to be revalidated; one that says
+    // no-cache is then stored too, stale from the start, and revalidated on every use
+    const validated = plan.route.keep > 0 && hasValidator(headers);
+    const revalidateOnly = validated && cc?.noCache === true;
     let reason = notStorableReason({
       status,
       headers: decisive,
-      cacheControl: cc,
+      cacheControl: revalidateOnly ? { ...cc!, noCache: false } : cc,
       vary,
       authorized: plan.private === 'authorization',
       cacheAuthorized: false,
@@ -345,7 +403,19 @@ export class HttpFill implements Fill {
         staleWhileRevalidate: route.staleWhileRevalidate,
         staleIfError: route.staleIfError,
       });
-      if (times.staleAt <= now) {
+      if (revalidateOnly) {
+        // RFC 9111 section 5.2.2.4: never used without validation, so never served stale either
+        times = { ...times, staleAt: now, staleWhileRevalidateUntil: now, staleIfErrorUntil: now };
+      }
+      // an explicit lifetime of zero (max-age=0, an Expires in the past) with a validator: kept to
+      // be revalidated; a response that gives no lifetime at all is not stored
+      const explicit =
+        revalidateOnly ||
+        cc!.maxAge !== undefined ||
+        cc!.sMaxAge !== undefined ||
+        decisive.expires !== undefined;
+      if (validated) times = { ...times, expiresAt: Math.max(times.expiresAt, times.staleAt + route.keep) };
+      if (times.staleAt <= now && !(validated && explicit)) {
         reason = 'no-ttl';
         const silent = headers['cache-control'] === undefined && headers.expires === undefined;
         if (silent && route.ttl === undefined && route.defaultTtl === undefined) warnNoTtl(plan.req, status);

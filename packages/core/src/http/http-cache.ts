@@ -20,11 +20,10 @@ import type {
 } from '../store/shared-backend.js';
 import { TieredStore } from '../store/tiered-store.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
-import { parseCacheControl } from './cache-control.js';
 import { cacheKey, keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
-import type { CacheStatusParams, ForwardReason } from './cache-status.js';
+import { type CacheStatusParams, type ForwardReason, formatCacheStatus } from './cache-status.js';
 import { countLookup, type LookupResultLabel, RouteCounters, type RouteStats } from './diagnostics.js';
-import { entryResponse } from './entry-response.js';
+import { EMPTY_BODY, entryResponse } from './entry-response.js';
 import {
   type EffectiveRoute,
   type FillHost,
@@ -33,7 +32,7 @@ import {
   HttpFill,
   STALE_IF_ERROR_STATUSES,
 } from './fill.js';
-import { remainingTtl } from './freshness.js';
+import { currentAge, remainingTtl } from './freshness.js';
 import { headerString } from './headers.js';
 import { HitForPass } from './hit-for-pass.js';
 import {
@@ -49,6 +48,12 @@ import {
   storedIsShareable,
   withoutCredentials,
 } from './privacy.js';
+import {
+  fitsRequest,
+  parseRequestDirectives,
+  type RequestDirectives,
+  staleAllowed,
+} from './request-directives.js';
 import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
 import { isApplicationTag, keyTag, originUrlTag, urlTag } from './tags.js';
@@ -60,8 +65,10 @@ import type {
   LookupResult,
   PassReason,
   RequestLike,
+  ResponseToSend,
   RouteCacheOptions,
 } from './types.js';
+import { type Revalidation, revalidationOf } from './validation.js';
 import { variantKey } from './vary.js';
 
 /** Options of {@link HttpCache.wrap}. */
@@ -125,6 +132,8 @@ interface LookupContext {
   refresh: boolean;
   /** The client asked to bypass stored responses and the engine honours it. */
   clientNoCache: boolean;
+  /** The request's directives the engine honours, when it carries any (RFC 9111 section 5.2.1). */
+  directives: RequestDirectives | undefined;
   requestNoStore: boolean;
   /** What makes the request private: stored entries answer it only when explicitly shareable. */
   private: PrivateReason | undefined;
@@ -383,18 +392,9 @@ export class HttpCache {
       countLookup(r.counts, 'error', this.#o.name, this, '');
       return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: 'key-error' });
     }
-    let clientNoCache = false;
-    let requestNoStore = false;
-    if (this.#o.honorClientNoCache) {
-      const cc = parseCacheControl(req.headers['cache-control']);
-      if (req.headers['cache-control'] === undefined) {
-        // RFC 9111 section 5.4: Pragma counts only when Cache-Control is absent
-        clientNoCache = /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(headerString(req.headers.pragma) ?? '');
-      } else if (cc !== undefined) {
-        clientNoCache = cc.noCache !== false || cc.maxAge === 0;
-        requestNoStore = cc.noStore;
-      }
-    }
+    const directives = this.#directives(req);
+    const clientNoCache = directives?.noCache === true;
+    const requestNoStore = directives?.noStore === true;
     const refresh = this.#isRefresh(req);
     const result = await this.#lookup(
       {
@@ -405,6 +405,7 @@ export class HttpCache {
         head: method === 'HEAD',
         refresh,
         clientNoCache,
+        directives,
         requestNoStore,
         private:
           req.headers.authorization === undefined && req.headers.cookie === undefined
@@ -424,6 +425,22 @@ export class HttpCache {
    */
   routeStats(): RouteStats[] {
     return [...this.#routeCounters.values()].map((c) => ({ ...c }));
+  }
+
+  /**
+   * The request's directives the engine honours: `max-stale` and `only-if-cached` always (they never
+   * send more requests to the origin); `no-cache`, `no-store`, `max-age` and `min-fresh` (which do)
+   * only with `honorClientNoCache`, `max-age=0` then counting as `no-cache`.
+   */
+  #directives(req: RequestLike): RequestDirectives | undefined {
+    if (req.headers['cache-control'] === undefined && req.headers.pragma === undefined) return undefined;
+    const d = parseRequestDirectives(req.headers);
+    if (d === undefined) return undefined;
+    if (this.#o.honorClientNoCache) return d.maxAge === 0 ? { ...d, noCache: true } : d;
+    if (d.maxStale === undefined && !d.onlyIfCached) return undefined;
+    const honoured: RequestDirectives = { noCache: false, noStore: false, onlyIfCached: d.onlyIfCached };
+    if (d.maxStale !== undefined) honoured.maxStale = d.maxStale;
+    return honoured;
   }
 
   async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
@@ -467,17 +484,30 @@ export class HttpCache {
         lease,
         onDone: () => this.#refreshDone(key),
         refresh: true,
+        revalidation: entry === undefined ? undefined : revalidationOf(entry, ctx.req.headers),
       });
     }
+    const d = ctx.directives;
     if (entry !== undefined && !ctx.clientNoCache) {
-      if (now < entry.staleAt) {
-        this.#stats.hits++;
+      const fits =
+        d === undefined
+          ? now < entry.staleAt
+          : fitsRequest(d, {
+              age: currentAge(entry, now),
+              remaining: entry.staleAt - now,
+              mayServeStale: now < entry.staleAt || staleAllowed(entry.headers),
+            });
+      if (fits) {
+        // fresh, or stale by no more than the client's max-stale allows
+        this.#stats[now < entry.staleAt ? 'hits' : 'staleHits']++;
         return {
           kind: 'hit',
           response: entryResponse(entry, ctx.req, now, this.#o.name, this.#hitParams(entry, now)),
         };
       }
-      if (now < entry.staleWhileRevalidateUntil) {
+      // a client that asks for fresher than stored is not served stale
+      const fresher = d !== undefined && (d.maxAge !== undefined || d.minFresh !== undefined);
+      if (now >= entry.staleAt && now < entry.staleWhileRevalidateUntil && !fresher) {
         this.#stats.staleHits++;
         this.#startRefresh(key, ctx.req, ctx.route);
         return {
@@ -486,8 +516,15 @@ export class HttpCache {
         };
       }
     }
+    if (d?.onlyIfCached === true) {
+      // RFC 9111 section 5.2.1.7: nothing stored fits, and the origin is not to be asked
+      this.#stats.passes++;
+      return { kind: 'hit', response: gatewayTimeout(this.#o.name) };
+    }
     if (entry !== undefined) fwd = 'stale';
     if (ctx.clientNoCache) fwd = 'request';
+    // a stale (or refused) entry with validators is revalidated rather than replaced (RFC 9111 section 4.3)
+    const revalidation = entry === undefined || ctx.head ? undefined : revalidationOf(entry, ctx.req.headers);
 
     if (ctx.private !== undefined) {
       // its answer is usually the visitor's own: it neither waits on another request's fill nor
@@ -498,7 +535,7 @@ export class HttpCache {
         return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
       }
       this.#stats.misses++;
-      return this.#miss(ctx, { key, index, stale, fwd, flight: undefined });
+      return this.#miss(ctx, { key, index, stale, fwd, flight: undefined, revalidation });
     }
     const waiting = this.#flights.join(key);
     if (waiting !== undefined) {
@@ -523,9 +560,9 @@ export class HttpCache {
     this.#stats.misses++;
     const flight = this.#flights.begin(key);
     if (flight !== undefined && this.#fills !== undefined) {
-      return this.#claim(ctx, { key, index, stale, fwd, flight }, seen, attempt);
+      return this.#claim(ctx, { key, index, stale, fwd, flight, revalidation }, seen, attempt);
     }
-    return this.#miss(ctx, { key, index, stale, fwd, flight });
+    return this.#miss(ctx, { key, index, stale, fwd, flight, revalidation });
   }
 
   /**
@@ -541,6 +578,7 @@ export class HttpCache {
       stale: StoredEntry | undefined;
       fwd: ForwardReason;
       flight: FlightLeader<FlightOutcome>;
+      revalidation: Revalidation | undefined;
     },
     seen: StoredEntry | undefined,
     attempt: number,
@@ -742,7 +780,10 @@ export class HttpCache {
 
   #miss(
     ctx: LookupContext,
-    at: Pick<FillPlan, 'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh'>,
+    at: Pick<
+      FillPlan,
+      'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh' | 'revalidation'
+    >,
   ): LookupResult {
     // the URL tag is only needed to store, so hits never pay for it
     ctx.path ??= normalizePathAndQuery(ctx.req.url);
@@ -870,6 +911,7 @@ export class HttpCache {
       defaultTtl: engine.ttl,
       heuristic: this.#o.heuristicFreshness,
       targets: this.#o.targetedCacheControl,
+      keep: this.#o.keep,
       staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
       staleIfError: route?.staleIfError ?? engine.staleIfError,
       key: route?.key ?? engine.key,
@@ -1307,6 +1349,18 @@ function sameOriginPath(reference: string, req: RequestLike): string | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The answer to `only-if-cached` when nothing stored fits: a 504 (RFC 9111 section 5.2.1.7). */
+function gatewayTimeout(name: string): ResponseToSend {
+  return {
+    status: 504,
+    headers: {
+      'content-length': '0',
+      'cache-status': formatCacheStatus(name, { detail: 'only-if-cached' }),
+    },
+    body: EMPTY_BODY,
+  };
 }
 
 /** Which counter of {@link HttpCacheStats} a fleet claim's answer adds to. */

@@ -66,6 +66,8 @@ export interface ResolvedHttpCacheOptions {
   readonly hitForPass: number;
   /** @defaultValue false */
   readonly honorClientNoCache: boolean;
+  /** How long past its freshness a response with a validator is kept for revalidation, in ms. @defaultValue 3_600_000 */
+  readonly keep: number;
   /** @defaultValue true */
   readonly etag: boolean;
   /** Heuristic freshness, `undefined` when turned off. @defaultValue `{ fraction: 0.1, max: 86_400_000 }` */
@@ -115,6 +117,7 @@ const ENGINE_OPTION_NAMES = [
   'lockTimeout',
   'hitForPass',
   'honorClientNoCache',
+  'keep',
   'etag',
   'heuristicFreshness',
   'targetedCacheControl',
@@ -344,6 +347,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     honorClientNoCache: defined('honorClientNoCache')
       ? boolean('honorClientNoCache', o.honorClientNoCache)
       : false,
+    keep: defined('keep') ? parseDuration('keep', o.keep) : DEFAULT_KEEP,
     etag: defined('etag') ? boolean('etag', o.etag) : true,
     heuristicFreshness: resolveHeuristic(o.heuristicFreshness),
     targetedCacheControl: defined('targetedCacheControl')
@@ -359,6 +363,9 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     onError: defined('onError') ? func('onError', o.onError) : undefined,
   };
 }
+
+/** Default `keep`: an hour. */
+export const DEFAULT_KEEP = 3_600_000;
 
 /** Default heuristic freshness: 10% of the time since `Last-Modified`, at most a day. */
 export const DEFAULT_HEURISTIC_FRESHNESS: HeuristicFreshness = Object.freeze({

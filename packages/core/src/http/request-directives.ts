@@ -3,6 +3,7 @@
  * response may answer a request that carries them. Unlike the response parser, this one is lenient:
  * a directive it cannot read is ignored, never a reason to refuse the request.
  */
+import { parseCacheControl } from './cache-control.js';
 import { headerString } from './headers.js';
 import type { HeaderMap } from './types.js';
 
@@ -121,4 +122,15 @@ export function fitsRequest(d: RequestDirectives, stored: StoredFit): boolean {
   if (stored.remaining > 0) return true;
   if (d.maxStale === undefined || !stored.mayServeStale) return false;
   return -stored.remaining <= d.maxStale * 1000;
+}
+
+/**
+ * Whether a stored response with `headers` may be served stale at a client's request (`max-stale`):
+ * not when its `Cache-Control` says `must-revalidate`, `proxy-revalidate`, `no-cache` or `s-maxage`
+ * (which carries proxy-revalidate's meaning for a shared cache), RFC 9111 sections 4.2.4 and 5.2.2.
+ */
+export function staleAllowed(headers: Readonly<HeaderMap>): boolean {
+  const cc = parseCacheControl(headers['cache-control']);
+  if (cc === undefined) return false;
+  return !cc.mustRevalidate && !cc.proxyRevalidate && cc.noCache === false && cc.sMaxAge === undefined;
 }

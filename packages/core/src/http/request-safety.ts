@@ -5,7 +5,7 @@
  * detail=<reason>`).
  */
 import { headerString } from './headers.js';
-import type { HeaderMap, RequestLike } from './types.js';
+import type { Fill, HeaderMap, RequestLike } from './types.js';
 
 /** Why a request bypasses the cache, as shown in `Cache-Status` `detail`. */
 export type UnsafeRequestReason =
@@ -78,12 +78,61 @@ export function removeRefreshMarker(
   }
 }
 
+/** Where a request object keeps the client's own conditional fields {@link applyValidators} replaced. */
+const kClientFields = Symbol('larder.client-conditionals');
+type ClientFields = Record<string, unknown>;
+
 /**
- * `headers` with the refresh marker {@link removeRefreshMarker} took from `holder`'s request, for a
- * second lookup of the same request (a `@cacheResponse` handler below the route's own lookup), which
- * must still know it is the engine's refresh.
+ * `headers` as the client sent them, for a second lookup of the same request (a `@cacheResponse`
+ * handler below the route's own lookup): with the refresh marker {@link removeRefreshMarker} took
+ * from `holder`'s request, which must still know it is the engine's refresh, and with the client's
+ * own conditional fields in place of those {@link applyValidators} gave the handler.
  */
 export function withRefreshMarker(holder: object, headers: Readonly<HeaderMap>): Readonly<HeaderMap> {
   const marker = (holder as Record<symbol, string | undefined>)[kMarker];
-  return marker === undefined ? headers : { ...headers, [REFRESH_MARKER]: marker };
+  const client = (holder as Record<symbol, ClientFields | undefined>)[kClientFields];
+  if (marker === undefined && client === undefined) return headers;
+  const out: HeaderMap = { ...headers };
+  if (marker !== undefined) out[REFRESH_MARKER] = marker;
+  if (client !== undefined) {
+    for (const name in client) {
+      const value = client[name] as HeaderMap[string];
+      if (value === undefined) delete out[name];
+      else out[name] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Before the handler runs (adapters call it after the lookup, with the lookup's fill): when the fill
+ * revalidates a stale stored response, give the handler the conditional fields its validators make
+ * (`If-None-Match`, `If-Modified-Since`; see `Fill.validators`), in `headers` and in Node's flat
+ * `rawHeaders` list (for handlers that forward the raw lines), replacing the client's own. The client's
+ * fields are kept on `holder` (the framework's request object), for {@link withRefreshMarker}; the
+ * engine evaluates them itself against what the revalidation leaves stored.
+ */
+export function applyValidators(
+  holder: object,
+  fill: Fill | null | undefined,
+  headers: Record<string, unknown>,
+  rawHeaders?: string[] | undefined,
+): void {
+  const fields = fill?.validators?.();
+  if (fields === undefined) return;
+  const slot = holder as Record<symbol, ClientFields | undefined>;
+  const client: ClientFields = {};
+  for (const name in fields) {
+    client[name] = headers[name];
+    const value = fields[name as keyof typeof fields];
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+    if (rawHeaders === undefined) continue;
+    for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+      if (rawHeaders[i]!.toLowerCase() === name) rawHeaders.splice(i, 2);
+    }
+    if (value !== undefined) rawHeaders.push(name, value);
+  }
+  // a second application (a decorator's own lookup) keeps what the client sent
+  slot[kClientFields] ??= client;
 }

@@ -138,6 +138,16 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   hitForPass?: Duration;
   /** Honour a client's `Cache-Control: no-cache` / `max-age=0` by revalidating (forwarding) instead of serving from cache. @defaultValue false */
   honorClientNoCache?: boolean;
+  /**
+   * How long past its freshness a stored response that carries a validator from the handler (an
+   * `ETag` it set, or a `Last-Modified`) is kept, so that it can be revalidated (RFC 9111 section
+   * 4.3): the handler then runs with `If-None-Match` / `If-Modified-Since`, and a `304` from it
+   * refreshes the stored response instead of sending the body again (Varnish's `keep`). A response
+   * that says `no-cache`, or whose explicit lifetime is zero, is stored for this long too, and
+   * revalidated on every use. `0` turns revalidation off: stale responses are replaced.
+   * @defaultValue 1 h
+   */
+  keep?: Duration;
   /** Add a strong `ETag` computed from the body to stored responses that have none. @defaultValue true */
   etag?: boolean;
   /**
@@ -189,6 +199,15 @@ export interface Fill {
   readonly key: string;
   /** The most body bytes that will be stored (the route's or the engine's `maxEntryBytes`); stop buffering past it. */
   readonly maxEntryBytes: number;
+  /**
+   * When the lookup found a stale stored response it can revalidate (RFC 9111 section 4.3): the
+   * conditional fields the handler must get, `If-None-Match` and `If-Modified-Since` from the stored
+   * response (a value of `undefined` removes the field), else `undefined`. Call it just before giving
+   * the handler these fields (`applyValidators` does both): from then on a `304` from the handler
+   * refreshes the stored response, and the client gets the stored body (or its own 304). Without the
+   * call, a 304 from the handler is taken as the answer to the client's own conditions, and passed on.
+   */
+  validators?(): Readonly<Record<'if-none-match' | 'if-modified-since', string | undefined>> | undefined;
   /**
    * Status and headers are known, the body is not (streams): returns the headers to send (the
    * origin's own, unchanged, plus `Cache-Status`), and whether the body should be buffered for

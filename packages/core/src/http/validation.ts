@@ -116,3 +116,34 @@ export function freshenedHeaders(
   for (const name of drop) delete out[name];
   return Object.assign(out, update);
 }
+
+/** A stale stored response being revalidated: what a fill needs to take the handler's 304. */
+export interface Revalidation {
+  /** The stored response. */
+  readonly entry: StoredEntry;
+  /** Its validators the origin can evaluate. */
+  readonly validators: Validators;
+  /** The conditional fields the handler gets. */
+  readonly request: ValidationRequest;
+}
+
+/**
+ * How to revalidate `entry` for a request with `headers`, or `undefined` when it has no validator
+ * the origin knows (it can only be replaced). Costs a hash of the body (to tell a generated `ETag`),
+ * so it is asked only for an entry that cannot be served as it is.
+ */
+export function revalidationOf(entry: StoredEntry, headers: Readonly<HeaderMap>): Revalidation | undefined {
+  const validators = originValidators(entry);
+  if (validators === undefined) return undefined;
+  return { entry, validators, request: validationRequest(headers, validators) };
+}
+
+/**
+ * Whether a response with `headers` carries a validator from its origin (an `ETag`, or a valid
+ * `Last-Modified`), so it is worth keeping past its freshness for revalidation.
+ */
+export function hasValidator(headers: Readonly<HeaderMap>): boolean {
+  if (headers.etag !== undefined) return true;
+  const lm = headerString(headers['last-modified']);
+  return lm !== undefined && parseHttpDate(lm) !== undefined;
+}

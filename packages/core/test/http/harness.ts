@@ -4,6 +4,7 @@
  */
 import { HttpCache } from '../../src/http/http-cache.js';
 import type { ResolvedRouteOptions } from '../../src/http/options.js';
+import { applyValidators } from '../../src/http/request-safety.js';
 import type {
   HeaderMap,
   HttpCacheOptions,
@@ -70,9 +71,12 @@ export class Harness {
     const result = await this.cache.lookup(req, route);
     if (result.kind === 'hit' || result.kind === 'stale') return sent(result.response, result.kind, false);
     let response: ResponseLike;
+    // as the adapters do: a revalidation gives the handler the stored response's validators
+    const handlerReq: RequestLike = { ...req, headers: { ...req.headers } };
+    applyValidators(handlerReq, result.fill, handlerReq.headers as Record<string, unknown>);
     try {
       this.originCalls++;
-      response = await origin(req);
+      response = await origin(handlerReq);
     } catch (error) {
       const substitute = result.fill.abandon(error);
       if (substitute !== undefined) return sent(substitute, result.kind, true, result);
