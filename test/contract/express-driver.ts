@@ -60,6 +60,9 @@ export function expressDriver(name: string, express: ExpressFactory): Driver {
       const { cacheAll = false, ...engineOptions } = options;
       const cache: LarderMiddleware = larder(engineOptions);
       const app = express();
+      // the origin sends the headers its spec gives, as under Fastify: no ETag of Express's own making
+      // (with one, a stale entry would be revalidated rather than replaced; packages/express tests that)
+      app.set('etag', false);
       if (cacheAll) app.use(cache);
       for (const route of routes) {
         const method = route.method ?? 'GET';
