@@ -1,14 +1,15 @@
 /**
  * The published shape, proven from outside (as express-rate-limit's test/external does): every
  * public package is packed with `npm pack`, and the tarballs are installed with `npm install` into
- * three outside apps in a temp dir, each a shape a user has:
+ * outside apps in a temp dir, each a shape a user has:
  *
  * - `ts`: Fastify in TypeScript ESM, compiled under `moduleResolution: node16` and checked under
  *   `bundler`, two instances sharing a redis-server (started here) through iovalkey clients;
  *   TypeScript compiled to CommonJS under `moduleResolution: node` (NestJS's default) with
  *   Prometheus and OpenTelemetry on the cache; Express 5 in plain ESM; the `larder-sim` bin;
  * - `express4`: Express 4 in CommonJS;
- * - `nest`: a NestJS app (CommonJS, decorators) on platform-express and platform-fastify.
+ * - `nest`, `nest11`: a NestJS app (CommonJS, decorators) on platform-express and platform-fastify,
+ *   on Nest 12 and on Nest 11.
  *
  * Every entry point of every package (each key of its `exports`, so a new subpath is covered the day
  * it is added) is imported from a TypeScript file generated here and compiled under
@@ -17,7 +18,7 @@
  *
  * Per tarball: LICENSE, README and consistent metadata, and `npm publish --dry-run` clean. Per
  * install: no EBADENGINE warning for anything a Larder package depends on. Each package is packed
- * once, each app installed once (the three at once, sharing npm's cache), and every check reuses
+ * once, each app installed once (all at once, sharing npm's cache), and every check reuses
  * them. Run with `npm run test:external` (after `npm run build`); `npm test` runs it last.
  */
 import assert from 'node:assert/strict';
@@ -94,6 +95,21 @@ const apps = {
     },
     larder: ['@larder/core', '@larder/nestjs'],
     entryPoints: { dir: 'src', packages: ['@larder/nestjs'] },
+  },
+  /** the same NestJS app on Nest 11, the other major the peer range names that is still maintained */
+  nest11: {
+    source: 'nest',
+    type: 'commonjs',
+    dependencies: {
+      '@nestjs/common': '^11.0.0',
+      '@nestjs/core': '^11.0.0',
+      '@nestjs/platform-express': '^11.0.0',
+      '@nestjs/platform-fastify': '^11.0.0',
+      'reflect-metadata': '^0.2.2',
+      rxjs: '^7.8.0',
+      '@types/node': '^20.19.0',
+    },
+    larder: ['@larder/core', '@larder/nestjs'],
   },
 };
 
@@ -270,7 +286,7 @@ before(async () => {
   await Promise.all(
     Object.entries(apps).map(async ([name, app]) => {
       const dir = join(work, name);
-      cpSync(join(here, 'apps', name), dir, { recursive: true });
+      cpSync(join(here, 'apps', app.source ?? name), dir, { recursive: true });
       const larder = Object.fromEntries(app.larder.map((pkg) => [pkg, `file:${tarballs[pkg].file}`]));
       // every @larder dependency of a tarball resolves to the tarball, never to the registry
       const overrides = Object.fromEntries(
@@ -507,18 +523,27 @@ describe('installed into outside apps', () => {
     assert.match(readFileSync(join(dir, 'tiny.svg'), 'utf8'), /^<svg /);
   });
 
-  it('NestJS (CommonJS, decorators, @Param with @CacheResponse) on platform-express and platform-fastify', async () => {
-    const dir = join(work, 'nest');
-    await compile(dir, 'tsc (nest)');
-    const out = findings(await run(process.execPath, ['dist/main.js'], dir), 'nest app');
-    for (const platform of ['express', 'fastify']) {
-      const result = out[platform];
-      assert.match(result.statuses[0], /fwd=miss; stored/, platform);
-      assert.match(result.statuses[1], /^larder; hit/, platform);
-      assert.match(result.statuses[2], /fwd=miss/, platform);
-      assert.equal(result.handlerCalls, 2, platform);
-      assert.equal(result.removed, 1, platform);
-      assert.equal(result.body.id, '1', platform);
-    }
-  });
+  for (const [name, major] of [
+    ['nest', 12],
+    ['nest11', 11],
+  ]) {
+    it(`NestJS ${major} (CommonJS, decorators, @Param with @CacheResponse) on platform-express and platform-fastify`, async () => {
+      const dir = join(work, name);
+      assert.equal(
+        readJson(join(dir, 'node_modules/@nestjs/core/package.json')).version.split('.')[0],
+        `${major}`,
+      );
+      await compile(dir, `tsc (${name})`);
+      const out = findings(await run(process.execPath, ['dist/main.js'], dir), `${name} app`);
+      for (const platform of ['express', 'fastify']) {
+        const result = out[platform];
+        assert.match(result.statuses[0], /fwd=miss; stored/, platform);
+        assert.match(result.statuses[1], /^larder; hit/, platform);
+        assert.match(result.statuses[2], /fwd=miss/, platform);
+        assert.equal(result.handlerCalls, 2, platform);
+        assert.equal(result.removed, 1, platform);
+        assert.equal(result.body.id, '1', platform);
+      }
+    });
+  }
 });
