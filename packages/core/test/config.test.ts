@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import { Cache, ConfigError } from '../src/index.js';
+import { Cache, ConfigError, LruPolicy, WTinyLfuPolicy } from '../src/index.js';
 
 const bad: [string, Record<string, unknown>, string][] = [
   ['max', { max: -1 }, '-1'],
@@ -20,6 +20,9 @@ const bad: [string, Record<string, unknown>, string][] = [
   ['slowThreshold', { max: 10, slowThreshold: -1 }, '-1'],
   ['slowlogMaxLen', { max: 10, slowlogMaxLen: 0 }, '0'],
   ['ttlResolution', { max: 10, ttlResolution: 0.5 }, '0.5'],
+  ['seed', { max: 10, policy: 'w-tinylfu', seed: 1.5 }, '1.5'],
+  ['seed', { max: 10, seed: '7' }, '"7"'],
+  ['seed', { max: 10, policy: new LruPolicy(), seed: 7 }, '7'],
   ['max', {}, 'undefined'],
 ];
 
@@ -79,6 +82,26 @@ describe('valid options', () => {
     const { policyNames, LruPolicy } = await import('../src/index.js');
     for (const policy of policyNames) expect(new Cache({ max: 4, policy }).policy.name).toBe(policy);
     expect(new Cache({ max: 4, policy: new LruPolicy() }).policy.name).toBe('lru');
+  });
+
+  it('seeds the policy named by policy: the same seed, the same evictions, as the seeded instance', () => {
+    // keys 0..299 with a skew, into 32 entries: which keys w-tinylfu keeps depends on its seed
+    const run = (cache: Cache<number, number>): number[] => {
+      let x = 99;
+      for (let i = 0; i < 5000; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const key = Math.floor(((x >>> 8) % 1000) ** 2 / 3340);
+        if (cache.get(key) === undefined) cache.set(key, i);
+      }
+      return [...cache.keys()].sort((a, b) => a - b);
+    };
+    const named = run(new Cache({ max: 32, policy: 'w-tinylfu', seed: 11 }));
+    expect(named).toHaveLength(32);
+    expect(run(new Cache({ max: 32, policy: 'w-tinylfu', seed: 11 }))).toEqual(named);
+    expect(run(new Cache({ max: 32, policy: new WTinyLfuPolicy({ seed: 11 }) }))).toEqual(named);
+    expect(run(new Cache({ max: 32, policy: 'w-tinylfu', seed: 12 }))).not.toEqual(named);
+    // a deterministic policy takes the option and ignores it
+    expect(new Cache({ max: 4, policy: 'lru', seed: 1 }).policy.name).toBe('lru');
   });
 
   it('copies the settings of another cache without sharing its policy', () => {

@@ -1,5 +1,11 @@
 import { ConfigError } from '../errors.js';
-import { booleanOption, functionOption, integerOption, optionsObject } from '../internal/options-check.js';
+import {
+  booleanOption,
+  functionOption,
+  integerOption,
+  optionsObject,
+  seedOption,
+} from '../internal/options-check.js';
 import { createPolicy, isPolicyName, policyNames } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
 import type {
@@ -158,16 +164,20 @@ export function resolveCacheOptions<K, V, FC>(
   }
   let policy: EvictionPolicy;
   const p = o.policy;
+  const seed = o.seed === undefined ? undefined : seedOption(o);
   if (p === undefined) {
     policy = createPolicy('lru');
   } else if (typeof p === 'string') {
     if (!isPolicyName(p)) throw new ConfigError('policy', p, `one of ${policyNames.join(', ')}`);
-    policy = createPolicy(p);
+    policy = createPolicy(p, seed === undefined ? {} : { seed });
   } else if (
     p !== null &&
     typeof p === 'object' &&
     POLICY_METHODS.every((m) => typeof (p as never)[m] === 'function')
   ) {
+    if (seed !== undefined) {
+      throw new ConfigError('seed', o.seed, 'no value with a policy instance (seed the instance itself)');
+    }
     policy = p as EvictionPolicy;
   } else {
     throw new ConfigError('policy', p, `a policy name (${policyNames.join(', ')}) or an EvictionPolicy`);

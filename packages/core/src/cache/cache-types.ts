@@ -256,7 +256,7 @@ export type Memoizer<K, V, FC = unknown> = (
 
 /**
  * Every option of {@link Cache}. The lru-cache 11.5 options keep their names, units and defaults;
- * see each one. Larder adds `policy`, `slowThreshold` and `slowlogMaxLen`.
+ * see each one. Larder adds `policy`, `seed`, `slowThreshold` and `slowlogMaxLen`.
  */
 export interface CacheOptionsBase<K, V, FC> {
   /** Most entries held; 0 for no count limit. A positive integer. @defaultValue 0 */
@@ -312,6 +312,14 @@ export interface CacheOptionsBase<K, V, FC> {
    * @defaultValue 'lru' (lru-cache's behaviour)
    */
   policy?: PolicyName | EvictionPolicy;
+  /**
+   * Seed of the built-in policy named by `policy`, when it uses randomness (`'w-tinylfu'`: its
+   * sketch's hashing, admission jitter and key sampling), so that the same operations make the same
+   * evictions run after run (Larder). A safe integer (its low 32 bits count). Not with a policy
+   * instance: seed the instance itself (`new WTinyLfuPolicy({ seed })`).
+   * @defaultValue a random seed per cache, so that nobody can aim keys at its counters
+   */
+  seed?: number;
   /**
    * Operations slower than this many ms are recorded in the slow log and reported to `slow`
    * listeners (Larder; like Redis `slowlog-log-slower-than`). Unset: no timing at all.

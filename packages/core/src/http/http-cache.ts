@@ -238,14 +238,16 @@ export class HttpCache {
     const shared = o.shared;
     this.#shared = shared;
     // with `persist`, the memory store (the L1 with `shared`) is ours to create, load and close
-    const local =
-      o.persist === undefined
-        ? undefined
-        : new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+    const memoryOptions = {
+      maxEntries: o.maxEntries,
+      maxBytes: o.maxBytes,
+      now: o.now,
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+    };
+    const local = o.persist === undefined ? undefined : new MemoryStore(memoryOptions);
     if (local !== undefined) this.#loading = this.#load(local, o.persist!);
     if (shared === undefined) {
-      this.#store =
-        o.store ?? local ?? new MemoryStore({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: o.now });
+      this.#store = o.store ?? local ?? new MemoryStore(memoryOptions);
     } else {
       if (local !== undefined) this.#detach.push(() => local.close());
       const tiered = new TieredStore({
@@ -255,7 +257,13 @@ export class HttpCache {
         bus: shared.bus?.connect?.() ?? shared.bus,
         l1Ttl: shared.l1Ttl,
         // a given L1 is bounded by its own options
-        ...(local === undefined ? { maxEntries: o.maxEntries, maxBytes: o.maxBytes } : {}),
+        ...(local === undefined
+          ? {
+              maxEntries: o.maxEntries,
+              maxBytes: o.maxBytes,
+              ...(o.seed === undefined ? {} : { seed: o.seed }),
+            }
+          : {}),
         now: o.now,
         onError: (error, context) => this.#report(error, `shared.${context}`),
         onInvalidation: (message) => this.#noteRemoteInvalidation(message),

@@ -5,7 +5,7 @@
  */
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
-import { knownOptions } from '../internal/options-check.js';
+import { knownOptions, seedOption } from '../internal/options-check.js';
 import { checkPersistOptions, type HttpPersistOptions } from '../persist/persist.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { SharedBackend } from '../store/shared-backend.js';
@@ -60,6 +60,8 @@ export interface ResolvedHttpCacheOptions {
   readonly maxEntries: number;
   /** @defaultValue 64 MiB */
   readonly maxBytes: number;
+  /** Seed of the default memory store's policy; `undefined` for a random one. */
+  readonly seed: number | undefined;
   /** @defaultValue 5000 ms */
   readonly lockTimeout: number;
   /** @defaultValue 10_000 ms */
@@ -114,6 +116,7 @@ const ENGINE_OPTION_NAMES = [
   'persist',
   'maxEntries',
   'maxBytes',
+  'seed',
   'lockTimeout',
   'hitForPass',
   'honorClientNoCache',
@@ -292,9 +295,9 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     }
     store = s as unknown as ResponseStore;
     // bounds of the default store would be silently ignored; a custom store is bounded by its own options
-    for (const name of ['maxEntries', 'maxBytes']) {
+    for (const name of ['maxEntries', 'maxBytes', 'seed']) {
       if (defined(name))
-        throw new ConfigError(name, o[name], 'no value when a store is given (bound the store itself)');
+        throw new ConfigError(name, o[name], 'no value when a store is given (configure the store itself)');
     }
   }
 
@@ -342,6 +345,7 @@ export function resolveHttpCacheOptions(options: unknown): ResolvedHttpCacheOpti
     persist,
     maxEntries: defined('maxEntries') ? positiveInteger('maxEntries', o.maxEntries) : DEFAULT_MAX_ENTRIES,
     maxBytes: defined('maxBytes') ? positiveInteger('maxBytes', o.maxBytes) : DEFAULT_MAX_BYTES,
+    seed: defined('seed') ? seedOption(o, 'seed') : undefined,
     lockTimeout,
     hitForPass,
     honorClientNoCache: defined('honorClientNoCache')

@@ -129,6 +129,13 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   /** Bounds of the default memory store (the L1 with `shared`): most total bytes (bodies and headers). @defaultValue 64 MiB */
   maxBytes?: number;
   /**
+   * Seed of the default memory store's eviction policy (`w-tinylfu`: its sketch's hashing, admission
+   * jitter and key sampling), so that the same requests evict the same entries run after run, in a
+   * test or a replay. A safe integer. Not with `store` (configure that store itself).
+   * @defaultValue a random seed per engine, so that no client can aim keys at its counters
+   */
+  seed?: number;
+  /**
    * How long a request waits for another's in-flight fill of the same key (in this process, or with
    * `shared` in any process of the fleet) before going to the origin itself (and not storing).
    * @defaultValue 5 s

@@ -21,6 +21,12 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
   /** Eviction policy: a built-in name or an instance. @defaultValue 'w-tinylfu' when built in, else 'lru' */
   policy?: PolicyName | EvictionPolicy;
+  /**
+   * Seed of `policy` when it is a built-in name that uses randomness (the default `'w-tinylfu'`), so
+   * that the same requests evict the same entries run after run: see the `seed` option of `Cache`.
+   * @defaultValue a random seed per store
+   */
+  seed?: number;
   /** Clock, in ms since the epoch: entries expire at their `expiresAt` by it. @defaultValue Date.now */
   now?: () => number;
 }
@@ -30,7 +36,7 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 /** Default most bytes of a memory store (and of the engine's default store): 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
-const OPTION_NAMES = ['maxEntries', 'maxBytes', 'policy', 'now'];
+const OPTION_NAMES = ['maxEntries', 'maxBytes', 'policy', 'seed', 'now'];
 
 /**
  * Fixed cost charged per entry, in bytes: the entry object and its times, its headers object, the
@@ -118,6 +124,8 @@ export class MemoryStore implements ResponseStore {
       ttlResolution: 0,
       ttlAutopurge: true,
       policy,
+      // Cache checks `seed` too, and refuses it beside a policy instance
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
     });
     this.#cache.on('remove', (key, entry) => this.#unindex(key, entry));
   }

@@ -6,7 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { absorbedErrorReporter } from '../internal/absorbed-errors.js';
 import { checkOptions } from '../internal/options-check.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import type { InvalidationBus, InvalidationMessage } from './shared-backend.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from './types.js';
 
@@ -20,6 +20,8 @@ export interface TieredStoreOptions {
   maxEntries?: number;
   /** Bound of the default L1: most bytes. @defaultValue 64 MiB */
   maxBytes?: number;
+  /** Seed of the default L1's eviction policy: see {@link MemoryStoreOptions.seed}. @defaultValue random */
+  seed?: number;
   /** Carries invalidations to and from the other instances' L1. */
   bus?: InvalidationBus | undefined;
   /**
@@ -55,6 +57,7 @@ const OPTION_NAMES = [
   'l1',
   'maxEntries',
   'maxBytes',
+  'seed',
   'bus',
   'l1Ttl',
   'now',
@@ -144,9 +147,9 @@ export class TieredStore implements ResponseStore {
       if (fn !== undefined && typeof fn !== 'function') throw new ConfigError(name, fn, 'a function');
     }
     if (options.l1 !== undefined) {
-      for (const name of ['maxEntries', 'maxBytes'] as const) {
+      for (const name of ['maxEntries', 'maxBytes', 'seed'] as const) {
         if (options[name] !== undefined) {
-          throw new ConfigError(name, options[name], 'no value when l1 is given (bound the l1 itself)');
+          throw new ConfigError(name, options[name], 'no value when l1 is given (configure the l1 itself)');
         }
       }
     }
@@ -154,9 +157,10 @@ export class TieredStore implements ResponseStore {
     this.#l1Ttl = l1Ttl;
     this.l2 = options.l2;
     this.#ownsL1 = options.l1 === undefined;
-    const memoryOptions: { maxEntries?: number; maxBytes?: number; now: () => number } = { now: this.#now };
+    const memoryOptions: MemoryStoreOptions = { now: this.#now };
     if (options.maxEntries !== undefined) memoryOptions.maxEntries = options.maxEntries;
     if (options.maxBytes !== undefined) memoryOptions.maxBytes = options.maxBytes;
+    if (options.seed !== undefined) memoryOptions.seed = options.seed;
     this.l1 = options.l1 ?? new MemoryStore(memoryOptions);
     this.#bus = bus;
     this.#onInvalidation = options.onInvalidation;

@@ -282,6 +282,8 @@ describe('TieredStore options', () => {
     [{ l2, l1Ttl: '1s' }, 'l1Ttl'],
     [{ l2, now: 1 }, 'now'],
     [{ l2, l1: new MemoryStore(), maxEntries: 5 }, 'maxEntries'],
+    [{ l2, l1: new MemoryStore(), seed: 5 }, 'seed'],
+    [{ l2, seed: 0.5 }, 'seed'],
     [{ l2, bogus: true }, 'bogus'],
   ])('%o is a ConfigError naming %s', (options, option) => {
     expect(() => new TieredStore(options as unknown as TieredStoreOptions)).toThrow(ConfigError);

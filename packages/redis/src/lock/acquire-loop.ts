@@ -42,6 +42,7 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
  * not retried: the caller routes around a dead Redis rather than waiting on it).
  *
  * @param release - Gives back a grant obtained after `options.signal` aborted.
+ * @param random - The jitter's source of numbers in `[0, 1)` (seeded with the lock's `seed` option).
  * @throws `LockTimeoutError` when the resource is still busy at the deadline; `signal.reason` when
  * the signal aborts.
  */
@@ -51,6 +52,7 @@ export async function acquireWithin<T>(
   now: () => number,
   attempt: () => Promise<T | undefined>,
   release: (grant: T) => Promise<void>,
+  random: () => number = Math.random,
 ): Promise<T> {
   const { signal, wait, retryDelay } = options;
   signal?.throwIfAborted();
@@ -68,6 +70,6 @@ export async function acquireWithin<T>(
     const remaining = deadline - now();
     if (remaining <= 0) throw new LockTimeoutError(resource, wait);
     // the last sleep ends at the deadline, so one attempt is always made at it
-    await sleep(Math.min(backoffDelay(retryDelay, n), remaining), signal);
+    await sleep(Math.min(backoffDelay(retryDelay, n, random), remaining), signal);
   }
 }

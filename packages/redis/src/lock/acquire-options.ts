@@ -43,6 +43,15 @@ export function checkDelay(value: unknown, option: string): number {
   throw new ConfigError(option, value, 'a finite number of ms > 0');
 }
 
+/**
+ * The `seed` option of a lock: a safe integer (its low 32 bits seed the backoff jitter), or
+ * `undefined` for `Math.random`.
+ */
+export function checkSeed(value: unknown): number | undefined {
+  if (value === undefined || (typeof value === 'number' && Number.isSafeInteger(value))) return value;
+  throw new ConfigError('seed', value, 'a safe integer');
+}
+
 /** A resource name: a non-empty string. */
 export function checkResource(value: unknown): string {
   if (typeof value === 'string' && value.length > 0) return value;

@@ -25,6 +25,7 @@ import { acquireWithin } from './acquire-loop.js';
 import {
   checkDelay,
   checkResource,
+  checkSeed,
   DEFAULT_RETRY_DELAY,
   type ResolvedAcquireOptions,
   resolveAcquireOptions,
@@ -32,6 +33,7 @@ import {
 import type { AcquireOptions, DistributedLock, Lock, TryAcquireOptions } from './lock.js';
 import { LockHandle, newLockToken, unavailable } from './lock-handle.js';
 import { EXTEND_LOCK, lostReason, RELEASE_LOCK } from './lock-scripts.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Options of {@link RedisLock}. */
 export interface RedisLockOptions {
@@ -51,9 +53,17 @@ export interface RedisLockOptions {
   retryDelay?: number;
   /** Monotonic clock in ms, for `expiresAt`, `validity` and `wait`. @defaultValue performance.now */
   now?: () => number;
+  /**
+   * Seed of the jitter of `acquire`'s backoff: two locks with the same seed, retrying the same way,
+   * wait the same sequence of delays, so a test or a simulation repeats. A safe integer (its low 32
+   * bits count). Leave it out in production: contenders that share a seed retry in lockstep, which
+   * is what the jitter is there to prevent.
+   * @defaultValue `Math.random`
+   */
+  seed?: number;
 }
 
-const OPTION_NAMES = ['client', 'prefix', 'commandTimeout', 'retryDelay', 'now'];
+const OPTION_NAMES = ['client', 'prefix', 'commandTimeout', 'retryDelay', 'now', 'seed'];
 
 /** What one successful `SET NX` gave. */
 interface Grant {
@@ -82,12 +92,16 @@ export class RedisLock implements DistributedLock {
   readonly layout: KeyLayout;
   readonly #now: () => number;
   readonly #retryDelay: number;
+  /** The backoff jitter's source, seeded by the `seed` option. */
+  readonly #random: () => number;
   readonly #ownsPort: boolean;
   readonly #live = new Set<LockHandle>();
 
   /** @throws `ConfigError` for an unknown option, an invalid value, or a `client` that is no Redis client. */
   constructor(options: RedisLockOptions) {
     checkOptions(options, OPTION_NAMES);
+    const seed = checkSeed(options.seed);
+    this.#random = seed === undefined ? Math.random : seededRandom(seed);
     const now = options.now ?? performance.now.bind(performance);
     if (typeof now !== 'function') throw new ConfigError('now', now, 'a function');
     this.#now = now;
@@ -118,6 +132,7 @@ export class RedisLock implements DistributedLock {
       this.#now,
       () => this.#attempt(resource, key, o.ttl),
       (g) => this.#release(resource, key, g.token),
+      this.#random,
     );
     return this.#handle(resource, key, grant, o);
   }

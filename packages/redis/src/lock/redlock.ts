@@ -33,6 +33,7 @@ import { acquireWithin } from './acquire-loop.js';
 import {
   checkDelay,
   checkResource,
+  checkSeed,
   DEFAULT_RETRY_DELAY,
   type ResolvedAcquireOptions,
   resolveAcquireOptions,
@@ -40,6 +41,7 @@ import {
 import type { AcquireOptions, DistributedLock, Lock, TryAcquireOptions } from './lock.js';
 import { LockHandle, newLockToken } from './lock-handle.js';
 import { EXTEND_LOCK, LOCK_OK, RELEASE_LOCK } from './lock-scripts.js';
+import { seededRandom } from './seeded-random.js';
 
 /** @defaultValue of {@link RedlockOptions.driftFactor}. */
 export const DEFAULT_DRIFT_FACTOR = 0.01;
@@ -75,6 +77,14 @@ export interface RedlockOptions {
   retryDelay?: number;
   /** Monotonic clock in ms, for validity, `expiresAt` and `wait`. @defaultValue performance.now */
   now?: () => number;
+  /**
+   * Seed of the jitter of `acquire`'s backoff: two locks with the same seed, retrying the same way,
+   * wait the same sequence of delays, so a test or a simulation repeats. A safe integer (its low 32
+   * bits count). Leave it out in production: contenders that share a seed retry in lockstep, which
+   * is what the jitter is there to prevent.
+   * @defaultValue `Math.random`
+   */
+  seed?: number;
 }
 
 const OPTION_NAMES = [
@@ -85,6 +95,7 @@ const OPTION_NAMES = [
   'driftFactor',
   'retryDelay',
   'now',
+  'seed',
 ];
 
 /** What a successful quorum acquisition gave. */
@@ -129,12 +140,16 @@ export class Redlock implements DistributedLock {
   readonly instanceTimeout: number;
   readonly #now: () => number;
   readonly #retryDelay: number;
+  /** The backoff jitter's source, seeded by the `seed` option. */
+  readonly #random: () => number;
   readonly #owned: RedisPort[] = [];
   readonly #live = new Set<LockHandle>();
 
   /** @throws `ConfigError` for an unknown option, an invalid value, no clients, or a client given twice. */
   constructor(options: RedlockOptions) {
     checkOptions(options, OPTION_NAMES);
+    const seed = checkSeed(options.seed);
+    this.#random = seed === undefined ? Math.random : seededRandom(seed);
     const { clients } = options;
     if (!Array.isArray(clients) || clients.length === 0) {
       throw new ConfigError('clients', clients, 'a non-empty array of Redis clients, one per server');
@@ -195,6 +210,7 @@ export class Redlock implements DistributedLock {
       this.#now,
       () => this.#attempt(resource, key, o.ttl),
       (g) => this.#release(resource, key, g.token),
+      this.#random,
     );
     return this.#handle(resource, key, grant, o);
   }

@@ -6,6 +6,7 @@ import { LockTimeoutError } from '@larder/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireWithin, backoffDelay, sleep } from '../../src/lock/acquire-loop.js';
 import { resolveAcquireOptions } from '../../src/lock/acquire-options.js';
+import { seededRandom } from '../../src/lock/seeded-random.js';
 
 describe('backoffDelay', () => {
   it('draws from [c/2, c) with c = retryDelay × 2^min(n, 3)', () => {
@@ -16,6 +17,25 @@ describe('backoffDelay', () => {
     expect(backoffDelay(50, 0, high)).toBeLessThan(50);
     expect(backoffDelay(50, 7, high)).toBeLessThan(400);
     expect(backoffDelay(50, 7, high)).toBeGreaterThan(399);
+  });
+});
+
+describe('seededRandom', () => {
+  it('repeats its sequence for a seed, in [0, 1), and differs between seeds', () => {
+    const draw = (seed: number) => Array.from({ length: 1000 }, seededRandom(seed));
+    const a = draw(7);
+    expect(draw(7)).toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(a).size).toBeGreaterThan(990);
+    // roughly uniform: each tenth of [0, 1) gets 100 ± 40 of 1,000 draws
+    for (let d = 0; d < 10; d++) {
+      const n = a.filter((x) => Math.floor(x * 10) === d).length;
+      expect(n, `decile ${d}`).toBeGreaterThan(60);
+      expect(n, `decile ${d}`).toBeLessThan(140);
+    }
+    expect(draw(8)).not.toEqual(a);
+    // only the low 32 bits count
+    expect(draw(7 + 2 ** 32)).toEqual(a);
   });
 });
 
@@ -50,6 +70,28 @@ describe('acquireWithin', () => {
       expect(gap).toBeGreaterThanOrEqual(25 * 2 ** n);
       expect(gap).toBeLessThanOrEqual(50 * 2 ** n);
     });
+  });
+
+  it('waits the same delays for the same seed, and other delays for another', async () => {
+    const attemptTimes = async (random: () => number): Promise<number[]> => {
+      const start = Date.now();
+      const at: number[] = [];
+      const outcome = acquireWithin(
+        'r',
+        options({ wait: 3000 }),
+        Date.now,
+        async () => void at.push(Date.now() - start),
+        async () => {},
+        random,
+      ).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(await outcome).toBeInstanceOf(LockTimeoutError);
+      return at;
+    };
+    const first = await attemptTimes(seededRandom(42));
+    expect(first.length).toBeGreaterThan(10);
+    expect(await attemptTimes(seededRandom(42))).toEqual(first);
+    expect(await attemptTimes(seededRandom(43))).not.toEqual(first);
   });
 
   it('attempts once more at the deadline, then rejects with LockTimeoutError', async () => {

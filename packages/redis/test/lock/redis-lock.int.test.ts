@@ -177,6 +177,18 @@ describe('RedisLock options', () => {
     const port = toPort(handle.client);
     expect(() => new RedisLock({ client: {} })).toThrow(ConfigError);
     expect(() => new RedisLock({ client: port, retryDelay: 0 })).toThrow(/retryDelay/);
+    for (const seed of [1.5, '7', 2 ** 53]) {
+      const error = (() => {
+        try {
+          return new RedisLock({ client: port, seed: seed as number });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, String(seed)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).option).toBe('seed');
+    }
+    await new RedisLock({ client: port, seed: -3 }).close();
     expect(() => new RedisLock({ client: port, wait: 5 } as never)).toThrow(/wait/);
     const locks = new RedisLock({ client: port, prefix: uniquePrefix('opts') });
     const bad: [string, object][] = [

@@ -218,5 +218,7 @@ describe.each(kinds)('Redlock, $name, quorum', (kind) => {
     expect(() => new Redlock({ clients: [ports[0], {}] })).toThrow(/clients\[1\]/);
     expect(() => new Redlock({ clients: ports, driftFactor: 1 })).toThrow(/driftFactor/);
     expect(() => new Redlock({ clients: ports, instanceTimeout: 0 })).toThrow(/instanceTimeout/);
+    expect(() => new Redlock({ clients: ports, seed: 0.5 })).toThrow(/seed/);
+    expect(() => new Redlock({ clients: ports, seed: Number.NaN })).toThrow(/seed/);
   });
 });
