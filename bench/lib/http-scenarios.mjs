@@ -22,10 +22,15 @@ export const ORIGIN_DELAY_MS = 5;
  * warmed beforehand: the origin must not run while measured), `origin` (no cache, slow origin),
  * `miss` (every request a distinct key: every request must miss).
  * @typedef {'ceiling' | 'hit' | 'origin' | 'miss'} Kind
- * `metrics`: the cache is reported by @larder/prometheus on a prom-client Registry.
+ * `metrics`: the cache is reported by @larder/prometheus on a prom-client Registry. `headers`: sent
+ * with every request; `status`: what every response must be (200 when absent; a 304 has no body).
  * @typedef {{ id: string, framework: 'fastify' | 'express', kind: Kind, label: string,
- *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'none', metrics?: boolean }} Scenario
+ *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'bentocache' | 'fastify-caching' | 'none',
+ *   metrics?: boolean, headers?: Record<string, string>, status?: number }} Scenario
  */
+
+/** The ETag of the payload, for the conditional (304) scenarios. */
+export const PAYLOAD_ETAG = '"payload-v1"';
 
 /** @type {Scenario[]} */
 export const SCENARIOS = [
@@ -53,6 +58,34 @@ export const SCENARIOS = [
     metrics: true,
     label: 'larder hit, with larderMetrics() on a prom-client Registry',
     path: '/payload',
+  },
+  {
+    id: 'fastify-bentocache',
+    framework: 'fastify',
+    kind: 'hit',
+    cache: 'bentocache',
+    label: 'bentocache 1.6 hit (getOrSet in the handler, memory driver, no serialisation)',
+    path: '/payload',
+  },
+  {
+    id: 'fastify-hit-304',
+    framework: 'fastify',
+    kind: 'hit',
+    cache: 'larder',
+    label: 'larder conditional hit: If-None-Match matches, 304 from the cache',
+    path: '/etagged',
+    headers: { 'if-none-match': PAYLOAD_ETAG },
+    status: 304,
+  },
+  {
+    id: 'fastify-caching-304',
+    framework: 'fastify',
+    kind: 'hit',
+    cache: 'fastify-caching',
+    label: '@fastify/caching 9 conditional hit: If-None-Match in its ETag cache, 304',
+    path: '/etagged',
+    headers: { 'if-none-match': PAYLOAD_ETAG },
+    status: 304,
   },
   {
     id: 'fastify-origin',
@@ -111,6 +144,14 @@ export const SCENARIOS = [
     kind: 'hit',
     cache: 'apicache',
     label: "apicache 1.6.3 hit (middleware('5 minutes') on the route)",
+    path: '/payload',
+  },
+  {
+    id: 'express-bentocache',
+    framework: 'express',
+    kind: 'hit',
+    cache: 'bentocache',
+    label: 'bentocache 1.6 hit (getOrSet in the handler, memory driver, no serialisation)',
     path: '/payload',
   },
   {

@@ -7,13 +7,36 @@
 //   <- 'exit'                            close and exit (a --cpu-prof profile is written then)
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ORIGIN_DELAY_MS, PAYLOAD, scenario } from './http-scenarios.mjs';
+import { ORIGIN_DELAY_MS, PAYLOAD, PAYLOAD_ETAG, scenario } from './http-scenarios.mjs';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 const s = scenario(process.argv[2] ?? '');
 let originCalls = 0;
 /** @type {() => Record<string, number> | undefined} */
 let cacheStats = () => undefined;
+
+/**
+ * bentocache's nearest equivalent of a response cache: the handler asks `getOrSet` for the body (its
+ * memory driver keeping the Buffer itself, no serialisation) and sends it.
+ * @returns {Promise<(key: string) => Promise<Buffer>>}
+ */
+async function bentoBody() {
+  const { BentoCache, bentostore } = await import('bentocache');
+  const { memoryDriver } = await import('bentocache/drivers/memory');
+  const bento = new BentoCache({
+    default: 'memory',
+    stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000, serialize: false })) },
+  });
+  return (key) =>
+    bento.getOrSet({
+      key,
+      ttl: '1h',
+      factory: () => {
+        originCalls++;
+        return PAYLOAD;
+      },
+    });
+}
 
 const { listen, close } = s.framework === 'fastify' ? await fastifyApp() : await expressApp();
 
@@ -42,8 +65,25 @@ async function fastifyApp() {
     config = { cache: { ttl: '1h' } };
     if (s.metrics === true) await withMetrics(app.larder);
   }
-  app.get('/payload', { config }, (_request, reply) => {
+  if (s.cache === 'fastify-caching') {
+    const { default: caching } = await import('@fastify/caching');
+    await app.register(caching, { privacy: 'public', expiresIn: 3600 });
+  }
+  if (s.cache === 'bentocache') {
+    const body = await bentoBody();
+    app.get('/payload', async (request, reply) =>
+      reply.header('content-type', CONTENT_TYPE).send(await body(request.url)),
+    );
+  } else {
+    app.get('/payload', { config }, (_request, reply) => {
+      originCalls++;
+      reply.header('content-type', CONTENT_TYPE).send(PAYLOAD);
+    });
+  }
+  app.get('/etagged', { config }, (_request, reply) => {
     originCalls++;
+    if (s.cache === 'fastify-caching') reply.etag(PAYLOAD_ETAG);
+    else reply.header('etag', PAYLOAD_ETAG);
     reply.header('content-type', CONTENT_TYPE).send(PAYLOAD);
   });
   app.get('/slow', { config }, async (_request, reply) => {
@@ -76,11 +116,19 @@ async function expressApp() {
     const { default: apicache } = await import('apicache');
     perRoute = [apicache.middleware('5 minutes')];
   }
-  app.get('/payload', ...perRoute, (_req, res) => {
-    originCalls++;
-    res.set('content-type', CONTENT_TYPE);
-    res.send(PAYLOAD);
-  });
+  if (s.cache === 'bentocache') {
+    const body = await bentoBody();
+    app.get('/payload', async (req, res) => {
+      res.set('content-type', CONTENT_TYPE);
+      res.send(await body(req.originalUrl));
+    });
+  } else {
+    app.get('/payload', ...perRoute, (_req, res) => {
+      originCalls++;
+      res.set('content-type', CONTENT_TYPE);
+      res.send(PAYLOAD);
+    });
+  }
   app.get('/slow', ...perRoute, async (_req, res) => {
     originCalls++;
     await sleep(ORIGIN_DELAY_MS);
