@@ -22,10 +22,15 @@ const STEP_DECAY = 0.98;
 /** A change of the period's score this large means the workload changed: restart at the full step. */
 const RESTART_THRESHOLD = 0.05;
 /**
- * A change of the period's score within this many standard deviations of its sampling noise is no
+ * A change of the period's score within one standard deviation of its sampling noise is no
  * evidence: the climber keeps its direction (its step still decays) instead of turning back.
  */
-const CLIMB_Z = 3;
+const CLIMB_Z = 1;
+/**
+ * At the largest window, a period without evidence moves the window down by this share of the
+ * step (see {@link WindowClimber}): a small probe, cheap where LRU is right.
+ */
+const PROBE = 0.25;
 /** Sample period as a multiple of the capacity (`percent-sample` 10, the sketch's reset period). */
 const SAMPLE_FACTOR = 10;
 
@@ -70,8 +75,11 @@ const GUARD_STEP = 0.0625;
  *   the last step's doing, restarts the step at full size, and turns the window away from where it
  *   belongs. Here the score is the hit ratio *minus the LRU reference's* on the same sampled
  *   requests (a control variate: the reference does not depend on the window, so the best window
- *   is unchanged, while the swings that both sides see cancel out), and a change within
- *   {@link CLIMB_Z} = 3 standard deviations of its sampling noise counts as no change.
+ *   is unchanged, while the swings that both sides see cancel out), and a change within one
+ *   standard deviation of its sampling noise counts as no change. At the largest window the
+ *   policy is all but its reference, so no score can ask for a smaller one: there a period
+ *   without evidence probes down by a quarter step, which the LRU reference turns into a descent
+ *   where frequency wins (after a recency burst, say) and undoes where recency does.
  * - *LRU reference*: a miniature LRU ({@link ShadowCache}) replays a hash-sampled subset of the
  *   requests, and each sampled request that one side hits and the other misses is counted. When LRU
  *   leads significantly the window grows by 6.25% of the capacity at once; when the policy leads
@@ -250,7 +258,13 @@ export class WindowClimber {
     const variance = (this.#periodOwnOnly + this.#periodLruOnly) / (sampled * sampled);
     let change = Number.isNaN(this.#previousScore) ? 0 : score - this.#previousScore;
     if (change * change <= CLIMB_Z * CLIMB_Z * (variance + this.#previousVariance)) change = 0;
-    const amount = change >= 0 ? this.#step : -this.#step;
+    let amount = change >= 0 ? this.#step : -this.#step;
+    if (change === 0 && amount > 0 && this.#share >= this.#maxShare) {
+      // At the top the policy is all but its LRU reference: no score can say that a smaller window
+      // would do better, and one that kept its direction would stay there for good. Probe down by
+      // a quarter step: where frequency wins, the reference test takes it from there.
+      amount = -PROBE * amount;
+    }
     this.#step = Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? STEP : -STEP) : amount * STEP_DECAY;
     this.#share = Math.min(this.#maxShare, Math.max(this.#minShare, this.#share + amount));
     this.#previousScore = score;
