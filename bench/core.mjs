@@ -30,7 +30,7 @@ const HELP = `usage: node bench/run.mjs core [options]
                       ${POLICIES.join(', ')}
   --rounds N          rounds per size (default 5 up to 100,000 entries, 3 above)
   --isolate           run each implementation in a worker of its own (use with --policies: in one
-                      isolate, ten policy classes make Cache's policy call sites megamorphic)
+                      isolate, twelve policy classes make Cache's policy call sites megamorphic)
   --out FILE          also write the markdown report to FILE
   --help              this text`;
 
@@ -181,7 +181,7 @@ async function runGroup({ max, keyType, ids, rounds, measureMs, warmMs, isolate 
   for (let round = 0; round < rounds; round++) {
     const order = ids.map((_, i) => ids[(i + round) % ids.length]);
     // --isolate: one worker per implementation, so that no call site inside Cache sees more than one
-    // policy class (in one isolate, ten policies make Cache's policy calls megamorphic for all)
+    // policy class (in one isolate, twelve policies make Cache's policy calls megamorphic for all)
     const results = isolate
       ? Object.assign(
           {},
