@@ -14,19 +14,8 @@ import { type StoredEntry, StoreError } from '@larder/core';
 /** The version in the `v` field of the metadata. */
 export const FORMAT_VERSION = 1;
 
-interface StoredMeta {
-  v: number;
-  status: number;
-  headers: Record<string, string | string[]>;
-  storedAt: number;
-  initialAge: number;
-  staleAt: number;
-  staleWhileRevalidateUntil: number;
-  staleIfErrorUntil: number;
-  expiresAt: number;
-  tags: string[];
-  vary?: string[];
-}
+/** The metadata field `m`: the entry without its body (field `b`), with the format version. */
+type StoredMeta = Omit<StoredEntry, 'body'> & { v: number };
 
 /** The `m` field of `entry`. */
 export function encodeMeta(entry: StoredEntry): string {

@@ -1,3 +1,5 @@
+/** Core's invalidation type, re-exported: the one `RedisBus` carries. */
+export type { InvalidationMessage } from '@larder/core';
 export {
   type IORedisLike,
   ioredisPort,
@@ -42,6 +44,13 @@ export type {
   Lock,
   TryAcquireOptions,
 } from './lock/lock.js';
+export {
+  type LockClaim,
+  LockClient,
+  type LockClientOptions,
+} from './lock/lock-client.js';
+export type { LockAttempt, LockPeek, LockStrategy, LockTarget } from './lock/lock-strategy.js';
+export { Quorum } from './lock/quorum.js';
 export { RedisLock, type RedisLockOptions } from './lock/redis-lock.js';
 export {
   DEFAULT_DRIFT_FACTOR,
@@ -49,6 +58,7 @@ export {
   Redlock,
   type RedlockOptions,
 } from './lock/redlock.js';
+export { SingleInstance } from './lock/single-instance.js';
 export { LuaScript } from './lua-script.js';
 export type {
   MessageListener,
@@ -65,7 +75,6 @@ export {
   type BusSubscribeOptions,
   decodeBusMessage,
   encodeBusMessage,
-  type InvalidationMessage,
   type ReceivedInvalidation,
   RedisBus,
   type RedisBusOptions,

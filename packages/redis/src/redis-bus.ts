@@ -22,23 +22,14 @@
  * the L1 TTL, and clear L1 when Redis comes back.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError, checkOptions } from '@larder/core';
+import { ConfigError, checkOptions, type InvalidationMessage } from '@larder/core';
 import { KeyLayout } from './key-layout.js';
 import type { RedisPort, Subscription } from './port.js';
 import { isRedisPort, toPort } from './to-port.js';
+import { readWireMessage } from './wire-message.js';
 
-/** What to invalidate. At least one of the fields should say something. */
-export interface InvalidationMessage {
-  /** Cache keys to drop. */
-  keys?: readonly string[];
-  /** Tags (the engine's URL tags included) whose entries to drop. */
-  tags?: readonly string[];
-  /** Drop everything. */
-  clear?: boolean;
-}
-
-/** A received {@link InvalidationMessage}, with who sent it. */
-export interface ReceivedInvalidation {
+/** A received `InvalidationMessage` (core's type), with who sent it. */
+export interface ReceivedInvalidation extends InvalidationMessage {
   keys: string[];
   tags: string[];
   clear: boolean;
@@ -78,15 +69,8 @@ function stringArray(value: unknown): string[] | undefined {
  * Decodes one bus message; `undefined` when it is not a version 1 message of the documented shape.
  */
 export function decodeBusMessage(payload: Buffer | string): ReceivedInvalidation | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const m = parsed as Record<string, unknown>;
-  if (m.v !== 1 || typeof m.from !== 'string') return undefined;
+  const m = readWireMessage(payload);
+  if (m === undefined) return undefined;
   const keys = stringArray(m.keys);
   const tags = stringArray(m.tags);
   if (keys === undefined || tags === undefined) return undefined;

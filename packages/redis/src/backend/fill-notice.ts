@@ -11,6 +11,7 @@
  * Receivers ignore unknown fields and drop messages that are not version 1 of this shape.
  */
 import type { FillOutcome } from '@larder/core';
+import { readWireMessage } from '../wire-message.js';
 
 /** A decoded fill notice. */
 export interface FillNotice {
@@ -33,15 +34,8 @@ export function encodeFillNotice(notice: FillNotice): string {
 
 /** Decodes a notice; `undefined` when it is not a version 1 notice of the documented shape. */
 export function decodeFillNotice(payload: Buffer | string): FillNotice | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const m = parsed as Record<string, unknown>;
-  if (m.v !== 1 || typeof m.from !== 'string' || typeof m.key !== 'string') return undefined;
+  const m = readWireMessage(payload);
+  if (m === undefined || typeof m.key !== 'string') return undefined;
   let outcome: FillOutcome;
   if (m.outcome === 'filled') outcome = { kind: 'filled' };
   else if (m.outcome === 'uncacheable' && typeof m.status === 'number') {

@@ -29,7 +29,7 @@
  * backend also calls {@link RedisFillCoordinator.interrupt} when its circuit opens. A lease never
  * rejects.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   ConfigError,
   checkOptions,
@@ -40,15 +40,18 @@ import {
   type FillCoordinator,
   type FillLease,
   type FillOutcome,
+  LockLostError,
+  LockUnavailableError,
   parsePositiveDuration,
   type StoredEntry,
-  StoreError,
 } from '@larder/core';
 import { isReadableMeta } from '../entry-codec.js';
+import type { Lock } from '../lock/lock.js';
+import { type LockClaim, LockClient } from '../lock/lock-client.js';
+import type { SingleInstance } from '../lock/single-instance.js';
 import type { RedisPort, Subscription } from '../port.js';
 import type { RedisStore } from '../redis-store.js';
 import { decodeFillNotice, encodeFillNotice } from './fill-notice.js';
-import { FILL_ACQUIRE, FILL_RELEASE } from './fill-scripts.js';
 
 /** Options of {@link RedisFillCoordinator}. */
 export interface RedisFillCoordinatorOptions {
@@ -159,13 +162,15 @@ class RedisFillLease implements FillLease {
   /** The lock's value while this lease holds it. */
   readonly token: string;
   readonly #host: LeaseHost;
+  readonly #lock: Lock;
   #wrote = false;
   #released = false;
 
-  constructor(host: LeaseHost, key: string, token: string) {
+  constructor(host: LeaseHost, key: string, lock: Lock) {
     this.#host = host;
     this.key = key;
-    this.token = token;
+    this.#lock = lock;
+    this.token = lock.token;
   }
 
   async write(key: string, entry: StoredEntry): Promise<boolean> {
@@ -204,9 +209,10 @@ class RedisFillLease implements FillLease {
   async drop(): Promise<void> {
     this.#released = true;
     try {
-      await this.#host.port.eval(FILL_RELEASE, [this.#host.store.layout.lock(this.key)], [this.token]);
+      await this.#lock.release();
     } catch (error) {
-      this.#host.report(error, 'fill.release');
+      // a lock that lapsed (the fill took longer than lockTtl) is nobody's to delete: nothing to do
+      if (!(error instanceof LockLostError)) this.#host.report(redisError(error), 'fill.release');
     }
   }
 }
@@ -232,6 +238,7 @@ export class RedisFillCoordinator implements FillCoordinator {
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #listeners = new Set<(key: string, lease: FillLease | undefined) => void>();
   readonly #host: LeaseHost;
+  readonly #locks: LockClient<SingleInstance>;
   #subscription: Subscription | undefined;
   #subscribing: Promise<boolean> | undefined;
   /** Bumped by {@link RedisFillCoordinator.reset}: a subscription made before it is stale. */
@@ -274,6 +281,11 @@ export class RedisFillCoordinator implements FillCoordinator {
     this.lockTtl = lockTtl;
     this.instanceId = instanceId;
     this.channel = `${store.layout.prefix}fill`;
+    // the lock keys are the store's (its layout): `setIfLocked` checks them
+    this.#locks = new LockClient({
+      client: this.#port,
+      prefix: store.layout.prefix,
+    }) as LockClient<SingleInstance>;
     this.#host = {
       store,
       port: this.#port,
@@ -377,32 +389,23 @@ export class RedisFillCoordinator implements FillCoordinator {
   }
 
   async #claim(key: string, deadline: number, waiter: Waiter | undefined): Promise<FillClaim> {
-    const lockKey = this.#store.layout.lock(key);
-    const entryKey = this.#store.layout.entry(key);
+    const peek = { key: this.#store.layout.entry(key), field: 'm', exists: 'b' };
     for (let vanished = 0; ; ) {
-      const token = randomBytes(16).toString('hex');
-      let reply: unknown;
+      let claim: LockClaim;
       try {
-        reply = await this.#port.eval(FILL_ACQUIRE, [lockKey, entryKey], [token, this.lockTtl]);
+        claim = await this.#locks.claim(key, { ttl: this.lockTtl }, peek);
       } catch (error) {
-        this.#onError(error, 'fill.acquire');
+        this.#onError(redisError(error), 'fill.acquire');
         return { kind: 'unavailable' };
       }
-      if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
-        this.#onError(
-          new StoreError('format', 'eval larder-fill-acquire', 'unexpected reply'),
-          'fill.acquire',
-        );
-        return { kind: 'unavailable' };
-      }
-      if (reply[0] === 1) {
-        const lease = new RedisFillLease(this.#host, key, token);
+      if (claim.lock !== undefined) {
+        const lease = new RedisFillLease(this.#host, key, claim.lock);
         if (waiter?.outcome?.kind === 'filled') {
           // the previous holder finished while we were asking: its entry is there to read
           await lease.drop();
           return { kind: 'done', outcome: waiter.outcome };
         }
-        const current = entryVersion(key, reply[1], reply[2]);
+        const current = entryVersion(key, claim.peeked?.[0], claim.peeked?.[1]);
         return current === undefined ? { kind: 'lead', lease } : { kind: 'lead', lease, current };
       }
       if (waiter === undefined || this.#closed) return { kind: 'timeout' };
@@ -410,7 +413,7 @@ export class RedisFillCoordinator implements FillCoordinator {
       if (waiter.interrupted) return { kind: 'unavailable' };
       const remaining = deadline - performance.now();
       if (remaining <= 0) return { kind: 'timeout' };
-      const pttl = typeof reply[1] === 'number' ? reply[1] : -1;
+      const pttl = claim.remaining ?? -1;
       if (pttl === -2 && vanished++ < 3) continue; // freed between SET and PTTL: try again at once
       // a lock without expiry is not ours to wait out: wait for a notice or the budget
       const lapse = pttl >= 0 ? pttl + 1 : Number.POSITIVE_INFINITY;
@@ -483,4 +486,9 @@ export class RedisFillCoordinator implements FillCoordinator {
       }
     }
   }
+}
+
+/** The Redis failure behind a lock error, as the store reports it (`StoreError` with its reason). */
+function redisError(error: unknown): unknown {
+  return error instanceof LockUnavailableError && error.cause !== undefined ? error.cause : error;
 }

@@ -3,6 +3,7 @@
  * `ARGV[1]`, and answers with one integer: `1` done, `0` the key does not exist (the lock expired),
  * `-1` the key holds another token (another holder has the lock). Comparing and acting in one script
  * is what keeps a holder whose lock expired from deleting or extending its successor's lock.
+ * {@link ACQUIRE_AND_PEEK} is the acquisition that reads a hash in the same round trip.
  */
 import { LuaScript } from '../lua-script.js';
 
@@ -47,3 +48,21 @@ export function lostReason(reply: number): string | undefined {
   if (reply === LOCK_TAKEN) return 'the key holds another token (another holder has the lock)';
   return 'the key does not exist (the lock expired or was deleted)';
 }
+
+/**
+ * Takes the lock, or tells how long it is still held. KEYS[1] lock key, KEYS[2] a hash in the same
+ * slot; ARGV[1] token, ARGV[2] ttl (ms), ARGV[3] a field of the hash to read, ARGV[4] a field whose
+ * presence to read. Returns `{1, value of ARGV[3] or '', 1 or 0}` when taken (`SET NX PX`), else
+ * `{0, pttl}`: the holder's remaining ms (`-2` if it vanished in between, `-1` if it has no expiry,
+ * which Larder never writes). The stampede protocol peeks at the entry of the key it is about to
+ * fill, to learn in the same round trip whether a previous filler finished just before.
+ */
+export const ACQUIRE_AND_PEEK = new LuaScript(
+  'larder-lock-acquire-peek',
+  `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('HGET', KEYS[2], ARGV[3]) or '', redis.call('HEXISTS', KEYS[2], ARGV[4])}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+`,
+);
