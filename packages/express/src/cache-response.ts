@@ -176,6 +176,7 @@ export function cacheResponse(
         // the engine absorbs store failures; anything else must not fail the request either
         () => {
           stripRefreshMarker(req);
+          sendValidators(req, undefined);
           return handle();
         },
       );

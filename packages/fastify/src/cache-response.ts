@@ -156,10 +156,8 @@ export function cacheResponse(
       }
       if (result?.kind === 'hit' || result?.kind === 'stale') return replyWith(reply, result.response);
       stripRefreshMarker(request);
-      if (result !== undefined) {
-        setRequestFill(request, result.fill);
-        sendValidators(request, result.fill);
-      }
+      if (result !== undefined) setRequestFill(request, result.fill);
+      sendValidators(request, result?.fill ?? null);
       const value = original.apply(this, args);
       // a handler that sends through `reply` and returns nothing: wait for the reply, as Fastify does
       return value === undefined ? reply : value;

@@ -219,7 +219,7 @@ export function stripRefreshMarker(request: FastifyRequest): void {
  * Before the handler, when the fill revalidates a stale stored response: give the handler its
  * conditional fields (see `applyValidators`), so that it may answer 304. @internal
  */
-export function sendValidators(request: FastifyRequest, fill: Fill): void {
+export function sendValidators(request: FastifyRequest, fill: Fill | null): void {
   const raw = request.raw;
   applyValidators(request, fill, raw.headers as Record<string, unknown>, raw.rawHeaders);
   if (request.headers !== raw.headers)

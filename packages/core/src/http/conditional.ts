@@ -36,8 +36,8 @@ export function opaqueTags(text: string): string[] | undefined {
  * Whether a GET or HEAD request with `requestHeaders` may be answered `304 Not Modified` from a
  * response with status `status` and `responseHeaders`, by RFC 9110 section 13.2.2's order:
  * `If-None-Match` when present (a list, `*`, weak comparison, section 13.1.2); otherwise
- * `If-Modified-Since` when the response has a `Last-Modified` at or before it (section 13.1.3; an
- * invalid date or a list is ignored). Only 200 and 203 responses are representations a 304 can
+ * `If-Modified-Since` when the response has a `Last-Modified` (else a `Date`, RFC 9111 section 4.3.2)
+ * at or before it (section 13.1.3; an invalid date or a list is ignored). Only 200 and 203 responses are representations a 304 can
  * stand for.
  */
 export function isNotModified(
@@ -59,7 +59,10 @@ export function isNotModified(
   if (ims === undefined) return false;
   // a list of dates fails to parse as one date, and so is ignored, as section 13.1.3 requires
   const since = parseHttpDate(ims);
-  const lastModified = parseHttpDate(headerString(responseHeaders['last-modified']));
+  // without a Last-Modified, the response's Date stands for it (RFC 9111 section 4.3.2)
+  const lastModified =
+    parseHttpDate(headerString(responseHeaders['last-modified'])) ??
+    parseHttpDate(headerString(responseHeaders.date));
   return since !== undefined && lastModified !== undefined && lastModified <= since;
 }
 

@@ -30,7 +30,7 @@ import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
 import { targetedCacheControl } from './targeted-cache-control.js';
 import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend } from './types.js';
-import { freshenedHeaders, hasValidator, type Revalidation, selectsStored } from './validation.js';
+import { freshenedHeaders, hasValidator, selectsStored, type ValidationPlan } from './validation.js';
 import { parseVary, variantKey } from './vary.js';
 
 /** Origin statuses that stale-if-error may replace (RFC 5861 section 4). */
@@ -166,7 +166,7 @@ export interface FillPlan {
   /** A background refresh (stale-while-revalidate) rather than a client's miss. */
   refresh?: boolean | undefined;
   /** The stale stored response this miss revalidates, when it has validators (RFC 9111 section 4.3). */
-  revalidation?: Revalidation | undefined;
+  validation?: ValidationPlan | undefined;
 }
 
 interface Pending {
@@ -233,7 +233,7 @@ export class HttpFill implements Fill {
 
   validators(): Readonly<Record<'if-none-match' | 'if-modified-since', string | undefined>> | undefined {
     const plan = this.#plan;
-    const r = plan.revalidation;
+    const r = plan.validation;
     if (r === undefined || plan.kind !== 'miss' || this.#state !== 'new') return undefined;
     if (!this.#validatorsSent) {
       this.#validatorsSent = true;
@@ -318,7 +318,7 @@ export class HttpFill implements Fill {
    * for any other answer, which takes the ordinary path.
    */
   #revalidated(status: number, headers: HeaderMap): ResponseToSend | undefined {
-    const r = this.#plan.revalidation;
+    const r = this.#plan.validation;
     if (status !== 304 || r === undefined || !this.#validatorsSent) return undefined;
     if (!selectsStored(headers, r.request, r.validators)) return undefined;
     const stored = r.entry;

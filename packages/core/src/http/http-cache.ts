@@ -21,9 +21,9 @@ import type {
 import { TieredStore } from '../store/tiered-store.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
 import { cacheKey, keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
-import { type CacheStatusParams, type ForwardReason, formatCacheStatus } from './cache-status.js';
+import type { CacheStatusParams, ForwardReason } from './cache-status.js';
 import { countLookup, type LookupResultLabel, RouteCounters, type RouteStats } from './diagnostics.js';
-import { EMPTY_BODY, entryResponse } from './entry-response.js';
+import { entryResponse } from './entry-response.js';
 import {
   type EffectiveRoute,
   type FillHost,
@@ -32,7 +32,7 @@ import {
   HttpFill,
   STALE_IF_ERROR_STATUSES,
 } from './fill.js';
-import { currentAge, remainingTtl } from './freshness.js';
+import { remainingTtl } from './freshness.js';
 import { headerString } from './headers.js';
 import { HitForPass } from './hit-for-pass.js';
 import {
@@ -49,10 +49,10 @@ import {
   withoutCredentials,
 } from './privacy.js';
 import {
-  fitsRequest,
-  parseRequestDirectives,
+  honouredDirectives,
+  onlyIfCachedResponse,
   type RequestDirectives,
-  staleAllowed,
+  storedFits,
 } from './request-directives.js';
 import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
@@ -65,10 +65,9 @@ import type {
   LookupResult,
   PassReason,
   RequestLike,
-  ResponseToSend,
   RouteCacheOptions,
 } from './types.js';
-import { type Revalidation, revalidationOf } from './validation.js';
+import { type ValidationPlan, validationPlan } from './validation.js';
 import { variantKey } from './vary.js';
 
 /** Options of {@link HttpCache.wrap}. */
@@ -400,7 +399,7 @@ export class HttpCache {
       countLookup(r.counts, 'error', this.#o.name, this, '');
       return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: 'key-error' });
     }
-    const directives = this.#directives(req);
+    const directives = honouredDirectives(req.headers, this.#o.honorClientNoCache);
     const clientNoCache = directives?.noCache === true;
     const requestNoStore = directives?.noStore === true;
     const refresh = this.#isRefresh(req);
@@ -433,22 +432,6 @@ export class HttpCache {
    */
   routeStats(): RouteStats[] {
     return [...this.#routeCounters.values()].map((c) => ({ ...c }));
-  }
-
-  /**
-   * The request's directives the engine honours: `max-stale` and `only-if-cached` always (they never
-   * send more requests to the origin); `no-cache`, `no-store`, `max-age` and `min-fresh` (which do)
-   * only with `honorClientNoCache`, `max-age=0` then counting as `no-cache`.
-   */
-  #directives(req: RequestLike): RequestDirectives | undefined {
-    if (req.headers['cache-control'] === undefined && req.headers.pragma === undefined) return undefined;
-    const d = parseRequestDirectives(req.headers);
-    if (d === undefined) return undefined;
-    if (this.#o.honorClientNoCache) return d.maxAge === 0 ? { ...d, noCache: true } : d;
-    if (d.maxStale === undefined && !d.onlyIfCached) return undefined;
-    const honoured: RequestDirectives = { noCache: false, noStore: false, onlyIfCached: d.onlyIfCached };
-    if (d.maxStale !== undefined) honoured.maxStale = d.maxStale;
-    return honoured;
   }
 
   async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
@@ -492,19 +475,12 @@ export class HttpCache {
         lease,
         onDone: () => this.#refreshDone(key),
         refresh: true,
-        revalidation: entry === undefined ? undefined : revalidationOf(entry, ctx.req.headers),
+        validation: entry === undefined ? undefined : validationPlan(entry, ctx.req.headers),
       });
     }
     const d = ctx.directives;
     if (entry !== undefined && !ctx.clientNoCache) {
-      const fits =
-        d === undefined
-          ? now < entry.staleAt
-          : fitsRequest(d, {
-              age: currentAge(entry, now),
-              remaining: entry.staleAt - now,
-              mayServeStale: now < entry.staleAt || staleAllowed(entry.headers),
-            });
+      const fits = d === undefined ? now < entry.staleAt : storedFits(d, entry, now);
       if (fits) {
         // fresh, or stale by no more than the client's max-stale allows
         this.#stats[now < entry.staleAt ? 'hits' : 'staleHits']++;
@@ -527,12 +503,12 @@ export class HttpCache {
     if (d?.onlyIfCached === true) {
       // RFC 9111 section 5.2.1.7: nothing stored fits, and the origin is not to be asked
       this.#stats.passes++;
-      return { kind: 'hit', response: gatewayTimeout(this.#o.name) };
+      return { kind: 'hit', response: onlyIfCachedResponse(this.#o.name) };
     }
     if (entry !== undefined) fwd = 'stale';
     if (ctx.clientNoCache) fwd = 'request';
     // a stale (or refused) entry with validators is revalidated rather than replaced (RFC 9111 section 4.3)
-    const revalidation = entry === undefined || ctx.head ? undefined : revalidationOf(entry, ctx.req.headers);
+    const validation = entry === undefined || ctx.head ? undefined : validationPlan(entry, ctx.req.headers);
 
     if (ctx.private !== undefined) {
       // its answer is usually the visitor's own: it neither waits on another request's fill nor
@@ -543,7 +519,7 @@ export class HttpCache {
         return this.#pass('method', ctx.req, ctx.route, { kind: 'pass', key, fwd, stale });
       }
       this.#stats.misses++;
-      return this.#miss(ctx, { key, index, stale, fwd, flight: undefined, revalidation });
+      return this.#miss(ctx, { key, index, stale, fwd, flight: undefined, validation });
     }
     const waiting = this.#flights.join(key);
     if (waiting !== undefined) {
@@ -568,9 +544,9 @@ export class HttpCache {
     this.#stats.misses++;
     const flight = this.#flights.begin(key);
     if (flight !== undefined && this.#fills !== undefined) {
-      return this.#claim(ctx, { key, index, stale, fwd, flight, revalidation }, seen, attempt);
+      return this.#claim(ctx, { key, index, stale, fwd, flight, validation }, seen, attempt);
     }
-    return this.#miss(ctx, { key, index, stale, fwd, flight, revalidation });
+    return this.#miss(ctx, { key, index, stale, fwd, flight, validation });
   }
 
   /**
@@ -586,7 +562,7 @@ export class HttpCache {
       stale: StoredEntry | undefined;
       fwd: ForwardReason;
       flight: FlightLeader<FlightOutcome>;
-      revalidation: Revalidation | undefined;
+      validation: ValidationPlan | undefined;
     },
     seen: StoredEntry | undefined,
     attempt: number,
@@ -790,7 +766,7 @@ export class HttpCache {
     ctx: LookupContext,
     at: Pick<
       FillPlan,
-      'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh' | 'revalidation'
+      'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh' | 'validation'
     >,
   ): LookupResult {
     // the URL tag is only needed to store, so hits never pay for it
@@ -1357,18 +1333,6 @@ function sameOriginPath(reference: string, req: RequestLike): string | undefined
   } catch {
     return undefined;
   }
-}
-
-/** The answer to `only-if-cached` when nothing stored fits: a 504 (RFC 9111 section 5.2.1.7). */
-function gatewayTimeout(name: string): ResponseToSend {
-  return {
-    status: 504,
-    headers: {
-      'content-length': '0',
-      'cache-status': formatCacheStatus(name, { detail: 'only-if-cached' }),
-    },
-    body: EMPTY_BODY,
-  };
 }
 
 /** Which counter of {@link HttpCacheStats} a fleet claim's answer adds to. */

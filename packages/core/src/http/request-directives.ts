@@ -3,9 +3,13 @@
  * response may answer a request that carries them. Unlike the response parser, this one is lenient:
  * a directive it cannot read is ignored, never a reason to refuse the request.
  */
+import type { StoredEntry } from '../store/types.js';
 import { parseCacheControl } from './cache-control.js';
+import { formatCacheStatus } from './cache-status.js';
+import { EMPTY_BODY } from './entry-response.js';
+import { currentAge } from './freshness.js';
 import { headerString } from './headers.js';
-import type { HeaderMap } from './types.js';
+import type { HeaderMap, ResponseToSend } from './types.js';
 
 /** The request directives the engine acts on. Durations in seconds, as on the wire. */
 export interface RequestDirectives {
@@ -133,4 +137,42 @@ export function staleAllowed(headers: Readonly<HeaderMap>): boolean {
   const cc = parseCacheControl(headers['cache-control']);
   if (cc === undefined) return false;
   return !cc.mustRevalidate && !cc.proxyRevalidate && cc.noCache === false && cc.sMaxAge === undefined;
+}
+
+/**
+ * The request's directives a shared cache honours: `max-stale` and `only-if-cached` always (they
+ * never send more requests to the origin); `no-cache`, `no-store`, `max-age` and `min-fresh` (which
+ * do) only when `honourAll` (the engine's `honorClientNoCache`), `max-age=0` then counting as
+ * `no-cache`. `undefined` for a request with none, at the cost of two field reads.
+ */
+export function honouredDirectives(
+  headers: Readonly<HeaderMap>,
+  honourAll: boolean,
+): RequestDirectives | undefined {
+  if (headers['cache-control'] === undefined && headers.pragma === undefined) return undefined;
+  const d = parseRequestDirectives(headers);
+  if (d === undefined) return undefined;
+  if (honourAll) return d.maxAge === 0 ? { ...d, noCache: true } : d;
+  if (d.maxStale === undefined && !d.onlyIfCached) return undefined;
+  const honoured: RequestDirectives = { noCache: false, noStore: false, onlyIfCached: d.onlyIfCached };
+  if (d.maxStale !== undefined) honoured.maxStale = d.maxStale;
+  return honoured;
+}
+
+/** Whether `entry` may answer a request with directives `d` at `now` ({@link fitsRequest}). */
+export function storedFits(d: RequestDirectives, entry: StoredEntry, now: number): boolean {
+  return fitsRequest(d, {
+    age: currentAge(entry, now),
+    remaining: entry.staleAt - now,
+    mayServeStale: now < entry.staleAt || staleAllowed(entry.headers),
+  });
+}
+
+/** The answer to `only-if-cached` when nothing stored fits: a 504 (RFC 9111 section 5.2.1.7). */
+export function onlyIfCachedResponse(name: string): ResponseToSend {
+  return {
+    status: 504,
+    headers: { 'content-length': '0', 'cache-status': formatCacheStatus(name, { detail: 'only-if-cached' }) },
+    body: EMPTY_BODY,
+  };
 }

@@ -118,21 +118,37 @@ export function applyValidators(
   headers: Record<string, unknown>,
   rawHeaders?: string[] | undefined,
 ): void {
-  const fields = fill?.validators?.();
-  if (fields === undefined) return;
   const slot = holder as Record<symbol, ClientFields | undefined>;
+  const saved = slot[kClientFields];
+  const fields = fill?.validators?.();
+  if (fields === undefined) {
+    // a second lookup of the request (a decorator's) that revalidates nothing: the handler gets the
+    // client's own fields back, not those of the first lookup's entry
+    if (saved !== undefined) for (const name in saved) setField(headers, rawHeaders, name, saved[name]);
+    return;
+  }
   const client: ClientFields = {};
   for (const name in fields) {
     client[name] = headers[name];
-    const value = fields[name as keyof typeof fields];
-    if (value === undefined) delete headers[name];
-    else headers[name] = value;
-    if (rawHeaders === undefined) continue;
-    for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
-      if (rawHeaders[i]!.toLowerCase() === name) rawHeaders.splice(i, 2);
-    }
-    if (value !== undefined) rawHeaders.push(name, value);
+    setField(headers, rawHeaders, name, fields[name as keyof typeof fields]);
   }
   // a second application (a decorator's own lookup) keeps what the client sent
-  slot[kClientFields] ??= client;
+  slot[kClientFields] = saved ?? client;
+}
+
+/** Set (or, for `undefined`, remove) field `name` in `headers` and in the flat `rawHeaders` list. */
+function setField(
+  headers: Record<string, unknown>,
+  rawHeaders: string[] | undefined,
+  name: string,
+  value: unknown,
+): void {
+  if (value === undefined) delete headers[name];
+  else headers[name] = value;
+  if (rawHeaders === undefined) return;
+  for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) rawHeaders.splice(i, 2);
+  }
+  if (value === undefined) return;
+  for (const line of Array.isArray(value) ? value : [value]) rawHeaders.push(name, String(line));
 }

@@ -118,7 +118,7 @@ export function freshenedHeaders(
 }
 
 /** A stale stored response being revalidated: what a fill needs to take the handler's 304. */
-export interface Revalidation {
+export interface ValidationPlan {
   /** The stored response. */
   readonly entry: StoredEntry;
   /** Its validators the origin can evaluate. */
@@ -132,7 +132,7 @@ export interface Revalidation {
  * the origin knows (it can only be replaced). Costs a hash of the body (to tell a generated `ETag`),
  * so it is asked only for an entry that cannot be served as it is.
  */
-export function revalidationOf(entry: StoredEntry, headers: Readonly<HeaderMap>): Revalidation | undefined {
+export function validationPlan(entry: StoredEntry, headers: Readonly<HeaderMap>): ValidationPlan | undefined {
   const validators = originValidators(entry);
   if (validators === undefined) return undefined;
   return { entry, validators, request: validationRequest(headers, validators) };
