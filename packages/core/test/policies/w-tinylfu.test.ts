@@ -188,7 +188,8 @@ describe('WTinyLfuPolicy', () => {
     // hit ratio swings by 5-10 points whatever the window does. The window belongs at its maximum
     // (LRU is optimal here). Caffeine's climber read each swing as its own doing and stepped away
     // by 6.25% of the capacity, losing hits until the LRU reference brought it back; scored against
-    // that reference, the swings cancel, and only the small probes of the top remain.
+    // that reference, the swings cancel, and the top is probed, by a quarter step, only in a period
+    // where LRU was not ahead.
     const trace = zigzagTrace(2001, 26);
     const d = new Driver(policy(), 500);
     const p = d.policy as WTinyLfuPolicy;

@@ -27,8 +27,8 @@ const RESTART_THRESHOLD = 0.05;
  */
 const CLIMB_Z = 1;
 /**
- * At the largest window, a period without evidence moves the window down by this share of the
- * step (see {@link WindowClimber}): a small probe, cheap where LRU is right.
+ * At the largest window, a period without evidence in which the LRU reference was not ahead moves
+ * the window down by this share of the step (see {@link WindowClimber}): a small probe.
  */
 const PROBE = 0.25;
 /** Sample period as a multiple of the capacity (`percent-sample` 10, the sketch's reset period). */
@@ -78,8 +78,9 @@ const GUARD_STEP = 0.0625;
  *   is unchanged, while the swings that both sides see cancel out), and a change within one
  *   standard deviation of its sampling noise counts as no change. At the largest window the
  *   policy is all but its reference, so no score can ask for a smaller one: there a period
- *   without evidence probes down by a quarter step, which the LRU reference turns into a descent
- *   where frequency wins (after a recency burst, say) and undoes where recency does.
+ *   without evidence, in which the reference was not ahead either, probes down by a quarter step,
+ *   which the LRU reference turns into a descent where frequency wins (after a recency burst,
+ *   say).
  * - *LRU reference*: a miniature LRU ({@link ShadowCache}) replays a hash-sampled subset of the
  *   requests, and each sampled request that one side hits and the other misses is counted. When LRU
  *   leads significantly the window grows by 6.25% of the capacity at once; when the policy leads
@@ -259,10 +260,16 @@ export class WindowClimber {
     let change = Number.isNaN(this.#previousScore) ? 0 : score - this.#previousScore;
     if (change * change <= CLIMB_Z * CLIMB_Z * (variance + this.#previousVariance)) change = 0;
     let amount = change >= 0 ? this.#step : -this.#step;
-    if (change === 0 && amount > 0 && this.#share >= this.#maxShare) {
+    if (
+      change === 0 &&
+      amount > 0 &&
+      this.#share >= this.#maxShare &&
+      this.#periodLruOnly <= this.#periodOwnOnly
+    ) {
       // At the top the policy is all but its LRU reference: no score can say that a smaller window
-      // would do better, and one that kept its direction would stay there for good. Probe down by
-      // a quarter step: where frequency wins, the reference test takes it from there.
+      // would do better, and one that kept its direction would stay there for good. Unless the
+      // reference was still ahead this period (recency rules: the top is right), probe down by a
+      // quarter step: where frequency wins, the reference test takes it from there.
       amount = -PROBE * amount;
     }
     this.#step = Math.abs(change) >= RESTART_THRESHOLD ? (amount >= 0 ? STEP : -STEP) : amount * STEP_DECAY;

@@ -79,7 +79,7 @@ const READ_BUFFER = 128;
  *   requests, so swings of the workload's own hit ratio (which Caffeine's climber takes for the
  *   effect of its last step) cancel out, and a change within one standard deviation of sampling
  *   noise keeps the direction; at the largest window, where no score can ask for a smaller one, a
- *   period without evidence probes down by a quarter step. It finds interior optima, slowly.
+ *   period without evidence in which LRU was not ahead probes down by a quarter step. It finds interior optima, slowly.
  * - *LRU reference*: a miniature LRU replays a hash-sampled subset of the requests, and each sampled
  *   request that one side hits and the other misses is counted. When LRU leads significantly
  *   (recency wins: the window is too small) the window grows by 6.25% of the capacity at once; when
