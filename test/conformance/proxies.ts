@@ -1,9 +1,16 @@
 /**
  * Each adapter as a caching reverse proxy in front of the suite's origin: one catch-all route whose
- * handler forwards the request (method, path, headers, body) and sends back what the origin answered,
- * with Larder in front of it as an application would mount it.
+ * handler forwards the request (method, path, headers, body) and sends back what the origin answered
+ * (relaying its interim responses as they come), with Larder in front of it as an application would
+ * mount it.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type LarderOptions, larder as larderExpress } from '@larder/express';
 import { type LarderFastifyOptions, larder as larderFastify } from '@larder/fastify';
@@ -67,10 +74,22 @@ function grouped(raw: readonly string[]): Record<string, string | string[]> {
   return out;
 }
 
+/** Where a proxy relays the origin's interim responses (102 Processing, 103 Early Hints). */
+type Interim = (status: number, headers: Record<string, string | string[]>) => void;
+
+/** Relay an interim response on `res`, as a proxy does (RFC 9110 section 15.2); others are dropped. */
+function relayInterim(res: ServerResponse): Interim {
+  return (status, headers) => {
+    if (status === 102) res.writeProcessing();
+    else if (status === 103) res.writeEarlyHints(headers);
+  };
+}
+
 /**
  * Forward one request to `origin`. The body is what the origin framed (a `Content-Length` shorter
  * than what follows is honoured, as the suite checks); a connection that fails before the response
- * is complete (the suite's origin disconnects on purpose) is a 502.
+ * is complete (the suite's origin disconnects on purpose) is a 502. Interim responses go to `interim`
+ * as they arrive.
  */
 function forward(
   origin: string,
@@ -78,6 +97,7 @@ function forward(
   url: string,
   rawHeaders: readonly string[],
   body: Buffer | IncomingMessage | undefined,
+  interim: Interim,
 ): Promise<Upstream> {
   return new Promise((resolve) => {
     const target = new URL(origin);
@@ -112,6 +132,7 @@ function forward(
       },
     );
     upstream.on('error', failed);
+    upstream.on('information', (info) => interim(info.statusCode, grouped(info.rawHeaders)));
     if (Buffer.isBuffer(body)) upstream.end(body);
     else if (body !== undefined) body.pipe(upstream);
     else upstream.end();
@@ -140,7 +161,14 @@ const fastifyProxy: ProxyDriver = {
       exposeHeadRoute: false,
       handler: async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : undefined;
-        const res = await forward(origin, req.method, req.url, req.raw.rawHeaders, body);
+        const res = await forward(
+          origin,
+          req.method,
+          req.url,
+          req.raw.rawHeaders,
+          body,
+          relayInterim(reply.raw),
+        );
         // Fastify's reply.code refuses a status outside 100-599; the suite's origin sends 999
         if (res.status >= 100 && res.status <= 599) reply.code(res.status);
         else reply.raw.statusCode = res.status;
@@ -165,13 +193,18 @@ function expressProxy(name: string, express: typeof express5): ProxyDriver {
       app.use((req, res) => {
         const hasBody =
           req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-        forward(origin, req.method, req.originalUrl, req.rawHeaders, hasBody ? req : undefined).then(
-          (out) => {
-            res.statusCode = out.status;
-            for (const [field, value] of Object.entries(out.headers)) res.setHeader(field, value);
-            res.end(out.body);
-          },
-        );
+        forward(
+          origin,
+          req.method,
+          req.originalUrl,
+          req.rawHeaders,
+          hasBody ? req : undefined,
+          relayInterim(res),
+        ).then((out) => {
+          res.statusCode = out.status;
+          for (const [field, value] of Object.entries(out.headers)) res.setHeader(field, value);
+          res.end(out.body);
+        });
       });
       const server = createServer(app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
