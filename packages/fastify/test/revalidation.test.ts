@@ -14,13 +14,14 @@ afterEach(async () => {
  * A route cached for 10 s behind the real @fastify/etag, which answers 304 when the request's
  * If-None-Match matches the tag of the body the handler produced.
  */
-async function build() {
+async function build(staleWhileRevalidate?: string) {
   const clock = manualClock();
   const instance = Fastify();
   await instance.register(larder, { now: clock.now });
   await instance.register(etag);
   const state = { body: 'page one', version: 'a', calls: 0, seen: [] as unknown[] };
-  instance.get('/page', { config: { cache: { ttl: '10s' } } }, async (request, reply) => {
+  const cache = staleWhileRevalidate === undefined ? { ttl: '10s' } : { ttl: '10s', staleWhileRevalidate };
+  instance.get('/page', { config: { cache } }, async (request, reply) => {
     state.calls++;
     state.seen.push(request.headers['if-none-match']);
     reply.header('x-version', state.version).type('text/plain');
@@ -88,5 +89,24 @@ describe('revalidation through the real @fastify/etag', () => {
     const hit = await instance.inject({ url: '/page' });
     expect(hit.body).toBe('page two');
     expect(hit.headers['cache-status']).toMatch(/^larder; hit/);
+  });
+
+  it('revalidates in the background under stale-while-revalidate (the refresh goes through inject)', async () => {
+    const { instance, clock, state } = await build('1m');
+    app = instance;
+    const first = await instance.inject({ url: '/page' });
+    await until(() => instance.larder.stats().stores === 1);
+    clock.advance(15_000);
+    state.version = 'b';
+    const stale = await instance.inject({ url: '/page' });
+    expect(stale.headers['x-version']).toBe('a');
+    expect(stale.headers['cache-status']).toBe('larder; hit; ttl=-5');
+    await until(() => instance.larder.stats().stores === 2);
+    expect(state.seen).toEqual([undefined, first.headers.etag]);
+    const hit = await instance.inject({ url: '/page' });
+    expect(hit.headers['cache-status']).toMatch(/^larder; hit; ttl=\d/);
+    expect(hit.headers['x-version']).toBe('b');
+    expect(hit.body).toBe('page one');
+    expect(state.calls).toBe(2);
   });
 });
