@@ -320,8 +320,19 @@ export class HttpFill implements Fill {
   #revalidated(status: number, headers: HeaderMap): ResponseToSend | undefined {
     const r = this.#plan.validation;
     if (status !== 304 || r === undefined || !this.#validatorsSent) return undefined;
-    if (!selectsStored(headers, r.request, r.validators)) return undefined;
     const stored = r.entry;
+    if (!selectsStored(headers, r.request, r.validators)) {
+      // a 304 for the client's own tags goes to it as it is
+      if (r.request.withClientTags) return undefined;
+      // one naming another representation than the stored (RFC 9111 section 4.3.4) updates
+      // nothing; the stored response is this client's answer, as it is, and is left stale
+      this.#notStored('status', 304);
+      return this.#host.respond(stored, this.#plan.req, this.#host.now(), {
+        fwd: this.#plan.fwd,
+        fwdStatus: 304,
+        detail: 'validator-mismatch',
+      });
+    }
     const drop = this.#host.exposeTagHeaders ? [REVALIDATE_FIELD] : [REVALIDATE_FIELD, ...TAG_FIELDS];
     const merged = freshenedHeaders(stored.headers, headers, drop);
     // the new lifetime counts from the 304's own Age and Date

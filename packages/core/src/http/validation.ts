@@ -76,21 +76,25 @@ export function validationRequest(headers: Readonly<HeaderMap>, v: Validators): 
 
 /**
  * Whether a `304` with `headers` to a revalidation sent as `request` selects the stored response
- * with validators `v` (RFC 9111 section 4.3.3). Without the client's tags in the request, the 304
- * can only be about the stored validators. With them, it must name the stored entity tag in its
- * `ETag` (weak comparison); otherwise it answers for the client's copy, and goes to the client as is.
+ * with validators `v` (RFC 9111 sections 4.3.3 and 4.3.4). A 304 that carries an `ETag` selects it
+ * only when that is the stored entity tag: equal by the weak comparison, and not strong when the
+ * stored one is weak. Without an `ETag`, it selects it only when the request held no tags of the
+ * client's (with them, it may answer for the client's copy, and goes to the client as is).
  */
 export function selectsStored(
   headers: Readonly<HeaderMap>,
   request: ValidationRequest,
   v: Validators,
 ): boolean {
-  if (!request.withClientTags) return true;
-  const etag = headerString(headers.etag);
-  if (etag === undefined || v.etag === undefined) return false;
-  const [theirs] = opaqueTags(etag) ?? [];
+  const etag = headerString(headers.etag)?.trim();
+  if (etag === undefined) return !request.withClientTags;
+  // RFC 9111 section 4.3.4: a strong validator must be the stored one (strong too); a weak one must
+  // match it by the weak comparison; a 304 naming another representation updates nothing
+  if (v.etag === undefined) return false;
+  const theirs = opaqueTags(etag);
   const [own] = opaqueTags(v.etag) ?? [];
-  return theirs !== undefined && theirs === own;
+  if (theirs?.length !== 1 || theirs[0] !== own) return false;
+  return etag.startsWith('W/') || !v.etag.startsWith('W/');
 }
 
 /**

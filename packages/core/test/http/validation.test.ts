@@ -81,9 +81,20 @@ describe('selectsStored', () => {
   const ours = validationRequest({}, { etag: '"a"' });
   const union = validationRequest({ 'if-none-match': '"x"' }, { etag: '"a"' });
 
-  it('is always true when only the stored validators were sent', () => {
+  it('when only the stored validators were sent, is true unless the 304 names another tag', () => {
     expect(selectsStored({}, ours, { etag: '"a"' })).toBe(true);
-    expect(selectsStored({ etag: '"b"' }, ours, { etag: '"a"' })).toBe(true);
+    expect(selectsStored({ etag: '"a"' }, ours, { etag: '"a"' })).toBe(true);
+    expect(selectsStored({ etag: '"b"' }, ours, { etag: '"a"' })).toBe(false);
+    expect(selectsStored({ etag: '"a", "b"' }, ours, { etag: '"a"' })).toBe(false);
+    expect(
+      selectsStored({ etag: '"a"' }, validationRequest({}, { lastModified: LM }), { lastModified: LM }),
+    ).toBe(false);
+  });
+
+  it('RFC 9111 section 4.3.4: a weak 304 tag matches weakly, a strong one needs the same strong tag', () => {
+    expect(selectsStored({ etag: 'W/"a"' }, ours, { etag: '"a"' })).toBe(true);
+    expect(selectsStored({ etag: 'W/"a"' }, ours, { etag: 'W/"a"' })).toBe(true);
+    expect(selectsStored({ etag: '"a"' }, ours, { etag: 'W/"a"' })).toBe(false);
   });
 
   it('with the client’s tags, needs the stored tag in the 304’s ETag', () => {
