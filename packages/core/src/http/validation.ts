@@ -99,10 +99,12 @@ export function selectsStored(
 
 /**
  * Fields a `304` does not update in the stored response (RFC 9111 section 3.2): `Content-Length`
- * (the stored body is what is served) and `Content-Range`, processed with the message, besides the
- * fields never stored (hop-by-hop, `Age`, those `drop` names).
+ * (the stored body is what is served), `Content-Range`, processed with the message, and the fields
+ * the stored body depends upon: its `Content-Encoding` and its digest (`Content-MD5`), which describe
+ * the stored bytes, not the 304's (a 304 saying `gzip` would otherwise have every later client
+ * decode a plain body), besides the fields never stored (hop-by-hop, `Age`, those `drop` names).
  */
-const NOT_UPDATED = ['content-length', 'content-range'];
+const NOT_UPDATED = ['content-length', 'content-range', 'content-encoding', 'content-md5'];
 
 /**
  * The stored `headers` freshened with the fields of a `304` (RFC 9111 section 4.3.4): each field the

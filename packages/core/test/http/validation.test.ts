@@ -136,4 +136,12 @@ describe('freshenedHeaders', () => {
     );
     expect(out).toEqual(stored);
   });
+
+  it('never updates what the stored body depends upon: its Content-Encoding and Content-MD5', () => {
+    const encoded = { ...stored, 'content-encoding': 'br' };
+    expect(
+      freshenedHeaders(encoded, { 'content-encoding': 'gzip', 'content-md5': 'rL0Y20zC+Fzt72VPzMSk2A==' }),
+    ).toEqual(encoded);
+    expect(freshenedHeaders(stored, { 'content-encoding': 'gzip' })).toEqual(stored);
+  });
 });
