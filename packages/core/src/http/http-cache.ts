@@ -103,6 +103,9 @@ const REFRESH_DROPPED = [
   'if-unmodified-since',
   'if-range',
   'range',
+  // the client's own directives: its no-store would keep the refresh from being stored for everyone
+  'cache-control',
+  'pragma',
 ];
 const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 /** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
