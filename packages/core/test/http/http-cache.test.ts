@@ -86,6 +86,25 @@ describe('hit and miss', () => {
     expect(store.bytes).toBeGreaterThan(0);
   });
 
+  it('seeds the default store: the same requests hit and miss alike for the same seed', async () => {
+    // a skewed stream over 120 URLs into 16 entries: which URLs w-tinylfu keeps depends on its seed
+    const kinds = async (seed: number): Promise<string> => {
+      const h = harness({ maxEntries: 16, seed });
+      let x = 2024;
+      let out = '';
+      for (let i = 0; i < 800; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const url = `/u${Math.floor(((x >>> 8) % 1000) ** 2 / 8400)}`;
+        out += (await h.send(get(url), text(url), route60)).kind === 'hit' ? 'h' : '.';
+      }
+      return out;
+    };
+    const first = await kinds(5);
+    expect(first).toContain('h');
+    expect(await kinds(5)).toBe(first);
+    expect(await kinds(6)).not.toBe(first);
+  });
+
   it('keeps hosts apart', async () => {
     const h = harness();
     await h.send(get('/a'), text('one'), route60);
