@@ -143,7 +143,13 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   lockTimeout?: Duration;
   /** How long a key that produced an uncacheable response bypasses the cache, so requests do not queue behind it (Varnish hit-for-miss). @defaultValue 10 s */
   hitForPass?: Duration;
-  /** Honour a client's `Cache-Control: no-cache` / `max-age=0` by revalidating (forwarding) instead of serving from cache. @defaultValue false */
+  /**
+   * Honour the request directives that send a request to the handler (RFC 9111 section 5.2.1):
+   * `no-cache` (and `Pragma: no-cache`), `max-age` (`0` counts as `no-cache`), `min-fresh` and
+   * `no-store`; a stored response is then revalidated (or replaced) instead of served. Off, a client
+   * cannot make the cache call the handler at will. `max-stale` and `only-if-cached` (a `504` when
+   * nothing stored fits) never load the handler and are always honoured. @defaultValue false
+   */
   honorClientNoCache?: boolean;
   /**
    * How long past its freshness a stored response that carries a validator from the handler (an
@@ -151,7 +157,8 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * 4.3): the handler then runs with `If-None-Match` / `If-Modified-Since`, and a `304` from it
    * refreshes the stored response instead of sending the body again (Varnish's `keep`). A response
    * that says `no-cache`, or whose explicit lifetime is zero, is stored for this long too, and
-   * revalidated on every use. `0` turns revalidation off: stale responses are replaced.
+   * revalidated on every use. `0` keeps responses only for their stale windows (they are still
+   * revalidated within them).
    * @defaultValue 1 h
    */
   keep?: Duration;
