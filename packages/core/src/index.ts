@@ -40,20 +40,6 @@ export type {
 } from './cache/cache-types.js';
 export { hashKey } from './cache/hash-key.js';
 export { TimerWheel } from './cache/timer-wheel.js';
-export {
-  type CacheResponseOptions,
-  type CacheResponseTarget,
-  cacheResponse,
-  decoratorEngine,
-  getDefaultCache,
-  setDefaultCache,
-} from './decorator/cache-response.js';
-export {
-  type DecoratedMethod,
-  type DualMethodDecorator,
-  methodDecorator,
-} from './decorator/method-decorator.js';
-export { argumentsKey, stableKey } from './decorator/stable-key.js';
 export { type Duration, parseDuration, parsePositiveDuration } from './duration.js';
 export {
   ConfigError,
@@ -113,6 +99,8 @@ export type {
   RouteCacheOptions,
 } from './http/types.js';
 export { checkOptions, functionOption, type OptionBag } from './internal/options-check.js';
+// The subpaths' curated lists (`@larder/core/memo`, `/policies`, `/store`), also exported here.
+export * from './memo/index.js';
 export type { PersistCodec } from './persist/format.js';
 export {
   type AppendFsync,
@@ -122,39 +110,5 @@ export {
   persist,
   type SnapshotInfo,
 } from './persist/persist.js';
-export { type TwoQueueOptions, TwoQueuePolicy } from './policies/2q.js';
-export { ArcPolicy } from './policies/arc.js';
-export { ClockPolicy } from './policies/clock.js';
-export {
-  type CreatePolicyOptions,
-  createPolicy,
-  isPolicyName,
-  type PolicyName,
-  policyNames,
-} from './policies/create-policy.js';
-export { EnhancedClockPolicy } from './policies/enhanced-clock.js';
-export type { EvictionPolicy, RemovalReason } from './policies/eviction-policy.js';
-export { FifoPolicy } from './policies/fifo.js';
-export { FrequencySketch, type FrequencySketchOptions } from './policies/frequency-sketch.js';
-export { LfuPolicy } from './policies/lfu.js';
-export { LinkedSlots } from './policies/linked-slots.js';
-export { LruPolicy } from './policies/lru.js';
-export { type LruKOptions, LruKPolicy } from './policies/lru-k.js';
-export { type MqOptions, MqPolicy } from './policies/mq.js';
-export { S3FifoPolicy } from './policies/s3-fifo.js';
-export { SievePolicy } from './policies/sieve.js';
-export { type WTinyLfuOptions, WTinyLfuPolicy } from './policies/w-tinylfu/w-tinylfu.js';
-export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export type {
-  EntryVersion,
-  FillClaim,
-  FillClaimOptions,
-  FillCoordinator,
-  FillLease,
-  FillOutcome,
-  InvalidationBus,
-  InvalidationMessage,
-  SharedBackend,
-} from './store/shared-backend.js';
-export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './store/tiered-store.js';
-export type { ResponseStore, StoredEntry } from './store/types.js';
+export * from './policies/index.js';
+export * from './store/index.js';

@@ -8,4 +8,10 @@ describe('CommonJS consumers', () => {
     const out = execFileSync(process.execPath, [fixture], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ keys: ['c', 'b'], same: true, configError: 'ERR_LARDER_CONFIG' });
   });
+
+  it('can require the subpaths store, policies, memo and testing: the root objects, and a working contract', () => {
+    const fixture = fileURLToPath(new URL('./fixtures/require-subpaths.cjs', import.meta.url));
+    const out = execFileSync(process.execPath, [fixture], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ store: 'function', policies: true, memo: 'function', cases: 11 });
+  });
 });
