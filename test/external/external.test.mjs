@@ -209,24 +209,34 @@ function freePort() {
   });
 }
 
-/** Whether a raw `PING` on `port` gets `+PONG` within half a second. */
-function pong(port) {
+/**
+ * The `process_id` the Redis server on `port` reports (`INFO server` on a raw socket), or undefined
+ * when nothing answers within half a second: it tells our server from a stranger on the same port.
+ */
+function serverPid(port) {
   return new Promise((resolvePromise) => {
     const socket = createConnection({ host: '127.0.0.1', port });
-    const done = (answer) => {
+    let data = '';
+    const done = (pid) => {
       socket.destroy();
-      resolvePromise(answer);
+      resolvePromise(pid);
     };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('+PONG')));
+    socket.setTimeout(500, () => done(undefined));
+    socket.once('error', () => done(undefined));
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      const found = /process_id:(\d+)/.exec(data);
+      if (found !== null) done(Number(found[1]));
+      else if (data.startsWith('-')) done(undefined);
+    });
   });
 }
 
 /**
  * A `redis-server` of our own on a free loopback port (never the machine's instance), without
- * persistence; resolves `{ port, stop }` once it answers PING (within 20 s).
+ * persistence; resolves `{ port, stop }` once it answers as itself (its pid), within 20 s. A port
+ * taken between picking and binding (the server exits) is retried on another, three times at most.
  */
 async function startRedis() {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -235,28 +245,29 @@ async function startRedis() {
         'or run: sudo apt-get update && sudo apt-get install -y redis-server',
     );
   }
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while ((await serverPid(port)) !== child.pid) {
+      if (child.exitCode !== null || Date.now() > deadline) break;
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
     }
-  };
-  const deadline = Date.now() + 20_000;
-  while (!(await pong(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server on port ${port} did not answer PING`);
-    }
-    await new Promise((resolvePromise) => setTimeout(resolvePromise, 50));
+    if (child.exitCode === null && (await serverPid(port)) === child.pid) return { port, stop };
+    await stop();
+    if (attempt === 3) throw new Error(`redis-server did not start on a free port (last tried: ${port})`);
   }
-  return { port, stop };
 }
 
 let work;
