@@ -5,7 +5,7 @@
  */
 
 import { larder } from '@larder/fastify';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createRedisBackend } from '../../src/index.js';
 import { type ClientHandle, clientKinds, TEST_COMMAND_TIMEOUT, uniquePrefix } from '../support/clients.js';
@@ -75,6 +75,103 @@ describe('revalidation across the fleet', () => {
     expect(again.headers['x-version']).toBe('b');
     expect(again.body).toBe('the page');
     expect(state.seen).toHaveLength(2);
+  });
+
+  /** Two Fastify apps sharing one Redis, the route answering through `handler`; the fleet's clock. */
+  async function fleet(
+    handler: (i: number, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  ): Promise<{ apps: [FastifyInstance, FastifyInstance]; advance(ms: number): void }> {
+    let offset = 0;
+    const now = () => Date.now() + offset;
+    const prefix = uniquePrefix('revalidation-attack');
+    const apps: FastifyInstance[] = [];
+    for (let i = 0; i < 2; i++) {
+      const handle: ClientHandle = await kind.single(shared.single);
+      const backend = createRedisBackend({
+        client: handle.client,
+        prefix,
+        commandTimeout: TEST_COMMAND_TIMEOUT,
+      });
+      cleanup.push(() => handle.close());
+      cleanup.push(() => backend.close());
+      const app = Fastify();
+      await app.register(larder, { shared: backend, now });
+      app.get('/page', { config: { cache: { ttl: '10s' } } }, (request, reply) => handler(i, request, reply));
+      await app.ready();
+      cleanup.push(() => app.close());
+      apps.push(app);
+    }
+    return { apps: apps as [FastifyInstance, FastifyInstance], advance: (ms) => (offset += ms) };
+  }
+
+  it('a 304 with Set-Cookie or Content-Encoding: the cookie reaches its client only, the shared entry keeps its encoding', async () => {
+    const calls: number[] = [];
+    const state = { cookie: false };
+    const { apps, advance } = await fleet(async (i, request, reply) => {
+      calls.push(i);
+      reply.header('etag', '"page-1"');
+      if (request.headers['if-none-match'] !== '"page-1"') return reply.type('text/plain').send('the page');
+      reply.header('content-encoding', 'gzip');
+      if (state.cookie) reply.header('set-cookie', 'sid=alice');
+      return reply.code(304).send();
+    });
+    const [a, b] = apps;
+    await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    await waitFor(async () => a.larder.stats().stores === 1);
+    advance(15_000);
+    state.cookie = true;
+    const alice = await b.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    expect(alice.body).toBe('the page');
+    expect(alice.headers['set-cookie']).toBe('sid=alice');
+    expect(alice.headers['content-encoding']).toBeUndefined();
+    // not stored: the other process revalidates for itself, and its 304 (without a cookie) is stored
+    state.cookie = false;
+    for (const app of [a, b, a]) {
+      const other = await app.inject({ url: '/page', headers: { host: 'fleet.test' } });
+      expect(other.body).toBe('the page');
+      expect(other.headers['set-cookie']).toBeUndefined();
+      expect(other.headers['content-encoding']).toBeUndefined();
+    }
+    await waitFor(async () => {
+      const hit = await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
+      expect(hit.headers['set-cookie']).toBeUndefined();
+      return String(hit.headers['cache-status']).startsWith('larder; hit');
+    });
+    expect(calls.length).toBeLessThanOrEqual(4);
+  });
+
+  it('a 304 for a client’s own tag, or naming another tag, never freshens the shared entry', async () => {
+    const state = { etag: '"v1"', body: 'version one', imsOnly: false };
+    const { apps, advance } = await fleet(async (_i, request, reply) => {
+      reply.header('etag', state.etag).header('last-modified', 'Wed, 01 Jan 2020 00:00:00 GMT');
+      const inm = request.headers['if-none-match'];
+      const match = state.imsOnly
+        ? request.headers['if-modified-since'] !== undefined
+        : inm?.split(',').some((t) => t.trim() === state.etag);
+      if (match) return reply.code(304).send();
+      return reply.type('text/plain').send(state.body);
+    });
+    const [a, b] = apps;
+    await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    await waitFor(async () => a.larder.stats().stores === 1);
+    advance(15_000);
+    state.etag = '"v2"';
+    state.body = 'version two';
+    // the attacker's own (new) tag on process b: its 304 is the attacker's alone
+    const attacker = await b.inject({
+      url: '/page',
+      headers: { host: 'fleet.test', 'if-none-match': '"v2"' },
+    });
+    expect(attacker.statusCode).toBe(304);
+    // a handler that reads If-Modified-Since only answers 304 naming "v2": the old body stays stale
+    state.imsOnly = true;
+    const mismatch = await b.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    expect(mismatch.headers.etag).toBe('"v1"');
+    expect(mismatch.headers['cache-status']).toContain('detail=validator-mismatch');
+    state.imsOnly = false;
+    const victim = await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    expect(victim.body).toBe('version two');
+    expect(victim.headers.etag).toBe('"v2"');
   });
 });
 
