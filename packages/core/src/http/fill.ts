@@ -120,6 +120,8 @@ export interface FillHost {
   /** Invalidate the entries of the request URL and its response's same-origin Location/Content-Location. */
   invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void;
   markPass(key: string): void;
+  /** Remove the entry at `key` (every tier), absorbing failures. */
+  drop(key: string): void;
   clearPass(key: string): void;
   /** Build the response to `req` from a stored entry. */
   respond(entry: StoredEntry, req: RequestLike, now: number, params: CacheStatusParams): ResponseToSend;
@@ -204,6 +206,8 @@ export class HttpFill implements Fill {
   readonly #generation: number;
   /** Set while diagnostics subscribers follow this fill. */
   #trace: FillTrace | undefined;
+  /** Why the response was not stored, once decided. */
+  #reason: NotStoredReason | undefined;
   /** The handler was given the stored response's validators: its 304 is about the stored response. */
   #validatorsSent = false;
 
@@ -348,6 +352,10 @@ export class HttpFill implements Fill {
     } else {
       // not storable any more (the 304 said no-store, or set a cookie): this client still gets it
       entry = { ...stored, headers: merged, storedAt: now, initialAge: ageOf(headers.age) };
+      // and the stored response, now updated into one a shared cache may not keep, is dropped, or
+      // max-stale, stale-while-revalidate and stale-if-error would go on serving it to everyone
+      if (this.#reason !== undefined && !REQUEST_SPECIFIC_REASONS.has(this.#reason))
+        this.#host.drop(this.key);
     }
     return this.#host.respond(entry, this.#plan.req, now, params);
   }
@@ -484,6 +492,7 @@ export class HttpFill implements Fill {
 
   #notStored(reason: NotStoredReason, status: number): void {
     this.#state = 'done';
+    this.#reason = reason;
     this.#host.count('notStored');
     const specific = REQUEST_SPECIFIC_REASONS.has(reason) || REQUEST_SPECIFIC_STATUSES.has(status);
     // a 5xx is a passing failure of the origin, not a property of the URL: it never makes the URL

@@ -297,6 +297,11 @@ export class HttpCache {
       write: (key, entry, index, lease) => this.#write(key, entry, index, lease),
       invalidateUnsafe: (req, headers) => this.#invalidateUnsafe(req, headers),
       markPass: (key) => this.#hitForPass.mark(key, this.#now()),
+      drop: (key) => {
+        void Promise.resolve()
+          .then(() => this.#store.delete(key))
+          .catch((error: unknown) => this.#report(error, 'store.delete'));
+      },
       clearPass: (key) => this.#hitForPass.delete(key),
       respond: (entry, req, now, params) => entryResponse(entry, req, now, o.name, params),
       report: (error, context) => this.#report(error, context),
