@@ -4,8 +4,10 @@
  * question every case asks: can one client's conditional request, directives or credentials change
  * what another receives, and does a 304 from the handler ever store or replay something personal?
  */
-import type { Application, Request, Response } from 'express';
-import type { FastifyInstance } from 'fastify';
+import { cacheResponse as expressCacheResponse } from '@larder/express';
+import { cacheResponse as fastifyCacheResponse } from '@larder/fastify';
+import type { Application, NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   counting,
@@ -213,6 +215,58 @@ for (const fw of frameworks) {
       });
     });
 
+    describe('@cacheResponse', () => {
+      it('a 304 to the client’s own tag from a decorated handler is never stored, on a miss or a revalidation', async () => {
+        const { default: fastifyEtag } = await import('@fastify/etag');
+        let calls = 0;
+        const setup = (native: FastifyInstance | Application) => {
+          if (isExpress) {
+            class Pages {
+              show(_req: Request, res: Response, _next: NextFunction): void {
+                calls++;
+                res.set('cache-control', 'max-age=10').send('decorated page');
+              }
+            }
+            decorate(Pages.prototype, 'show', expressCacheResponse('10s'));
+            const pages = new Pages();
+            (native as Application).get('/deco', (req, res, next) => pages.show(req, res, next));
+            return;
+          }
+          class Pages {
+            async show(_request: FastifyRequest, reply: FastifyReply): Promise<string> {
+              calls++;
+              reply.header('cache-control', 'max-age=10');
+              return 'decorated page';
+            }
+          }
+          decorate(Pages.prototype, 'show', fastifyCacheResponse('10s'));
+          const pages = new Pages();
+          (native as FastifyInstance).register(async (scope) => {
+            await scope.register(fastifyEtag);
+            scope.get('/deco', (request, reply) => pages.show(request, reply));
+          });
+        };
+        // Express's decorator needs the middleware mounted above the route
+        const scout = await start([], { setup, global: isExpress });
+        const tag = header(await request(scout.port, '/deco'), 'etag')!;
+        expect(tag).toBeDefined();
+        const app = await start([], { setup, global: isExpress });
+        expect((await request(app.port, '/deco', { 'If-None-Match': tag })).status).toBe(304);
+        const victim = await request(app.port, '/deco');
+        expect(victim.status).toBe(200);
+        expect(victim.body).toBe('decorated page');
+        now += 15_000;
+        expect((await request(app.port, '/deco', { 'If-None-Match': tag })).status).toBe(304);
+        const after = await request(app.port, '/deco');
+        expect(after.status).toBe(200);
+        expect(after.body).toBe('decorated page');
+        expect(after.truncated).toBe(false);
+        // scout, the client's 304, the victim's fill, the revalidation; the last one a hit
+        expect(isHit(after)).toBe(true);
+        expect(calls).toBe(4);
+      });
+    });
+
     describe('what a 304 from the handler may change in the stored entry', () => {
       it('a Set-Cookie on a 304 goes to that client only: never stored, never replayed', async () => {
         for (const [cache, cc] of [
@@ -244,12 +298,18 @@ for (const fw of frameworks) {
           const app = await start([{ path: '/x', cache: {}, handler: page }]);
           await request(app.port, '/x');
           now += 15_000;
-          resource.notModified = { 'cache-control': cc };
+          // the origin now says so on every answer, 304 or 200
+          resource.headers = { 'cache-control': cc };
           const first = await request(app.port, '/x');
           expect(first.body).toBe('page');
           const second = await request(app.port, '/x');
           expect(isHit(second)).toBe(false);
           expect(page.calls).toBe(3);
+          // nor to a client that accepts stale: the origin has said what it says now
+          resource.body = 'changed';
+          const lenient = await request(app.port, '/x', { 'Cache-Control': 'max-stale=3600' });
+          expect(isHit(lenient)).toBe(false);
+          expect(page.calls).toBe(4);
         }
       });
 
@@ -418,6 +478,41 @@ for (const fw of frameworks) {
         expect((await request(app2.port, '/h')).body).toBe('honoured');
       });
 
+      it('with honorClientNoCache, concurrent no-cache requests share one call to the handler', async () => {
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        const page = counting(async (): Promise<SecReply> => {
+          await gate;
+          return { headers: { 'cache-control': 'max-age=10' }, body: 'slow' };
+        });
+        // count arrivals ahead of the cache, so the handler is held until every request is in
+        let arrived = 0;
+        const app = await start([{ path: '/slow', cache: {}, handler: page }], {
+          honorClientNoCache: true,
+          expressBefore: (_req, _res, next) => {
+            arrived++;
+            next();
+          },
+          setup: (native) => {
+            if (!isExpress)
+              (native as FastifyInstance).addHook('onRequest', async () => {
+                arrived++;
+              });
+          },
+        });
+        const burst = Array.from({ length: 8 }, () =>
+          request(app.port, '/slow', { 'Cache-Control': 'no-cache' }),
+        );
+        await eventually(() => arrived === 8 && page.calls >= 1);
+        // a few turns of the event loop for the lookups of the last arrivals to join the flight
+        for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+        release();
+        for (const res of await Promise.all(burst)) expect(res.body).toBe('slow');
+        expect(page.calls).toBe(1);
+      });
+
       it('only-if-cached gets a 504 when nothing fits, and never reaches the handler', async () => {
         const page = conditional({ body: 'x' });
         const app = await start([{ path: '/oic', cache: {}, handler: page }]);
@@ -479,4 +574,13 @@ for (const fw of frameworks) {
       });
     });
   });
+}
+
+/** Apply a dual (legacy or standard) method decorator by hand, the legacy way. */
+function decorate(proto: object, name: string, decorator: unknown): void {
+  const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+  const result = (
+    decorator as (t: object, n: string, d: PropertyDescriptor) => PropertyDescriptor | undefined
+  )(proto, name, descriptor);
+  Object.defineProperty(proto, name, result ?? descriptor);
 }
