@@ -68,7 +68,7 @@ export {
   type RedisCallTrace,
   type RouteStats,
 } from './http/diagnostics.js';
-export { HttpCache, type WrapOptions } from './http/http-cache.js';
+export { HttpCache } from './http/http-cache.js';
 export {
   type LabelledValue,
   type MetricsSnapshot,
@@ -98,6 +98,7 @@ export type {
   ResponseToSend,
   RouteCacheOptions,
 } from './http/types.js';
+export type { WrapOptions } from './http/value-memo.js';
 export { checkOptions, functionOption, type OptionBag } from './internal/options-check.js';
 // The subpaths' curated lists (`@larder/core/memo`, `/policies`, `/store`), also exported here.
 export * from './memo/index.js';

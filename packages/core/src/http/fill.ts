@@ -13,18 +13,13 @@ import {
   formatCacheStatus,
 } from './cache-status.js';
 import { isConditional, isNotModified, notModifiedHeaders } from './conditional.js';
-import {
-  endFill,
-  type FillOutcomeLabel,
-  type FillTrace,
-  type RouteCounters,
-  startFill,
-} from './diagnostics.js';
+import { endFill, type FillOutcomeLabel, type FillTrace, startFill } from './diagnostics.js';
 import { EMPTY_BODY } from './entry-response.js';
 import { strongEtag } from './etag.js';
-import { ageOf, computeFreshness, type EntryTimes, type HeuristicFreshness } from './freshness.js';
+import { ageOf, computeFreshness, type EntryTimes } from './freshness.js';
 import { headerString, storableHeaders } from './headers.js';
-import type { CookieRules, PrivateReason } from './privacy.js';
+import type { EffectiveRoute } from './options.js';
+import type { PrivateReason } from './privacy.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
@@ -70,33 +65,6 @@ export type FlightOutcome =
   | { kind: 'uncacheable'; status: number }
   /** Nothing learned about the resource (the origin threw, or the answer was request-specific): look up again. */
   | { kind: 'retry'; abandoned: boolean };
-
-/** A route's options merged with the engine's, as a fill uses them. Durations in ms. */
-export interface EffectiveRoute {
-  /** The route's own `ttl`, which wins over the response's headers. */
-  readonly ttl: number | undefined;
-  /** The engine's `ttl`, used when the response gives no lifetime. */
-  readonly defaultTtl: number | undefined;
-  /** Heuristic freshness, after `defaultTtl`; `undefined` when off. */
-  readonly heuristic: HeuristicFreshness | undefined;
-  /** The targeted cache-control fields obeyed (RFC 9213), lower-case, first wins. */
-  readonly targets: readonly string[];
-  /** How long past its freshness a response with a validator is kept for revalidation, in ms. */
-  readonly keep: number;
-  readonly staleWhileRevalidate: number | undefined;
-  readonly staleIfError: number | undefined;
-  readonly key: ((req: RequestLike) => string) | undefined;
-  readonly tags: readonly ((req: RequestLike) => readonly string[])[];
-  readonly cacheAuthorized: boolean;
-  readonly maxEntryBytes: number;
-  /** Send `Cache-Control` from the ttl (see `RouteCacheOptions.cacheControl`). */
-  readonly cacheControl: 'public' | 'private' | undefined;
-  /** Lifetime of 404, 410 and 5xx responses in place of `ttl`; absent, only their own headers give one. */
-  readonly negativeTtl: number | undefined;
-  readonly cookies: CookieRules;
-  /** The lookup counters of the route's pattern. */
-  readonly counts: RouteCounters;
-}
 
 /** The engine services a fill uses. */
 export interface FillHost {

@@ -2,9 +2,6 @@
  * The HTTP caching engine. Adapters hand it requests and origin responses; it decides everything
  * else (DESIGN "Layers and data flow").
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { deserialize, serialize } from 'node:v8';
-import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { type AbsorbedErrorHandler, absorbedErrorReporter } from '../internal/absorbed-errors.js';
 import type { HttpPersistOptions, Persistence } from '../persist/persist.js';
@@ -15,17 +12,15 @@ import type {
   FillCoordinator,
   FillLease,
   FillOutcome,
-  InvalidationMessage,
   SharedBackend,
 } from '../store/shared-backend.js';
 import { TieredStore } from '../store/tiered-store.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
-import { cacheKey, keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
+import { cacheKey, keyOrigin, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
-import { countLookup, type LookupResultLabel, RouteCounters, type RouteStats } from './diagnostics.js';
+import { countLookup, type LookupResultLabel, type RouteStats } from './diagnostics.js';
 import { entryResponse } from './entry-response.js';
 import {
-  type EffectiveRoute,
   type FillHost,
   type FillPlan,
   type FlightOutcome,
@@ -33,21 +28,16 @@ import {
   STALE_IF_ERROR_STATUSES,
 } from './fill.js';
 import { remainingTtl } from './freshness.js';
-import { headerString } from './headers.js';
 import { HitForPass } from './hit-for-pass.js';
+import { InvalidationLog, unsafeInvalidationTags } from './invalidation-log.js';
 import {
+  type EffectiveRoute,
+  EffectiveRoutes,
   type ResolvedHttpCacheOptions,
   type ResolvedRouteOptions,
   resolveHttpCacheOptions,
-  validateRouteOptions,
 } from './options.js';
-import {
-  cookieKeyPart,
-  type PrivateReason,
-  privateReason,
-  storedIsShareable,
-  withoutCredentials,
-} from './privacy.js';
+import { cookieKeyPart, type PrivateReason, privateReason, storedIsShareable } from './privacy.js';
 import {
   honouredDirectives,
   onlyIfCachedResponse,
@@ -55,6 +45,7 @@ import {
   storedFits,
 } from './request-directives.js';
 import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
+import { type RefreshClaims, Revalidation } from './revalidation.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
 import { isApplicationTag, keyTag, originUrlTag, urlTag } from './tags.js';
 import type {
@@ -68,50 +59,13 @@ import type {
   RouteCacheOptions,
 } from './types.js';
 import { type ValidationPlan, validationPlan } from './validation.js';
+import { ValueMemo, type WrapOptions } from './value-memo.js';
 import { variantKey } from './vary.js';
-
-/** Options of {@link HttpCache.wrap}. */
-export interface WrapOptions<T = unknown> {
-  /** Fresh lifetime of the value. @defaultValue the engine's `ttl` (one of the two is required) */
-  ttl?: Duration;
-  /** After `ttl`, serve the stale value for this long while one background call of `fn` refreshes it (RFC 5861 semantics). @defaultValue the engine's, else 0 */
-  staleWhileRevalidate?: Duration;
-  /** Tags for {@link HttpCache.invalidate}. */
-  tags?: readonly string[];
-  /**
-   * Store the value only when this returns true (a falsy return or a throw stores nothing; the
-   * value is returned either way, and concurrent callers still share it). @defaultValue every value is stored
-   */
-  condition?: (value: T) => boolean;
-}
-
-/** {@link WrapOptions} after validation; durations in ms. */
-interface ResolvedWrapOptions {
-  ttl: number;
-  swr: number;
-  tags: string[];
-  condition: ((value: unknown) => boolean) | undefined;
-}
 
 /** Methods that never change state (RFC 9110 section 9.2.1), so a response to them invalidates nothing. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-/** Request fields that must not reach a background refresh: it has to fetch a full, storable response. */
-const REFRESH_DROPPED = [
-  'if-none-match',
-  'if-modified-since',
-  'if-match',
-  'if-unmodified-since',
-  'if-range',
-  'range',
-  // the client's own directives: its no-store would keep the refresh from being stored for everyone
-  'cache-control',
-  'pragma',
-];
-const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 /** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
 const MAX_RETRIES = 2;
-/** How many invalidations in-flight fills can be checked against; a fill older than that is not stored. */
-const RECENT_INVALIDATIONS = 256;
 /**
  * How much sooner than `lockTimeout` a process stops waiting for the fleet's filler (at most this many
  * ms, and a tenth of `lockTimeout`): time to read the shared store once and hand its own waiters the
@@ -140,8 +94,6 @@ interface LookupContext {
   /** What makes the request private: stored entries answer it only when explicitly shareable. */
   private: PrivateReason | undefined;
 }
-
-type WrapOutcome = { ok: true; value: unknown; body: Uint8Array | undefined } | { ok: false; error: unknown };
 
 function isEntry(value: unknown): value is StoredEntry {
   const e = value as StoredEntry | undefined;
@@ -186,22 +138,13 @@ export class HttpCache {
   /** Undo the hooks into the shared backend (remote fill listener, retain). */
   readonly #detach: (() => Promise<void>)[] = [];
   readonly #flights: SingleFlight<FlightOutcome>;
-  readonly #wrapFlights: SingleFlight<WrapOutcome>;
-  readonly #refreshing = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #hitForPass: HitForPass;
-  /** Counts invalidations; fills compare it so a purge during their origin call is not undone. */
-  #generation = 0;
-  /** The latest invalidations, newest last: their generation and tags (`undefined`: everything). */
-  readonly #recentInvalidations: { generation: number; tags: readonly string[] | undefined }[] = [];
-  readonly #secret = randomBytes(18).toString('base64url');
-  /** The secret's digest: refresh markers are compared digest to digest, in constant time whatever their length. */
-  readonly #secretDigest = createHash('sha256').update(this.#secret).digest();
-  readonly #routes = new WeakMap<object, EffectiveRoute>();
-  readonly #defaultRoute: EffectiveRoute;
+  readonly #log = new InvalidationLog();
+  readonly #revalidation: Revalidation;
+  readonly #memo: ValueMemo;
+  readonly #routes: EffectiveRoutes;
   readonly #host: FillHost;
   readonly #reportAbsorbed: AbsorbedErrorHandler;
-  /** Lookup counters per route pattern (bounded by the application's routes). */
-  readonly #routeCounters = new Map<string, RouteCounters>();
   readonly #shared: SharedBackend | undefined;
   #closed = false;
   /** While the memory store loads from disk (`persist`): requests wait for it. */
@@ -268,7 +211,7 @@ export class HttpCache {
           : {}),
         now: o.now,
         onError: (error, context) => this.#report(error, `shared.${context}`),
-        onInvalidation: (message) => this.#noteRemoteInvalidation(message),
+        onInvalidation: (message) => this.#log.noteMessage(message),
       });
       this.#tiered = tiered;
       this.#store = tiered;
@@ -277,7 +220,7 @@ export class HttpCache {
         if (lease !== undefined && this.#leases.has(lease)) return;
         // another engine stored a newer entry: drop ours, and stop waiting to refresh it ourselves
         void tiered.invalidateLocal({ keys: [key] });
-        this.#refreshDone(key);
+        this.#revalidation.done(key);
       });
       if (stop !== undefined) this.#detach.push(async () => stop());
       const release = shared.retain?.();
@@ -285,9 +228,26 @@ export class HttpCache {
     }
     this.#claimWait = Math.max(0, o.lockTimeout - Math.min(CLAIM_MARGIN, o.lockTimeout / 10));
     this.#flights = new SingleFlight(o.lockTimeout);
-    this.#wrapFlights = new SingleFlight(o.lockTimeout);
     this.#hitForPass = new HitForPass(o.hitForPass);
-    this.#defaultRoute = this.#merge(undefined);
+    this.#routes = new EffectiveRoutes(o);
+    this.#revalidation = new Revalidation({
+      revalidate: o.revalidate,
+      lockTimeout: o.lockTimeout,
+      stats: this.#stats,
+      report: (error, context) => this.#report(error, context),
+      claims: this.#fills === undefined ? undefined : this.#refreshClaims(),
+    });
+    this.#memo = new ValueMemo({
+      defaults: o.route,
+      maxEntryBytes: o.maxEntryBytes,
+      lockTimeout: o.lockTimeout,
+      now: o.now,
+      read: (key) => this.#read(key),
+      write: (key, entry) => this.#write(key, entry),
+      refreshes: this.#revalidation,
+      stats: this.#stats,
+      report: (error, context) => this.#report(error, context),
+    });
     this.#host = {
       name: o.name,
       engine: this,
@@ -308,8 +268,8 @@ export class HttpCache {
       count: (counter) => {
         this.#stats[counter]++;
       },
-      generation: () => this.#generation,
-      invalidatedSince: (generation, tags) => this.#invalidatedSince(generation, tags),
+      generation: () => this.#log.generation,
+      invalidatedSince: (generation, tags) => this.#log.invalidatedSince(generation, tags),
     };
   }
 
@@ -364,7 +324,7 @@ export class HttpCache {
     route?: ResolvedRouteOptions | RouteCacheOptions | false,
   ): Promise<LookupResult> {
     if (this.#loading !== undefined) await this.#loading;
-    const r = this.#effective(route === false ? undefined : route);
+    const r = this.#routes.get(route === false ? undefined : route);
     const method = req.method.toUpperCase();
     if (route === false && (method === 'GET' || method === 'HEAD')) {
       // a route that opted out: untouched, but its unsafe requests below still invalidate
@@ -410,7 +370,7 @@ export class HttpCache {
     const directives = honouredDirectives(req.headers, this.#o.honorClientNoCache);
     const clientNoCache = directives?.noCache === true;
     const requestNoStore = directives?.noStore === true;
-    const refresh = this.#isRefresh(req);
+    const refresh = this.#revalidation.isRefresh(req);
     const result = await this.#lookup(
       {
         req,
@@ -439,7 +399,7 @@ export class HttpCache {
    * `@larder/prometheus`: the engine counts them anyway, so metrics cost a hit nothing more.
    */
   routeStats(): RouteStats[] {
-    return [...this.#routeCounters.values()].map((c) => ({ ...c }));
+    return this.#routes.stats();
   }
 
   async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
@@ -468,7 +428,7 @@ export class HttpCache {
       // our own background refresh: always to the origin, never waiting on (or for) itself
       this.#stats.misses++;
       let flight = this.#flights.begin(key);
-      // with a shared tier, #startRefresh took the fleet's lease for this key before dispatching
+      // with a shared tier, the refresh claim took the fleet's lease for this key before dispatching
       const lease = this.#refreshLeases.get(key);
       if (lease !== undefined) {
         this.#refreshLeases.delete(key);
@@ -481,7 +441,7 @@ export class HttpCache {
         fwd: 'stale',
         flight,
         lease,
-        onDone: () => this.#refreshDone(key),
+        onDone: () => this.#revalidation.done(key),
         refresh: true,
         validation: entry === undefined ? undefined : validationPlan(entry, ctx.req.headers),
       });
@@ -501,7 +461,7 @@ export class HttpCache {
       const fresher = d !== undefined && (d.maxAge !== undefined || d.minFresh !== undefined);
       if (now >= entry.staleAt && now < entry.staleWhileRevalidateUntil && !fresher) {
         this.#stats.staleHits++;
-        this.#startRefresh(key, ctx.req, ctx.route);
+        this.#revalidation.start(key, ctx.req, ctx.route);
         return {
           kind: 'stale',
           response: entryResponse(entry, ctx.req, now, this.#o.name, this.#hitParams(entry, now)),
@@ -708,16 +668,6 @@ export class HttpCache {
     };
   }
 
-  /** An invalidation another process made: fills in flight here must not store what predates it. */
-  #noteRemoteInvalidation(message: InvalidationMessage): void {
-    if (message.clear === true) {
-      this.#noteInvalidation(undefined);
-      return;
-    }
-    const tags = [...(message.tags ?? []), ...(message.keys ?? []).map(keyTag)];
-    if (tags.length > 0) this.#noteInvalidation(tags);
-  }
-
   async #afterWait(
     ctx: LookupContext,
     outcome: FlightOutcome | typeof FLIGHT_TIMEOUT,
@@ -812,123 +762,28 @@ export class HttpCache {
     return { kind: 'pass', reason, fill };
   }
 
-  /** Start the one background refresh of `key`, unless one is running or the engine cannot dispatch. */
-  #startRefresh(key: string, req: RequestLike, route: EffectiveRoute): void {
-    const revalidate = this.#o.revalidate;
-    if (revalidate === undefined || this.#refreshing.has(key) || this.#closed) return;
-    const timer = this.#beginRefresh(key);
-    // without the credentials of whoever triggered it: the refresh fetches the page anyone gets
-    const headers: HeaderMap = withoutCredentials(req.headers, route.cookies.keyCookies);
-    for (const name of REFRESH_DROPPED) delete headers[name];
-    headers[HttpCache.revalidateHeader] = this.#secret;
-    const refresh: RequestLike = { method: 'GET', url: req.url, headers };
-    if (req.scheme !== undefined) refresh.scheme = req.scheme;
-    void (async () => {
-      // with a shared tier, one process of the fleet refreshes; the others keep serving stale until
-      // its fill notice drops their copy (or lockTimeout passes), and do not ask again meanwhile
-      let othersRefresh = false;
-      try {
-        if (this.#fills !== undefined) {
-          const claim = await this.#tryClaim(key, 0);
-          if (claim.kind === 'lead') {
-            if (this.#closed || this.#refreshing.get(key) !== timer) {
-              void claim.lease.release({ kind: 'retry', abandoned: true });
-              return;
-            }
-            this.#refreshLeases.set(key, claim.lease);
-          } else if (claim.kind !== 'unavailable') {
-            othersRefresh = true;
-            return;
-          }
+  /** Who of the fleet refreshes a key: one process takes the fleet's lease for it, the others wait. */
+  #refreshClaims(): RefreshClaims {
+    return {
+      claimRefresh: async (key, wanted) => {
+        const claim = await this.#tryClaim(key, 0);
+        if (claim.kind === 'unavailable') return 'go';
+        if (claim.kind !== 'lead') return 'others';
+        if (!wanted()) {
+          void claim.lease.release({ kind: 'retry', abandoned: true });
+          return 'drop';
         }
-        await revalidate(refresh);
-      } catch (error) {
-        this.#report(error, 'revalidate');
-      } finally {
+        this.#refreshLeases.set(key, claim.lease);
+        return 'go';
+      },
+      releaseRefresh: (key) => {
         // a lease the refresh's lookup did not pick up (the route is not cached any more, say)
         const lease = this.#refreshLeases.get(key);
-        if (lease !== undefined && !othersRefresh) {
-          this.#refreshLeases.delete(key);
-          void lease.release({ kind: 'retry', abandoned: true });
-        }
-        if (!othersRefresh) this.#refreshDone(key, timer);
-      }
-    })();
-  }
-
-  /** Mark `key` as refreshing until {@link #refreshDone}, or for `lockTimeout` at most. */
-  #beginRefresh(key: string): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(() => this.#refreshDone(key, timer), this.#o.lockTimeout);
-    timer.unref?.();
-    this.#refreshing.set(key, timer);
-    this.#stats.revalidations++;
-    return timer;
-  }
-
-  /** End the refresh of `key`: the one started with `timer`, or whichever is running. */
-  #refreshDone(key: string, timer?: ReturnType<typeof setTimeout>): void {
-    const current = this.#refreshing.get(key);
-    if (current === undefined || (timer !== undefined && current !== timer)) return;
-    clearTimeout(current);
-    this.#refreshing.delete(key);
-  }
-
-  /** Whether `req` is this engine's own refresh: a client that does not know the secret gets nothing special. */
-  #isRefresh(req: RequestLike): boolean {
-    const value = headerString(req.headers[HttpCache.revalidateHeader]);
-    if (value === undefined) return false;
-    // digests of equal length, compared in constant time: neither the secret's bytes nor its length
-    // can be learnt from how long a wrong guess takes
-    const given = createHash('sha256').update(value).digest();
-    return timingSafeEqual(given, this.#secretDigest);
-  }
-
-  #effective(route: ResolvedRouteOptions | RouteCacheOptions | undefined): EffectiveRoute {
-    if (route === undefined) return this.#defaultRoute;
-    let effective = this.#routes.get(route);
-    if (effective === undefined) {
-      effective = this.#merge(validateRouteOptions(route));
-      this.#routes.set(route, effective);
-    }
-    return effective;
-  }
-
-  #merge(route: ResolvedRouteOptions | undefined): EffectiveRoute {
-    const engine = this.#o.route;
-    const tags: ((req: RequestLike) => readonly string[])[] = [];
-    if (engine.tags !== undefined) tags.push(engine.tags);
-    if (route?.tags !== undefined) tags.push(route.tags);
-    return {
-      ttl: route?.ttl,
-      defaultTtl: engine.ttl,
-      heuristic: this.#o.heuristicFreshness,
-      targets: this.#o.targetedCacheControl,
-      keep: this.#o.keep,
-      staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
-      staleIfError: route?.staleIfError ?? engine.staleIfError,
-      key: route?.key ?? engine.key,
-      tags,
-      cacheAuthorized: route?.cacheAuthorized ?? engine.cacheAuthorized ?? false,
-      maxEntryBytes: route?.maxEntryBytes ?? this.#o.maxEntryBytes,
-      cacheControl: (route?.cacheControl ?? engine.cacheControl) || undefined,
-      negativeTtl: route?.negativeTtl ?? engine.negativeTtl,
-      cookies: {
-        cacheCookies: route?.cacheCookies ?? engine.cacheCookies ?? false,
-        ignoreCookies: new Set(route?.ignoreCookies ?? engine.ignoreCookies ?? []),
-        keyCookies: route?.keyCookies ?? engine.keyCookies ?? [],
+        if (lease === undefined) return;
+        this.#refreshLeases.delete(key);
+        void lease.release({ kind: 'retry', abandoned: true });
       },
-      counts: this.#counters(route?.route ?? engine.route ?? '*'),
     };
-  }
-
-  /** The counters of route pattern `route`, shared by every route object with that pattern. */
-  #counters(route: string): RouteCounters {
-    let counters = this.#routeCounters.get(route);
-    if (counters === undefined) {
-      counters = new RouteCounters(route);
-      this.#routeCounters.set(route, counters);
-    }
-    return counters;
   }
 
   #now(): number {
@@ -1025,38 +880,10 @@ export class HttpCache {
     }
   }
 
-  /** Remember an invalidation (of entries carrying any of `tags`, or of everything). */
-  #noteInvalidation(tags: readonly string[] | undefined): void {
-    this.#recentInvalidations.push({ generation: ++this.#generation, tags });
-    if (this.#recentInvalidations.length > RECENT_INVALIDATIONS) this.#recentInvalidations.shift();
-  }
-
-  #invalidatedSince(generation: number, tags: readonly string[]): boolean {
-    if (generation === this.#generation) return false;
-    const recent = this.#recentInvalidations;
-    // older than what we remember: assume the worst and do not store
-    if (recent.length === 0 || recent[0]!.generation > generation + 1) return true;
-    for (const r of recent) {
-      if (r.generation <= generation) continue;
-      if (r.tags === undefined || r.tags.some((t) => tags.includes(t))) return true;
-    }
-    return false;
-  }
-
-  /**
-   * After a successful unsafe request: its URL, and same-origin `Location` / `Content-Location`, on
-   * the request's own origin only (RFC 9111 section 4.4): a POST to one host purges nothing of another.
-   */
+  /** After a successful unsafe request: what it invalidates (RFC 9111 section 4.4). */
   #invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void {
-    const origin = keyOrigin(req);
-    const tags = [originUrlTag(origin, normalizePathAndQuery(req.url))];
-    for (const name of ['location', 'content-location']) {
-      const value = headerString(headers[name]);
-      if (value === undefined) continue;
-      const path = sameOriginPath(value, req);
-      if (path !== undefined) tags.push(originUrlTag(origin, path));
-    }
-    this.#noteInvalidation(tags);
+    const tags = unsafeInvalidationTags(req, headers);
+    this.#log.note(tags);
     void this.#deleteByTags(tags, 'invalidate');
   }
 
@@ -1093,7 +920,7 @@ export class HttpCache {
     if (key !== undefined) all.push(keyTag(key));
     if (url !== undefined) all.push(urlTag(normalizePathAndQuery(url)));
     if (tags !== undefined) all.push(...tags.filter(isApplicationTag));
-    this.#noteInvalidation(all);
+    this.#log.note(all);
     const removed = await this.#store.deleteByTags(all);
     if (key !== undefined) {
       // an entry written by something other than this engine carries no key tag
@@ -1106,7 +933,7 @@ export class HttpCache {
 
   /** Remove every entry and forget hit-for-pass keys. Rejects when the store fails. */
   async clear(): Promise<void> {
-    this.#noteInvalidation(undefined);
+    this.#log.note(undefined);
     this.#hitForPass.clear();
     await this.#store.clear();
   }
@@ -1124,9 +951,8 @@ export class HttpCache {
     if (this.#closed) return;
     this.#closed = true;
     this.#flights.close();
-    this.#wrapFlights.close();
-    for (const timer of this.#refreshing.values()) clearTimeout(timer);
-    this.#refreshing.clear();
+    this.#memo.close();
+    this.#revalidation.close();
     this.#hitForPass.clear();
     for (const lease of this.#refreshLeases.values()) void lease.release({ kind: 'retry', abandoned: true });
     this.#refreshLeases.clear();
@@ -1161,185 +987,9 @@ export class HttpCache {
    * here nor on the engine.
    */
   async wrap<T>(key: string, fn: () => T | Promise<T>, options: WrapOptions<T> = {}): Promise<T> {
-    if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
-    if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
-    const o = this.#wrapOptions(options as WrapOptions);
+    const o = this.#memo.resolve(key, fn, options as WrapOptions);
     if (this.#loading !== undefined) await this.#loading;
-    const entry = await this.#read(key);
-    const now = this.#now();
-    if (
-      entry !== undefined &&
-      entry.vary === undefined &&
-      now < entry.expiresAt &&
-      now < entry.staleWhileRevalidateUntil
-    ) {
-      let value: T | undefined;
-      let decoded = false;
-      try {
-        value = deserialize(entry.body) as T;
-        decoded = true;
-      } catch (error) {
-        this.#report(error, 'wrap.deserialize');
-      }
-      if (decoded) {
-        if (now < entry.staleAt) {
-          this.#stats.hits++;
-          return value as T;
-        }
-        this.#stats.staleHits++;
-        this.#refreshWrap(key, fn, o);
-        return value as T;
-      }
-    }
-    return this.#wrapMiss(key, fn, o);
-  }
-
-  #wrapOptions(options: WrapOptions): ResolvedWrapOptions {
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!WRAP_OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as Record<string, unknown>)[name],
-          `a known option (${WRAP_OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
-    const engine = this.#o.route;
-    const ttl = options.ttl === undefined ? engine.ttl : parseDuration('ttl', options.ttl);
-    const swr =
-      options.staleWhileRevalidate === undefined
-        ? (engine.staleWhileRevalidate ?? 0)
-        : parseDuration('staleWhileRevalidate', options.staleWhileRevalidate);
-    const tags = options.tags ?? [];
-    if (!Array.isArray(tags) || !tags.every(isApplicationTag)) {
-      throw new ConfigError('tags', tags, 'an array of non-empty strings');
-    }
-    if (ttl === undefined) throw new ConfigError('ttl', undefined, 'a duration, on wrap() or on the engine');
-    const condition = options.condition;
-    if (condition !== undefined && typeof condition !== 'function') {
-      throw new ConfigError('condition', condition, 'a function');
-    }
-    return { ttl, swr, tags: [...tags], condition };
-  }
-
-  async #wrapMiss<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): Promise<T> {
-    const waiting = this.#wrapFlights.join(key);
-    if (waiting !== undefined) {
-      const outcome = await waiting;
-      if (outcome === FLIGHT_TIMEOUT) {
-        this.#stats.passes++;
-        return fn();
-      }
-      this.#stats.coalesced++;
-      if (!outcome.ok) throw outcome.error;
-      if (outcome.body !== undefined) {
-        // each caller gets its own copy, as from a hit, so one caller's mutation is not another's
-        try {
-          return deserialize(outcome.body) as T;
-        } catch {
-          // fall through to the shared value
-        }
-      }
-      return outcome.value as T;
-    }
-    const leader = this.#wrapFlights.begin(key)!;
-    this.#stats.misses++;
-    try {
-      const value = await fn();
-      const { body, written } = this.#wrapStore(key, value, o);
-      leader.settle({ ok: true, value, body }, written);
-      return value;
-    } catch (error) {
-      leader.settle({ ok: false, error });
-      throw error;
-    }
-  }
-
-  /** Serialise and store a wrapped value; nothing is stored when it cannot be serialised or is too large. */
-  #wrapStore(
-    key: string,
-    value: unknown,
-    o: ResolvedWrapOptions,
-  ): { body: Uint8Array | undefined; written: Promise<void> | undefined } {
-    let body: Uint8Array;
-    try {
-      body = serialize(value);
-    } catch (error) {
-      this.#report(error, 'wrap.serialize');
-      this.#stats.notStored++;
-      return { body: undefined, written: undefined };
-    }
-    if (o.ttl <= 0 || body.byteLength > this.#o.maxEntryBytes || !this.#wrapCondition(o, value)) {
-      this.#stats.notStored++;
-      return { body, written: undefined };
-    }
-    const now = this.#now();
-    const staleAt = now + o.ttl;
-    const entry: StoredEntry = {
-      status: 200,
-      headers: { 'content-type': 'application/x-v8-serialized' },
-      body,
-      storedAt: now,
-      initialAge: 0,
-      staleAt,
-      staleWhileRevalidateUntil: staleAt + o.swr,
-      staleIfErrorUntil: staleAt,
-      expiresAt: staleAt + o.swr,
-      tags: [...new Set([...o.tags, keyTag(key)])],
-    };
-    this.#stats.stores++;
-    return { body, written: this.#write(key, entry) };
-  }
-
-  /** Whether `value` passes the wrap's `condition`; a throwing condition is reported and stores nothing. */
-  #wrapCondition(o: ResolvedWrapOptions, value: unknown): boolean {
-    if (o.condition === undefined) return true;
-    try {
-      return Boolean(o.condition(value));
-    } catch (error) {
-      this.#report(error, 'wrap.condition');
-      return false;
-    }
-  }
-
-  #refreshWrap<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): void {
-    if (this.#refreshing.has(key) || this.#closed) return;
-    const timer = this.#beginRefresh(key);
-    void (async () => {
-      try {
-        this.#wrapStore(key, await fn(), o);
-      } catch (error) {
-        this.#report(error, 'wrap.refresh');
-      } finally {
-        this.#refreshDone(key, timer);
-      }
-    })();
-  }
-}
-
-/**
- * The normalised path and query a `Location` or `Content-Location` value names, when it is on the
- * request's own host (relative references always are); `undefined` for another host or a value that
- * is not a URI reference. RFC 9111 section 4.4 forbids invalidating another origin's URIs: that would
- * let one site purge another's entries.
- */
-function sameOriginPath(reference: string, req: RequestLike): string | undefined {
-  const host = normalizeHost(req);
-  const scheme = (req.scheme ?? 'http').toLowerCase();
-  try {
-    // the Host the handler saw, never an absolute-form target's authority
-    const path = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(req.url) ? normalizePathAndQuery(req.url) : req.url;
-    const base = `${scheme}://${host || 'localhost'}${path}`;
-    const resolved = new URL(reference.trim(), base);
-    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference.trim());
-    if (absolute && (resolved.host.toLowerCase() !== host || resolved.protocol !== `${scheme}:`)) {
-      return undefined;
-    }
-    return normalizePathAndQuery(resolved.pathname + resolved.search);
-  } catch {
-    return undefined;
+    return this.#memo.wrap(key, fn, o);
   }
 }
 

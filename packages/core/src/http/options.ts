@@ -10,7 +10,9 @@ import { checkPersistOptions, type HttpPersistOptions } from '../persist/persist
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { SharedBackend } from '../store/shared-backend.js';
 import type { ResponseStore } from '../store/types.js';
+import { RouteCounters, type RouteStats } from './diagnostics.js';
 import type { HeuristicFreshness } from './freshness.js';
+import type { CookieRules } from './privacy.js';
 import { DEFAULT_TARGETED_FIELDS } from './targeted-cache-control.js';
 import type { HttpCacheOptions, RequestLike, RouteCacheOptions } from './types.js';
 
@@ -440,4 +442,107 @@ function checkShared(value: unknown): SharedBackend {
     throw new ConfigError('shared.retain', value.retain, 'a function');
   }
   return value as unknown as SharedBackend;
+}
+
+/** A route's options merged with the engine's, as a lookup and its fill use them. Durations in ms. */
+export interface EffectiveRoute {
+  /** The route's own `ttl`, which wins over the response's headers. */
+  readonly ttl: number | undefined;
+  /** The engine's `ttl`, used when the response gives no lifetime. */
+  readonly defaultTtl: number | undefined;
+  /** Heuristic freshness, after `defaultTtl`; `undefined` when off. */
+  readonly heuristic: HeuristicFreshness | undefined;
+  /** The targeted cache-control fields obeyed (RFC 9213), lower-case, first wins. */
+  readonly targets: readonly string[];
+  /** How long past its freshness a response with a validator is kept for revalidation, in ms. */
+  readonly keep: number;
+  readonly staleWhileRevalidate: number | undefined;
+  readonly staleIfError: number | undefined;
+  readonly key: ((req: RequestLike) => string) | undefined;
+  readonly tags: readonly ((req: RequestLike) => readonly string[])[];
+  readonly cacheAuthorized: boolean;
+  readonly maxEntryBytes: number;
+  /** Send `Cache-Control` from the ttl (see `RouteCacheOptions.cacheControl`). */
+  readonly cacheControl: 'public' | 'private' | undefined;
+  /** Lifetime of 404, 410 and 5xx responses in place of `ttl`; absent, only their own headers give one. */
+  readonly negativeTtl: number | undefined;
+  readonly cookies: CookieRules;
+  /** The lookup counters of the route's pattern. */
+  readonly counts: RouteCounters;
+}
+
+/**
+ * The engine's {@link EffectiveRoute}s: each route object merged with the engine's options once and
+ * remembered by identity, and the lookup counters per route pattern (bounded by the application's
+ * routes).
+ */
+export class EffectiveRoutes {
+  readonly #o: ResolvedHttpCacheOptions;
+  readonly #routes = new WeakMap<object, EffectiveRoute>();
+  readonly #counters = new Map<string, RouteCounters>();
+  /** The engine's defaults, for lookups without route options. */
+  readonly default: EffectiveRoute;
+
+  constructor(options: ResolvedHttpCacheOptions) {
+    this.#o = options;
+    this.default = this.#merge(undefined);
+  }
+
+  /**
+   * `route` merged with the engine's options (the defaults when absent); raw options are validated
+   * on first use. @throws {@link ConfigError} for invalid raw route options.
+   */
+  get(route: ResolvedRouteOptions | RouteCacheOptions | undefined): EffectiveRoute {
+    if (route === undefined) return this.default;
+    let effective = this.#routes.get(route);
+    if (effective === undefined) {
+      effective = this.#merge(validateRouteOptions(route));
+      this.#routes.set(route, effective);
+    }
+    return effective;
+  }
+
+  /** Lookup counts per route pattern, since construction. */
+  stats(): RouteStats[] {
+    return [...this.#counters.values()].map((c) => ({ ...c }));
+  }
+
+  #merge(route: ResolvedRouteOptions | undefined): EffectiveRoute {
+    const o = this.#o;
+    const engine = o.route;
+    const tags: ((req: RequestLike) => readonly string[])[] = [];
+    if (engine.tags !== undefined) tags.push(engine.tags);
+    if (route?.tags !== undefined) tags.push(route.tags);
+    return {
+      ttl: route?.ttl,
+      defaultTtl: engine.ttl,
+      heuristic: o.heuristicFreshness,
+      targets: o.targetedCacheControl,
+      keep: o.keep,
+      staleWhileRevalidate: route?.staleWhileRevalidate ?? engine.staleWhileRevalidate,
+      staleIfError: route?.staleIfError ?? engine.staleIfError,
+      key: route?.key ?? engine.key,
+      tags,
+      cacheAuthorized: route?.cacheAuthorized ?? engine.cacheAuthorized ?? false,
+      maxEntryBytes: route?.maxEntryBytes ?? o.maxEntryBytes,
+      cacheControl: (route?.cacheControl ?? engine.cacheControl) || undefined,
+      negativeTtl: route?.negativeTtl ?? engine.negativeTtl,
+      cookies: {
+        cacheCookies: route?.cacheCookies ?? engine.cacheCookies ?? false,
+        ignoreCookies: new Set(route?.ignoreCookies ?? engine.ignoreCookies ?? []),
+        keyCookies: route?.keyCookies ?? engine.keyCookies ?? [],
+      },
+      counts: this.#countersOf(route?.route ?? engine.route ?? '*'),
+    };
+  }
+
+  /** The counters of route pattern `route`, shared by every route object with that pattern. */
+  #countersOf(route: string): RouteCounters {
+    let counters = this.#counters.get(route);
+    if (counters === undefined) {
+      counters = new RouteCounters(route);
+      this.#counters.set(route, counters);
+    }
+    return counters;
+  }
 }
