@@ -10,8 +10,8 @@ import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { HttpCache } from '../http/http-cache.js';
 import { DEFAULT_MAX_ENTRY_BYTES } from '../http/options.js';
-import { isApplicationTag, keyTag } from '../http/tags.js';
-import type { WrapOptions } from '../http/value-memo.js';
+import { isApplicationTag } from '../http/tags.js';
+import { valueEntry, type WrapOptions } from '../http/value-memo.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../store/memory-store.js';
 import type { ResponseStore, StoredEntry } from '../store/types.js';
 import { CacheStore } from './cache-store.js';
@@ -67,6 +67,7 @@ export interface CacheResponseOptions<A extends AnyArgs = AnyArgs, R = unknown> 
 const OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'key', 'tags', 'cache', 'condition'];
 /** The entry header that marks a result a synchronous call returned (hits then return it as is). */
 const SYNC_HEADER = 'x-larder-call';
+const SYNC_HEADERS = { 'content-type': 'application/x-v8-serialized', [SYNC_HEADER]: 'sync' };
 const ENTRY_OVERHEAD = 128;
 const AsyncFunction = (async () => {}).constructor;
 
@@ -255,19 +256,7 @@ function syncEntry(
     return undefined;
   }
   if (body.byteLength > DEFAULT_MAX_ENTRY_BYTES) return undefined;
-  const staleAt = now + o.ttl;
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/x-v8-serialized', [SYNC_HEADER]: 'sync' },
-    body,
-    storedAt: now,
-    initialAge: 0,
-    staleAt,
-    staleWhileRevalidateUntil: staleAt + o.staleWhileRevalidate,
-    staleIfErrorUntil: staleAt,
-    expiresAt: staleAt + o.staleWhileRevalidate,
-    tags: [...new Set([...tags, keyTag(key)])],
-  };
+  return valueEntry(key, body, now, o.ttl, o.staleWhileRevalidate, tags, SYNC_HEADERS);
 }
 
 function warnRefresh(method: DecoratedMethod, thisArg: unknown, error: unknown): void {

@@ -6,6 +6,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { checkOptions } from '../internal/options-check.js';
 import type { StoredEntry } from '../store/types.js';
 import type { ResolvedRouteOptions } from './options.js';
 import type { Revalidation } from './revalidation.js';
@@ -57,6 +58,36 @@ const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
 
 type WrapOutcome = { ok: true; value: unknown; body: Uint8Array | undefined } | { ok: false; error: unknown };
 
+const VALUE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/x-v8-serialized' };
+
+/**
+ * A serialised value as a stored entry: fresh for `ttl` ms from `now`, then stale for `swr` ms,
+ * carrying `tags` and `key`'s own tag (so `invalidate({ key })` removes it).
+ */
+export function valueEntry(
+  key: string,
+  body: Uint8Array,
+  now: number,
+  ttl: number,
+  swr: number,
+  tags: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): StoredEntry {
+  const staleAt = now + ttl;
+  return {
+    status: 200,
+    headers: { ...headers },
+    body,
+    storedAt: now,
+    initialAge: 0,
+    staleAt,
+    staleWhileRevalidateUntil: staleAt + swr,
+    staleIfErrorUntil: staleAt,
+    expiresAt: staleAt + swr,
+    tags: [...new Set([...tags, keyTag(key)])],
+  };
+}
+
 /** Memoises values in the engine's store (see {@link HttpCache.wrap}). */
 export class ValueMemo {
   readonly #s: ValueMemoServices;
@@ -74,17 +105,7 @@ export class ValueMemo {
   resolve(key: unknown, fn: unknown, options: WrapOptions): ResolvedWrapOptions {
     if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
     if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
-    if (typeof options !== 'object' || options === null)
-      throw new ConfigError('options', options, 'an object');
-    for (const name of Object.keys(options)) {
-      if (!WRAP_OPTION_NAMES.includes(name)) {
-        throw new ConfigError(
-          name,
-          (options as Record<string, unknown>)[name],
-          `a known option (${WRAP_OPTION_NAMES.join(', ')})`,
-        );
-      }
-    }
+    checkOptions(options, WRAP_OPTION_NAMES);
     const engine = this.#s.defaults;
     const ttl = options.ttl === undefined ? engine.ttl : parseDuration('ttl', options.ttl);
     const swr =
@@ -193,19 +214,7 @@ export class ValueMemo {
       return { body, written: undefined };
     }
     const now = s.now();
-    const staleAt = now + o.ttl;
-    const entry: StoredEntry = {
-      status: 200,
-      headers: { 'content-type': 'application/x-v8-serialized' },
-      body,
-      storedAt: now,
-      initialAge: 0,
-      staleAt,
-      staleWhileRevalidateUntil: staleAt + o.swr,
-      staleIfErrorUntil: staleAt,
-      expiresAt: staleAt + o.swr,
-      tags: [...new Set([...o.tags, keyTag(key)])],
-    };
+    const entry = valueEntry(key, body, now, o.ttl, o.swr, o.tags, VALUE_HEADERS);
     s.stats.stores++;
     return { body, written: s.write(key, entry) };
   }
