@@ -1,4 +1,5 @@
 import etag from '@fastify/etag';
+import type { Duration } from '@larder/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { larder } from '../src/index.js';
@@ -14,13 +15,14 @@ afterEach(async () => {
  * A route cached for 10 s behind the real @fastify/etag, which answers 304 when the request's
  * If-None-Match matches the tag of the body the handler produced.
  */
-async function build(staleWhileRevalidate?: string) {
+async function build(staleWhileRevalidate?: Duration) {
   const clock = manualClock();
   const instance = Fastify();
   await instance.register(larder, { now: clock.now });
   await instance.register(etag);
   const state = { body: 'page one', version: 'a', calls: 0, seen: [] as unknown[] };
-  const cache = staleWhileRevalidate === undefined ? { ttl: '10s' } : { ttl: '10s', staleWhileRevalidate };
+  const cache: { ttl: Duration; staleWhileRevalidate?: Duration } =
+    staleWhileRevalidate === undefined ? { ttl: '10s' } : { ttl: '10s', staleWhileRevalidate };
   instance.get('/page', { config: { cache } }, async (request, reply) => {
     state.calls++;
     state.seen.push(request.headers['if-none-match']);
