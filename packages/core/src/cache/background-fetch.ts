@@ -11,6 +11,10 @@ export type Pending<V> = BackgroundFetch<V> & { [BACKGROUND]: true };
 export const isPending = <V>(v: unknown): v is Pending<V> =>
   v instanceof Promise && (v as Partial<Pending<V>>)[BACKGROUND] === true;
 
+/** What a slot holding `v` shows: the value, or the stale value a pending fetch stands in for. */
+export const settled = <V>(v: V | Pending<V> | undefined): V | undefined =>
+  isPending<V>(v) ? v.__staleWhileFetching : v;
+
 /** What a background fetch needs from its {@link Cache}: the slots, `set`, `delete` and the counters. */
 export interface FetchOwner<K, V, FC> {
   readonly fetchMethod: Fetcher<K, V, FC>;

@@ -84,7 +84,8 @@ export interface ResolvedCacheOptions<K, V, FC> {
   slowlogMaxLen: number;
 }
 
-const BOOLEAN_OPTIONS = [
+/** The boolean options, each also a public field of the cache of the same name. */
+export const BOOLEAN_OPTIONS = [
   'ttlAutopurge',
   'updateAgeOnGet',
   'updateAgeOnHas',
@@ -326,5 +327,18 @@ export function entrySize<K, V>(
   }
   throw new TypeError(
     'invalid size value (must be positive integer). When maxSize or maxEntrySize is used, sizeCalculation or size must be set.',
+  );
+}
+
+let warnedUnbounded = false;
+
+/** Warns once per process, as lru-cache does, of a cache with a TTL and nothing that bounds it. */
+export function warnIfUnbounded(o: { ttlAutopurge: boolean; max: number; maxSize: number }): void {
+  if (o.ttlAutopurge || o.max || o.maxSize || warnedUnbounded) return;
+  warnedUnbounded = true;
+  process.emitWarning(
+    'TTL caching without ttlAutopurge, max, or maxSize can result in unbounded memory consumption.',
+    'UnboundedCacheWarning',
+    'LARDER_CACHE_UNBOUNDED',
   );
 }

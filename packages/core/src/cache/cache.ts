@@ -1,7 +1,13 @@
 import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
-import { type FetchOwner, isPending, type Pending, startBackgroundFetch } from './background-fetch.js';
+import {
+  type FetchOwner,
+  isPending,
+  type Pending,
+  settled,
+  startBackgroundFetch,
+} from './background-fetch.js';
 import {
   CacheEvents,
   REASON_INDEX,
@@ -11,12 +17,14 @@ import {
 } from './cache-events.js';
 import { CacheExpiry } from './cache-expiry.js';
 import {
+  BOOLEAN_OPTIONS,
   copyOptions,
   entrySize,
   type InternalFetchOptions,
   policyNameOf,
   resolveCacheOptions,
   resolveFetchOptions,
+  warnIfUnbounded,
 } from './cache-options.js';
 import type {
   CacheMutationObserver,
@@ -49,11 +57,11 @@ import type {
   SlowOp,
   Status,
 } from './cache-types.js';
+import { createEntryCursor } from './entry-cursor.js';
 import { hashKey } from './hash-key.js';
+import { copyInto, growTyped } from './slot-arrays.js';
 
 const UNBOUNDED_INITIAL = 16;
-
-let warnedUnbounded = false;
 
 /**
  * An in-memory cache with the API of lru-cache 11.5 (`LRUCache<K, V, FC>`): same options, methods,
@@ -76,31 +84,31 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   /** ms a clock reading may be reused. */
   ttlResolution: number;
   /** Whether expired entries are removed by the timer wheel. */
-  ttlAutopurge: boolean;
+  ttlAutopurge = false;
   /** Default for `get`'s `updateAgeOnGet`. */
-  updateAgeOnGet: boolean;
+  updateAgeOnGet = false;
   /** Default for `has`'s `updateAgeOnHas`. */
-  updateAgeOnHas: boolean;
+  updateAgeOnHas = false;
   /** Default for `allowStale`. */
-  allowStale: boolean;
+  allowStale = false;
   /** Default for `set`'s `noDisposeOnSet`. */
-  noDisposeOnSet: boolean;
+  noDisposeOnSet = false;
   /** Default for `set`'s `noUpdateTTL`. */
-  noUpdateTTL: boolean;
+  noUpdateTTL = false;
   /** Largest size of one entry (0: none). */
   maxEntrySize: number;
   /** Default size calculation. */
   sizeCalculation?: SizeCalculator<K, V>;
   /** Default for `fetch`'s `noDeleteOnFetchRejection`. */
-  noDeleteOnFetchRejection: boolean;
+  noDeleteOnFetchRejection = false;
   /** Default for `get`'s `noDeleteOnStaleGet`. */
-  noDeleteOnStaleGet: boolean;
+  noDeleteOnStaleGet = false;
   /** Default for `fetch`'s `allowStaleOnFetchAbort`. */
-  allowStaleOnFetchAbort: boolean;
+  allowStaleOnFetchAbort = false;
   /** Default for `fetch`'s `allowStaleOnFetchRejection`. */
-  allowStaleOnFetchRejection: boolean;
+  allowStaleOnFetchRejection = false;
   /** Default for `fetch`'s `ignoreFetchAbort`. */
-  ignoreFetchAbort: boolean;
+  ignoreFetchAbort = false;
   /** Size a pending fetch counts for. */
   backgroundFetchSize: number;
 
@@ -185,18 +193,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#hasDisposeAfter = o.disposeAfter !== undefined;
     this.#hasOnInsert = o.onInsert !== undefined;
     this.#disposed = this.#hasDisposeAfter ? [] : undefined;
-    this.noDisposeOnSet = o.noDisposeOnSet;
-    this.noUpdateTTL = o.noUpdateTTL;
-    this.noDeleteOnFetchRejection = o.noDeleteOnFetchRejection;
-    this.allowStaleOnFetchRejection = o.allowStaleOnFetchRejection;
-    this.allowStaleOnFetchAbort = o.allowStaleOnFetchAbort;
-    this.ignoreFetchAbort = o.ignoreFetchAbort;
-    this.allowStale = o.allowStale;
-    this.noDeleteOnStaleGet = o.noDeleteOnStaleGet;
-    this.updateAgeOnGet = o.updateAgeOnGet;
-    this.updateAgeOnHas = o.updateAgeOnHas;
+    for (const name of BOOLEAN_OPTIONS) this[name] = o[name];
     this.ttlResolution = o.ttlResolution;
-    this.ttlAutopurge = o.ttlAutopurge;
     this.ttl = o.ttl;
     this.#slowThreshold = o.slowThreshold;
     this.#listeners = new CacheEvents<K, V>(o.slowlogMaxLen);
@@ -218,14 +216,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     this.#plain = !this.#hasFetchMethod;
     if (this.ttl) this.#initializeTTLTracking();
 
-    if (!this.ttlAutopurge && !this.#max && !this.#maxSize && !warnedUnbounded) {
-      warnedUnbounded = true;
-      process.emitWarning(
-        'TTL caching without ttlAutopurge, max, or maxSize can result in unbounded memory consumption.',
-        'UnboundedCacheWarning',
-        'LARDER_CACHE_UNBOUNDED',
-      );
-    }
+    warnIfUnbounded(o);
   }
 
   // ---------------------------------------------------------------- read-only option getters
@@ -286,8 +277,8 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const free = new Int32Array(capacity);
     free.set(this.#free);
     this.#free = free;
-    this.#hashes = growFloat(this.#hashes, capacity, Int32Array);
-    this.#sizes = growFloat(this.#sizes, capacity, Float64Array);
+    this.#hashes = growTyped(this.#hashes, capacity, Int32Array);
+    this.#sizes = growTyped(this.#sizes, capacity, Float64Array);
     this.#capacity = capacity;
     this.#policy.resize(capacity, max);
     this.#expiry?.grow(capacity);
@@ -405,45 +396,38 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   /** `[key, value]` pairs, most recently used first (for `lru`; policy order otherwise). Skips stale entries unless `allowStale`. */
   entries(): Generator<[K, V], void, unknown> {
-    return this.#entries(false);
+    return this.#each(false, (k, v) => (v === undefined ? v : [k, v]));
   }
   /** {@link Cache.entries} in reverse order. */
   rentries(): Generator<[K, V], void, unknown> {
-    return this.#entries(true);
-  }
-  *#entries(reverse: boolean): Generator<[K, V], void, unknown> {
-    for (const i of this.#indexes(undefined, reverse)) {
-      const v = this.#vals[i];
-      const k = this.#keys[i];
-      if (v !== undefined && k !== undefined && !isPending(v)) yield [k, v];
-    }
+    return this.#each(true, (k, v) => (v === undefined ? v : [k, v]));
   }
   /** Keys, most recently used first. */
   keys(): Generator<K, void, unknown> {
-    return this.#keysIn(false);
+    return this.#each(false, (k) => k);
   }
   /** Keys, least recently used first. */
   rkeys(): Generator<K, void, unknown> {
-    return this.#keysIn(true);
-  }
-  *#keysIn(reverse: boolean): Generator<K, void, unknown> {
-    for (const i of this.#indexes(undefined, reverse)) {
-      const k = this.#keys[i];
-      if (k !== undefined && !isPending(this.#vals[i])) yield k;
-    }
+    return this.#each(true, (k) => k);
   }
   /** Values, most recently used first. */
   values(): Generator<V, void, unknown> {
-    return this.#values(false);
+    return this.#each(false, (_, v) => v);
   }
   /** Values, least recently used first. */
   rvalues(): Generator<V, void, unknown> {
-    return this.#values(true);
+    return this.#each(true, (_, v) => v);
   }
-  *#values(reverse: boolean): Generator<V, void, unknown> {
+  /** What `pick` makes of each live slot not fetching (`undefined` after a rejected fetch), in order; `undefined` picks skipped. */
+  *#each<T>(
+    reverse: boolean,
+    pick: (key: K, value: V | undefined) => T | undefined,
+  ): Generator<T, void, unknown> {
     for (const i of this.#indexes(undefined, reverse)) {
+      const k = this.#keys[i];
       const v = this.#vals[i];
-      if (v !== undefined && !isPending(v)) yield v;
+      const picked = k === undefined || isPending(v) ? undefined : pick(k, v);
+      if (picked !== undefined) yield picked;
     }
   }
   /** Same as {@link Cache.entries}. */
@@ -460,8 +444,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   find(fn: (v: V, k: K, self: never) => boolean, getOptions?: GetOptions<K, V, FC>): V | undefined {
     const test = fn as unknown as (v: V, k: K, self: this) => boolean;
     for (const i of this.#indexes()) {
-      const v = this.#vals[i];
-      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      const value = settled(this.#vals[i]);
       if (value === undefined) continue;
       if (test(value, this.#keys[i] as K, this)) {
         // lru-cache reads the match with its internal get: the status gets no op/key/value
@@ -478,12 +461,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   /** lru-cache's signature, whose `self` is its own (nominal) class: accepted for code typed against it. */
   forEach(fn: (v: V, k: K, self: never) => unknown, thisp?: unknown): void;
   forEach(fn: (v: V, k: K, self: never) => unknown, thisp: unknown = this): void {
-    const visit = fn as unknown as (this: unknown, v: V, k: K, self: this) => unknown;
-    for (const i of this.#indexes()) {
-      const v = this.#vals[i];
-      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
-      if (value !== undefined) visit.call(thisp, value, this.#keys[i] as K, this);
-    }
+    this.#visit(fn, thisp, false);
   }
 
   /** {@link Cache.forEach}, least recently used first. */
@@ -491,10 +469,13 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   /** lru-cache's signature, whose `self` is its own (nominal) class: accepted for code typed against it. */
   rforEach(fn: (v: V, k: K, self: never) => unknown, thisp?: unknown): void;
   rforEach(fn: (v: V, k: K, self: never) => unknown, thisp: unknown = this): void {
+    this.#visit(fn, thisp, true);
+  }
+
+  #visit(fn: (v: V, k: K, self: never) => unknown, thisp: unknown, reverse: boolean): void {
     const visit = fn as unknown as (this: unknown, v: V, k: K, self: this) => unknown;
-    for (const i of this.#indexes(undefined, true)) {
-      const v = this.#vals[i];
-      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+    for (const i of this.#indexes(undefined, reverse)) {
+      const value = settled(this.#vals[i]);
       if (value !== undefined) visit.call(thisp, value, this.#keys[i] as K, this);
     }
   }
@@ -521,8 +502,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
   info(key: K): Entry<V> | undefined {
     const i = this.#keyMap.get(key);
     if (i === undefined) return undefined;
-    const v = this.#vals[i];
-    const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+    const value = settled(this.#vals[i]);
     if (value === undefined) return undefined;
     const entry: Entry<V> = { value };
     this.#expiry?.describe(entry, i);
@@ -539,8 +519,7 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
     const arr: [K, Entry<V>][] = [];
     for (const i of this.#indexes(true, true)) {
       const key = this.#keys[i];
-      const v = this.#vals[i];
-      const value = isPending<V>(v) ? v.__staleWhileFetching : v;
+      const value = settled(this.#vals[i]);
       if (value === undefined || key === undefined) continue;
       const entry: Entry<V> = { value };
       this.#expiry?.dump(entry, i);
@@ -1298,77 +1277,21 @@ export class Cache<K extends {}, V extends {}, FC = unknown> {
 
   /** For persistence: an {@link EntryCursor} over the entries. @internal */
   entryCursor(): EntryCursor<K, V> {
-    // The policy's walk is resumed between slices while the cache changes under it, so it may end
-    // early, repeat or wander: a bitmap keeps each slot once, the steps are bounded, and a scan of
-    // the slots then takes what the walk missed (as the coldest). Slots made after the cursor hold
-    // entries set meanwhile, which the caller has from its log.
-    const used = this.#used;
-    const order = new Int32Array(used);
-    const seen = new Uint8Array(used);
-    let n = 0;
-    let walk: Iterator<number> | undefined = this.#policy.slots();
-    let steps = 0;
-    let scan = 0;
-    const take = (i: number): void => {
-      if (i < used && seen[i] === 0 && this.#keys[i] !== undefined) {
-        seen[i] = 1;
-        order[n++] = i;
-      }
-    };
-    return {
-      advance: (budgetMs) => {
-        const until = performance.now() + budgetMs;
-        while (walk !== undefined) {
-          for (let k = 0; k < 1024; k++) {
-            const r = walk.next();
-            if (r.done === true || ++steps > 2 * used) {
-              walk = undefined;
-              break;
-            }
-            take(r.value);
-          }
-          if (walk !== undefined && performance.now() > until) return false;
-        }
-        while (scan < used) {
-          const end = Math.min(used, scan + 16_384);
-          while (scan < end) take(scan++);
-          if (scan < used && performance.now() > until) return false;
-        }
-        return true;
-      },
-      taken: () => order.subarray(0, n),
-      read: (slot, out) => {
-        const key = this.#keys[slot];
-        const value = this.#vals[slot];
-        if (key === undefined || value === undefined || isPending(value)) return false;
-        out.key = key;
-        out.value = value as V;
-        out.remaining = this.#expiry?.remaining(slot) ?? Number.POSITIVE_INFINITY;
-        out.size = this.#sizes?.[slot] ?? 0;
-        return true;
-      },
-    };
+    const live = (i: number) => this.#keys[i] !== undefined;
+    return createEntryCursor<K, V>(this.#used, this.#policy.slots(), live, (slot, out) => {
+      const key = this.#keys[slot];
+      const value = this.#vals[slot];
+      if (key === undefined || value === undefined || isPending(value)) return false;
+      out.key = key;
+      out.value = value as V;
+      out.remaining = this.#expiry?.remaining(slot) ?? Number.POSITIVE_INFINITY;
+      out.size = this.#sizes?.[slot] ?? 0;
+      return true;
+    });
   }
 
   /** Stop the expiry timer (entries stay; expiry becomes lazy). Call when dropping a `ttlAutopurge` cache early. */
   close(): void {
     this.#expiry?.close();
   }
-}
-
-function copyInto<T>(from: (T | undefined)[], capacity: number): (T | undefined)[] {
-  const to = new Array<T | undefined>(capacity).fill(undefined);
-  for (let i = 0; i < from.length; i++) to[i] = from[i];
-  return to;
-}
-
-function growFloat<T extends Int32Array | Float64Array>(
-  array: T | undefined,
-  capacity: number,
-  Type: { new (n: number): T },
-): T | undefined {
-  if (array === undefined) return undefined;
-  const grown = new Type(capacity);
-  grown.set(array);
-  return grown;
 }
