@@ -12,9 +12,9 @@
  *   on Nest 12 and on Nest 11.
  *
  * Every entry point of every package (each key of its `exports`, so a new subpath is covered the day
- * it is added) is imported from a TypeScript file generated here and compiled under
- * `moduleResolution: node` to CommonJS, then run: its types resolve without `exports` and `require()`
- * loads it.
+ * it is added) is imported from a TypeScript file generated here, compiled under
+ * `moduleResolution: node` to CommonJS (its types resolve through `types`/`typesVersions`, and
+ * `require()` loads it) and under `node16` to ESM (checked under `bundler` too), and run both ways.
  *
  * Per tarball: LICENSE, README and consistent metadata, and `npm publish --dry-run` clean. Per
  * install: no EBADENGINE warning for anything a Larder package depends on. Each package is packed
@@ -75,7 +75,7 @@ const apps = {
       '@larder/opentelemetry',
     ],
     /** the CommonJS folder, compiled under moduleResolution node, that imports every entry point */
-    entryPoints: { dir: 'cjs', packages: 'all' },
+    entryPoints: { dir: 'cjs', packages: 'all', esm: '.' },
   },
   express4: {
     type: 'commonjs',
@@ -115,17 +115,18 @@ const apps = {
 
 /** A spawned command that has not ended after this long is killed and reported (never a hang). */
 const RUN_TIMEOUT_MS = 180_000;
+/** An `npm install` downloads from the registry (a cold cache on a slow network): a longer bound. */
+const INSTALL_TIMEOUT_MS = 420_000;
 
 function readJson(file) {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
 /** Run a command; resolves { code, stdout, stderr } (never rejects on a non-zero exit). */
-function run(command, args, cwd, env = {}) {
+function run(command, args, cwd, timeout = RUN_TIMEOUT_MS) {
   return new Promise((resolvePromise) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -137,9 +138,9 @@ function run(command, args, cwd, env = {}) {
       stderr += chunk;
     });
     const timer = setTimeout(() => {
-      stderr += `\n[killed: still running after ${RUN_TIMEOUT_MS / 1000} s]`;
+      stderr += `\n[killed: still running after ${timeout / 1000} s]`;
       child.kill('SIGKILL');
-    }, RUN_TIMEOUT_MS);
+    }, timeout);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({ code: code ?? signal, stdout, stderr });
@@ -192,9 +193,10 @@ function writeEntryPointsFile(appDir, dir, names) {
 
 /** Each tsconfig compiled once, whichever test asks first. */
 const compiled = new Map();
-function compile(dir, what) {
-  if (!compiled.has(dir)) compiled.set(dir, run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir));
-  return compiled.get(dir).then((result) => ok(result, what));
+function compile(dir, what, tsconfig = 'tsconfig.json') {
+  const id = join(dir, tsconfig);
+  if (!compiled.has(id)) compiled.set(id, run(process.execPath, [tsc, '-p', tsconfig], dir));
+  return compiled.get(id).then((result) => ok(result, what));
 }
 
 /** A free loopback TCP port: bind port 0, read what the OS picked, release it. */
@@ -317,11 +319,18 @@ before(async () => {
           2,
         ),
       );
-      installs[name] = await run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=warn'], dir);
+      installs[name] = await run(
+        npm,
+        ['install', '--no-audit', '--no-fund', '--loglevel=warn'],
+        dir,
+        INSTALL_TIMEOUT_MS,
+      );
       ok(installs[name], `npm install in the ${name} app`);
       if (app.entryPoints !== undefined) {
         const names = app.entryPoints.packages === 'all' ? app.larder : app.entryPoints.packages;
         specifiers[name] = writeEntryPointsFile(dir, app.entryPoints.dir, names);
+        // the same imports in the ESM folder, compiled under node16 and checked under bundler
+        if (app.entryPoints.esm !== undefined) writeEntryPointsFile(dir, app.entryPoints.esm, names);
       }
     }),
   );
@@ -345,14 +354,24 @@ describe('every tarball', () => {
       const folder = `packages/${dir.split(/[\\/]/).pop()}`;
       const { entry } = tarballs[json.name];
       const files = new Set(entry.files.map((f) => f.path));
+      // every file an entry point names: main, types, each exports target, each typesVersions path
+      const targets = [json.main, json.types, ...Object.values(json.typesVersions?.['*'] ?? {}).flat()];
+      for (const target of Object.values(json.exports))
+        targets.push(...(typeof target === 'string' ? [target] : Object.values(target)));
       for (const file of [
         'LICENSE',
         'README.md',
         'package.json',
-        json.main.replace(/^\.\//, ''),
-        json.types.replace(/^\.\//, ''),
+        ...targets.map((t) => t.replace(/^\.\//, '')),
       ]) {
-        assert.ok(files.has(file), `${json.name}: ${file} is not in the tarball`);
+        assert.ok(files.has(file), `${json.name}: ${file} is not in the tarball (run npm run build first)`);
+      }
+      // and each subpath (but the package.json) is one typesVersions gives to moduleResolution node
+      for (const key of Object.keys(json.exports).filter((k) => k !== '.' && k !== './package.json')) {
+        assert.ok(
+          json.typesVersions?.['*']?.[key.slice(2)] !== undefined,
+          `${json.name}: ${key} has no typesVersions entry (moduleResolution node cannot see its types)`,
+        );
       }
       assert.equal(
         readFileSync(join(dir, 'LICENSE'), 'utf8'),
@@ -440,6 +459,20 @@ describe('installed into outside apps', () => {
     assert.doesNotMatch(installs.express4.stdout + installs.express4.stderr, /EBADENGINE/);
   });
 
+  it('every entry point of every package, ESM: types under node16 and bundler, import runs', async () => {
+    const dir = join(work, 'ts');
+    await Promise.all([
+      compile(dir, 'tsc (bundler)', 'tsconfig.bundler.json'),
+      compile(dir, 'tsc (node16)', 'tsconfig.node16.json'),
+    ]);
+    const counts = findings(
+      await run(process.execPath, ['dist-node16/every-entry-point.js'], dir),
+      'every entry point (ESM)',
+    );
+    assert.deepEqual(Object.keys(counts).sort(), [...specifiers.ts].sort());
+    for (const [spec, count] of Object.entries(counts)) assert.ok(count > 0, `${spec} exports nothing`);
+  });
+
   it('every entry point of every package: types under moduleResolution node, require() runs', async () => {
     const covered = Object.values(specifiers).flat();
     for (const { json } of packages) {
@@ -484,12 +517,10 @@ describe('installed into outside apps', () => {
 
   it('Fastify, TypeScript ESM: compiles under node16 and bundler resolution; two apps share a redis-server through iovalkey', async () => {
     const dir = join(work, 'ts');
-    const [bundler, node16] = await Promise.all([
-      run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], dir),
-      run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], dir),
+    await Promise.all([
+      compile(dir, 'tsc (bundler)', 'tsconfig.bundler.json'),
+      compile(dir, 'tsc (node16)', 'tsconfig.node16.json'),
     ]);
-    ok(bundler, 'tsc (bundler)');
-    ok(node16, 'tsc (node16)');
     const out = findings(
       await run(process.execPath, ['dist-node16/fastify.js', String(redis.port)], dir),
       'fastify app',
