@@ -322,8 +322,11 @@ export class HttpFill implements Fill {
       entry = { ...stored, headers: merged, storedAt: now, initialAge: ageOf(headers.age) };
       // and the stored response, now updated into one a shared cache may not keep, is dropped, or
       // max-stale, stale-while-revalidate and stale-if-error would go on serving it to everyone
-      if (this.#reason !== undefined && !REQUEST_SPECIFIC_REASONS.has(this.#reason))
+      // (unless the request had credentials: see #notStored)
+      const reason = this.#reason;
+      if (reason !== undefined && !REQUEST_SPECIFIC_REASONS.has(reason) && this.#plan.private === undefined) {
         this.#host.drop(this.key);
+      }
     }
     return this.#host.respond(entry, this.#plan.req, now, params);
   }
@@ -462,7 +465,12 @@ export class HttpFill implements Fill {
     this.#state = 'done';
     this.#reason = reason;
     this.#host.count('notStored');
-    const specific = REQUEST_SPECIFIC_REASONS.has(reason) || REQUEST_SPECIFIC_STATUSES.has(status);
+    // so is any answer to a request with credentials: a member's Set-Cookie or private page says
+    // nothing about the page anonymous visitors get
+    const specific =
+      REQUEST_SPECIFIC_REASONS.has(reason) ||
+      REQUEST_SPECIFIC_STATUSES.has(status) ||
+      this.#plan.private !== undefined;
     // a 5xx is a passing failure of the origin, not a property of the URL: it never makes the URL
     // pass for hitForPass (the next request should be free to store a good response)
     if (!specific && status < 500) this.#host.markPass(this.key);
