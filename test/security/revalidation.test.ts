@@ -427,6 +427,50 @@ for (const fw of frameworks) {
       });
     });
 
+    describe("a logged-in visitor's answers", () => {
+      it('a Set-Cookie or private answer to a request with credentials never makes the page pass for everyone', async () => {
+        // a session middleware refreshes the cookie of logged-in visitors on every answer
+        const page = counting((req) =>
+          req.headers.cookie === undefined
+            ? { headers: { 'cache-control': 'public, max-age=10', etag: '"p1"' }, body: 'public page' }
+            : {
+                headers: { 'cache-control': 'private, max-age=10', 'set-cookie': 'session=renewed' },
+                body: 'your page',
+              },
+        );
+        const app = await start([{ path: '/home', cache: {}, handler: page }]);
+        const member = await request(app.port, '/home', { Cookie: 'session=alice' });
+        expect(member.body).toBe('your page');
+        const anonymous = await request(app.port, '/home');
+        expect(anonymous.body).toBe('public page');
+        expect(header(anonymous, 'cache-status')).toContain('stored');
+        expect(isHit(await request(app.port, '/home'))).toBe(true);
+        // and a stale shared entry: the member's revalidation (a 304 with its cookie) drops nothing
+        now += 15_000;
+        const revalidating = counting((req) =>
+          req.headers['if-none-match'] === '"p1"'
+            ? {
+                status: 304,
+                headers: {
+                  etag: '"p1"',
+                  'cache-control': req.headers.cookie === undefined ? 'public, max-age=10' : 'private',
+                  ...(req.headers.cookie === undefined ? {} : { 'set-cookie': 'session=renewed' }),
+                },
+              }
+            : { headers: { 'cache-control': 'public, max-age=10', etag: '"p1"' }, body: 'public page' },
+        );
+        const app2 = await start([{ path: '/home', cache: {}, handler: revalidating }]);
+        await request(app2.port, '/home');
+        now += 15_000;
+        const member2 = await request(app2.port, '/home', { Cookie: 'session=alice' });
+        expect(header(member2, 'set-cookie')).toBe('session=renewed');
+        const anonymous2 = await request(app2.port, '/home', { 'Cache-Control': 'max-stale=60' });
+        expect(anonymous2.body).toBe('public page');
+        expect(isHit(anonymous2)).toBe(true);
+        expect(revalidating.calls).toBe(2);
+      });
+    });
+
     describe("one client's request directives", () => {
       it('max-stale serves stale to that client alone; nobody else gets it as fresh', async () => {
         const resource: Resource = { etag: '"o1"', body: 'old', headers: { 'cache-control': 'max-age=10' } };
