@@ -427,6 +427,41 @@ for (const fw of frameworks) {
       });
     });
 
+    describe('ranges and HEAD during a revalidation', () => {
+      it('a 206 or a HEAD answer to a client’s revalidating request is never stored as the whole', async () => {
+        const resource = { etag: '"r1"', body: 'the full body' };
+        const page = counting((req: SecRequest): SecReply => {
+          const headers = { 'cache-control': 'max-age=10', etag: resource.etag };
+          if (req.headers['if-none-match'] === resource.etag) return { status: 304, headers };
+          const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+          if (range !== null) {
+            const [from, to] = [Number(range[1]), Number(range[2])];
+            return {
+              status: 206,
+              headers: { ...headers, 'content-range': `bytes ${from}-${to}/${resource.body.length}` },
+              body: resource.body.slice(from, to + 1),
+            };
+          }
+          return { headers, body: resource.body };
+        });
+        const app = await start([{ path: '/range', cache: {}, handler: page }]);
+        await request(app.port, '/range');
+        now += 15_000;
+        resource.etag = '"r2"';
+        resource.body = 'the new whole body';
+        const part = await request(app.port, '/range', { Range: 'bytes=0-2' });
+        expect(part.status).toBe(206);
+        expect(part.body).toBe('the');
+        const head = await request(app.port, '/range', {}, { method: 'HEAD' });
+        expect(head.status).toBe(200);
+        const whole = await request(app.port, '/range');
+        expect(whole.status).toBe(200);
+        expect(whole.body).toBe('the new whole body');
+        expect(whole.truncated).toBe(false);
+        expect(isHit(await request(app.port, '/range'))).toBe(true);
+      });
+    });
+
     describe("a logged-in visitor's answers", () => {
       it('a Set-Cookie or private answer to a request with credentials never makes the page pass for everyone', async () => {
         // a session middleware refreshes the cookie of logged-in visitors on every answer
