@@ -1,9 +1,11 @@
 /**
  * Revalidation across a fleet: two Fastify apps sharing one real Redis. A stale entry one process
  * stored is revalidated by another with a conditional request; the handler's 304 freshens the shared
- * entry, and the first process serves the freshened entry without calling its handler.
+ * entry, and the other process serves the freshened entry without calling its handler; a
+ * stale-while-revalidate refresh revalidates for the fleet the same way.
  */
 
+import type { RouteCacheOptions } from '@larder/core';
 import { larder } from '@larder/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -19,8 +21,11 @@ describe('revalidation across the fleet', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  it('one process revalidates with If-None-Match; its 304 freshens the entry every process serves', async () => {
-    // one clock for the fleet, moved by hand (ahead of real time, so Redis keeps the entries)
+  /**
+   * Two Fastify apps on one Redis, on one clock moved by hand (ahead of real time, so Redis keeps the
+   * entries), with a handler that skips its work when the cache already has this version.
+   */
+  async function versionedFleet(cache: RouteCacheOptions) {
     let offset = 0;
     const now = () => Date.now() + offset;
     const state = { version: 'a', seen: [] as [number, unknown][] };
@@ -37,8 +42,7 @@ describe('revalidation across the fleet', () => {
       cleanup.push(() => backend.close());
       const app = Fastify();
       await app.register(larder, { shared: backend, now });
-      // a handler that skips its work when the client (here: the cache) already has this version
-      app.get('/page', { config: { cache: { ttl: '10s' } } }, async (request, reply) => {
+      app.get('/page', { config: { cache } }, async (request, reply) => {
         state.seen.push([i, request.headers['if-none-match']]);
         const etag = '"page-1"';
         reply.header('etag', etag).header('x-version', state.version);
@@ -49,12 +53,50 @@ describe('revalidation across the fleet', () => {
       cleanup.push(() => app.close());
       apps.push(app);
     }
-    const [a, b] = apps as [FastifyInstance, FastifyInstance];
+    return {
+      apps: apps as [FastifyInstance, FastifyInstance],
+      state,
+      advance: (ms: number) => void (offset += ms),
+    };
+  }
+
+  it('a stale-while-revalidate refresh revalidates for the fleet; every process then serves the freshened entry', async () => {
+    const { apps, state, advance } = await versionedFleet({ ttl: '10s', staleWhileRevalidate: '1m' });
+    const [a, b] = apps;
+    const get = (app: FastifyInstance) => app.inject({ url: '/page', headers: { host: 'fleet.test' } });
+    await get(a);
+    await waitFor(async () => a.larder.stats().stores === 1);
+    advance(15_000);
+    state.version = 'b';
+    const stale = await get(b);
+    expect(stale.headers['x-version']).toBe('a');
+    expect(stale.headers['cache-status']).toMatch(/^larder; hit; ttl=-\d+$/);
+    // b's background refresh (through inject) gives the handler If-None-Match; its 304 is stored
+    await waitFor(async () => b.larder.stats().stores === 1);
+    expect(state.seen).toEqual([
+      [0, undefined],
+      [1, '"page-1"'],
+    ]);
+    for (const app of [a, b]) {
+      let res = stale;
+      await waitFor(async () => {
+        res = await get(app);
+        return res.headers['x-version'] === 'b';
+      });
+      expect(String(res.headers['cache-status'])).toMatch(/^larder; hit; ttl=\d/);
+      expect(res.body).toBe('the page');
+    }
+    expect(state.seen).toHaveLength(2);
+  });
+
+  it('one process revalidates with If-None-Match; its 304 freshens the entry every process serves', async () => {
+    const { apps, state, advance } = await versionedFleet({ ttl: '10s' });
+    const [a, b] = apps;
     const first = await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
     expect(first.headers['cache-status']).toBe('larder; fwd=miss; stored');
     await waitFor(async () => a.larder.stats().stores === 1);
 
-    offset += 15_000;
+    advance(15_000);
     state.version = 'b';
     const revalidated = await b.inject({ url: '/page', headers: { host: 'fleet.test' } });
     expect(state.seen).toEqual([
