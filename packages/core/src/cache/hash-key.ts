@@ -1,15 +1,7 @@
+import { fmix32 } from '../internal/fmix32.js';
+
 const objectIds = new WeakMap<object, number>();
 let nextId = 1;
-
-/** Murmur3's 32-bit finaliser: spreads the bits of an integer over the whole word. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 const floatView = new Float64Array(1);
 const floatWords = new Int32Array(floatView.buffer);

@@ -1,3 +1,5 @@
+import { fmix32 } from '../internal/fmix32.js';
+
 /**
  * Options of {@link FrequencySketch}.
  */
@@ -30,16 +32,6 @@ const MIN_ROW = 64;
 const MAX_COUNT = 15;
 /** The default reset period as a multiple of the capacity (TinyLFU's W = 10 × C, as Caffeine). */
 const DEFAULT_SAMPLE_FACTOR = 10;
-
-/** murmur3's 32-bit finaliser: every input bit flips each output bit with probability near 1/2. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;

@@ -82,6 +82,21 @@ function commandOptions(signal: AbortSignal | undefined): object {
   return signal === undefined ? BUFFERS : { typeMapping: TYPE_MAPPING, abortSignal: signal };
 }
 
+/** `client` (a fresh duplicate) connected, reporting its errors to `onError`; closed again if it cannot connect. */
+async function connected<C extends NodeRedisClientLike | NodeRedisClusterLike>(
+  client: C,
+  onError: (error: unknown) => void,
+): Promise<C> {
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (error) {
+    await closeClient(client);
+    throw error;
+  }
+  return client;
+}
+
 async function closeClient(client: NodeRedisClientLike | NodeRedisClusterLike): Promise<void> {
   try {
     if (typeof client.close === 'function') await client.close();
@@ -141,32 +156,18 @@ class NodeRedisDriver implements PortDriver {
     onError: (error: unknown) => void,
   ): Promise<SubscriberConnection> {
     const listener: Listener = (message, channel) => onMessage(String(channel), message);
-    if (this.#clusterClient !== undefined) {
-      const subscriber = this.#clusterClient.duplicate();
-      subscriber.on('error', onError);
-      try {
-        await subscriber.connect();
-      } catch (error) {
-        await closeClient(subscriber);
-        throw error;
-      }
-      return {
-        subscribe: (channel) => subscriber.sSubscribe(channel, listener, true),
-        unsubscribe: (channel) => subscriber.sUnsubscribe(channel, listener, true),
-        close: () => closeClient(subscriber),
-      };
-    }
-    const subscriber = this.#single!.duplicate();
-    subscriber.on('error', onError);
-    try {
-      await subscriber.connect();
-    } catch (error) {
-      await closeClient(subscriber);
-      throw error;
-    }
+    // a cluster subscribes on the shard of the channel's slot (sharded pub/sub), a client plainly
+    const cluster = this.#clusterClient;
+    const subscriber = await connected(cluster?.duplicate() ?? this.#single!.duplicate(), onError);
     return {
-      subscribe: (channel) => subscriber.subscribe(channel, listener, true),
-      unsubscribe: (channel) => subscriber.unsubscribe(channel, listener, true),
+      subscribe: (channel) =>
+        cluster === undefined
+          ? (subscriber as NodeRedisClientLike).subscribe(channel, listener, true)
+          : (subscriber as NodeRedisClusterLike).sSubscribe(channel, listener, true),
+      unsubscribe: (channel) =>
+        cluster === undefined
+          ? (subscriber as NodeRedisClientLike).unsubscribe(channel, listener, true)
+          : (subscriber as NodeRedisClusterLike).sUnsubscribe(channel, listener, true),
       close: () => closeClient(subscriber),
     };
   }

@@ -1,6 +1,5 @@
-import { asBuffer } from './as-buffer.js';
 import type { ParsedKeys } from './parsed-keys.js';
-import { emptyParsedKeys } from './parsed-keys.js';
+import { readFixedWidth } from './read-fixed-width.js';
 
 const TWO_32 = 2 ** 32;
 // A signed 64-bit value hi * 2^32 + lo is a safe integer exactly when -2^21 <= hi < 2^21
@@ -14,23 +13,11 @@ const SAFE_HI = 2 ** 21;
  *
  * @param source - the decompressed bytes of the trace.
  */
-export async function readI64(source: AsyncIterable<Uint8Array>): Promise<ParsedKeys> {
-  const parsed = emptyParsedKeys();
-  const keys = parsed.keys;
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of source) {
-    const buf = carry.length === 0 ? asBuffer(chunk) : Buffer.concat([carry, chunk]);
-    const whole = buf.length - (buf.length % 8);
-    for (let off = 0; off < whole; off += 8) {
-      const hi = buf.readInt32BE(off);
-      const lo = buf.readUInt32BE(off + 4);
-      const n = hi * TWO_32 + lo;
-      keys.push(
-        hi >= -SAFE_HI && hi < SAFE_HI && Number.isSafeInteger(n) ? n : buf.readBigInt64BE(off).toString(),
-      );
-    }
-    carry = buf.subarray(whole);
-  }
-  if (carry.length > 0) parsed.malformed++;
-  return parsed;
+export function readI64(source: AsyncIterable<Uint8Array>): Promise<ParsedKeys> {
+  return readFixedWidth(source, 8, (buf, off) => {
+    const hi = buf.readInt32BE(off);
+    const lo = buf.readUInt32BE(off + 4);
+    const n = hi * TWO_32 + lo;
+    return hi >= -SAFE_HI && hi < SAFE_HI && Number.isSafeInteger(n) ? n : buf.readBigInt64BE(off).toString();
+  });
 }
