@@ -86,5 +86,34 @@ for (const [name, express] of frameworks) {
       expect(hit.text).toBe('page one');
       expect(state.calls).toBe(2);
     });
+
+    it('takes a 304 written with writeHead (the streaming path) as the revalidation too', async () => {
+      cache = larder({ now: () => now, ttl: '10s' });
+      let calls = 0;
+      const app: Express = express();
+      app.use(cache);
+      app.get('/stream', (req, res) => {
+        calls++;
+        if (req.headers['if-none-match'] === '"s1"') {
+          res.writeHead(304, { etag: '"s1"', 'x-call': String(calls) });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { etag: '"s1"', 'content-type': 'text/plain', 'x-call': String(calls) });
+        res.write('streamed ');
+        res.end('body');
+      });
+      const server = app.listen(0);
+      servers.push(server);
+      await request(server).get('/stream');
+      now += 15_000;
+      const revalidated = await request(server).get('/stream');
+      expect(revalidated.status).toBe(200);
+      expect(revalidated.text).toBe('streamed body');
+      expect(revalidated.headers['x-call']).toBe('2');
+      expect(revalidated.headers['cache-status']).toBe('larder; fwd=stale; fwd-status=304; stored');
+      expect((await request(server).get('/stream')).headers['cache-status']).toMatch(/^larder; hit/);
+      expect(calls).toBe(2);
+    });
   });
 }
