@@ -8,9 +8,9 @@ import type { CacheStats } from '../cache/cache-types.js';
 import { ConfigError } from '../errors.js';
 import { checkOptions } from '../internal/options-check.js';
 import { type Persistence, type PersistOptions, persist } from '../persist/persist.js';
-import { storedEntryCodec } from '../persist/stored-entry-codec.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
+import { storedEntryCodec } from './stored-entry-codec.js';
 import type { ResponseStore, StoredEntry } from './types.js';
 
 /** Options of {@link MemoryStore}. */

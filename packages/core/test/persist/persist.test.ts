@@ -16,7 +16,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cache, ConfigError, type Persistence, PersistenceError, persist } from '../../src/index.js';
 import { crc32 } from '../../src/persist/crc32.js';
-import { storedEntryCodec } from '../../src/persist/stored-entry-codec.js';
+import { storedEntryCodec } from '../../src/store/stored-entry-codec.js';
 
 const dirs: string[] = [];
 const open: Persistence[] = [];

@@ -2,8 +2,9 @@
  * The compact on-disk form of an HTTP {@link StoredEntry}: status, the six times, the header list,
  * tags, Vary names and the body's bytes as they are (no JSON, no base64).
  */
-import type { StoredEntry } from '../store/types.js';
-import { ByteWriter, type PersistCodec } from './format.js';
+
+import { ByteWriter, type PersistCodec } from '../persist/format.js';
+import type { StoredEntry } from './types.js';
 
 const scratch = new ByteWriter(16 * 1024);
 
