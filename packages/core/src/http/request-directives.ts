@@ -140,10 +140,12 @@ export function staleAllowed(headers: Readonly<HeaderMap>): boolean {
 }
 
 /**
- * The request's directives a shared cache honours: `max-stale` and `only-if-cached` always (they
- * never send more requests to the origin); `no-cache`, `no-store`, `max-age` and `min-fresh` (which
- * do) only when `honourAll` (the engine's `honorClientNoCache`), `max-age=0` then counting as
- * `no-cache`. `undefined` for a request with none, at the cost of two field reads.
+ * The request's directives a shared cache honours: `max-stale`, `only-if-cached` and `no-store`
+ * always (they never send a request to the origin that a stored response would have answered;
+ * `no-store` is a MUST of RFC 9111 section 5.2.1.5, and only keeps this request's own response out);
+ * `no-cache`, `max-age` and `min-fresh` (which do) only when `honourAll` (the engine's
+ * `honorClientNoCache`), `max-age=0` then counting as `no-cache`. `undefined` for a request with
+ * none, at the cost of two field reads.
  */
 export function honouredDirectives(
   headers: Readonly<HeaderMap>,
@@ -153,8 +155,8 @@ export function honouredDirectives(
   const d = parseRequestDirectives(headers);
   if (d === undefined) return undefined;
   if (honourAll) return d.maxAge === 0 ? { ...d, noCache: true } : d;
-  if (d.maxStale === undefined && !d.onlyIfCached) return undefined;
-  const honoured: RequestDirectives = { noCache: false, noStore: false, onlyIfCached: d.onlyIfCached };
+  if (d.maxStale === undefined && !d.onlyIfCached && !d.noStore) return undefined;
+  const honoured: RequestDirectives = { noCache: false, noStore: d.noStore, onlyIfCached: d.onlyIfCached };
   if (d.maxStale !== undefined) honoured.maxStale = d.maxStale;
   return honoured;
 }

@@ -145,10 +145,11 @@ export interface HttpCacheOptions extends RouteCacheOptions {
   hitForPass?: Duration;
   /**
    * Honour the request directives that send a request to the handler (RFC 9111 section 5.2.1):
-   * `no-cache` (and `Pragma: no-cache`), `max-age` (`0` counts as `no-cache`), `min-fresh` and
-   * `no-store`; a stored response is then revalidated (or replaced) instead of served. Off, a client
-   * cannot make the cache call the handler at will. `max-stale` and `only-if-cached` (a `504` when
-   * nothing stored fits) never load the handler and are always honoured. @defaultValue false
+   * `no-cache` (and `Pragma: no-cache`), `max-age` (`0` counts as `no-cache`) and `min-fresh`; a
+   * stored response is then revalidated (or replaced) instead of served. Off, a client cannot make
+   * the cache call the handler at will. `max-stale`, `only-if-cached` (a `504` when nothing stored
+   * fits) and `no-store` (that request's response is not stored) never load the handler and are
+   * always honoured. @defaultValue false
    */
   honorClientNoCache?: boolean;
   /**

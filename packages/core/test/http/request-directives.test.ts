@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fitsRequest, parseRequestDirectives } from '../../src/http/request-directives.js';
+import {
+  fitsRequest,
+  honouredDirectives,
+  parseRequestDirectives,
+} from '../../src/http/request-directives.js';
 
 describe('parseRequestDirectives', () => {
   it('is undefined for a request without directives the engine acts on', () => {
@@ -74,5 +78,26 @@ describe('fitsRequest', () => {
     expect(fitsRequest({ ...none, maxStale: 19 }, stale)).toBe(false);
     expect(fitsRequest({ ...none, maxStale: Number.POSITIVE_INFINITY }, stale)).toBe(true);
     expect(fitsRequest({ ...none, maxStale: 1000 }, { ...stale, mayServeStale: false })).toBe(false);
+  });
+});
+
+describe('honouredDirectives', () => {
+  it('always honours max-stale, only-if-cached and no-store; the others only with honourAll', () => {
+    expect(honouredDirectives({ 'cache-control': 'no-store' }, false)).toEqual({
+      noCache: false,
+      noStore: true,
+      onlyIfCached: false,
+    });
+    expect(
+      honouredDirectives({ 'cache-control': 'no-cache, max-age=5, min-fresh=3' }, false),
+    ).toBeUndefined();
+    expect(honouredDirectives({ pragma: 'no-cache' }, false)).toBeUndefined();
+    expect(honouredDirectives({ 'cache-control': 'max-age=0' }, true)?.noCache).toBe(true);
+    expect(honouredDirectives({ 'cache-control': 'max-stale=5, no-cache' }, false)).toEqual({
+      noCache: false,
+      noStore: false,
+      onlyIfCached: false,
+      maxStale: 5,
+    });
   });
 });
