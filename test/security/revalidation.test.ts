@@ -607,12 +607,19 @@ for (const fw of frameworks) {
         expect((await request(app.port, '/oic')).status).toBe(200);
       });
 
-      it('a request’s no-store keeps its response out of the cache when the engine honours client directives', async () => {
-        const page = conditional({ body: 'secret-ish' });
-        const app = await start([{ path: '/ns', cache: {}, handler: page }], { honorClientNoCache: true });
-        await request(app.port, '/ns', { 'Cache-Control': 'no-store' });
-        expect(isHit(await request(app.port, '/ns'))).toBe(false);
-        expect(page.calls).toBe(2);
+      it('a request’s no-store keeps its own response out of the cache, by default, and changes nothing else', async () => {
+        for (const options of [{}, { honorClientNoCache: true }]) {
+          const page = conditional({ body: 'secret-ish' });
+          const app = await start([{ path: '/ns', cache: {}, handler: page }], options);
+          const own = await request(app.port, '/ns', { 'Cache-Control': 'no-store' });
+          expect(header(own, 'cache-status')).toContain('detail=request-no-store');
+          const next = await request(app.port, '/ns');
+          expect(isHit(next)).toBe(false);
+          expect(page.calls).toBe(2);
+          // a stored response still answers it: no-store sends nothing more to the handler
+          expect(isHit(await request(app.port, '/ns', { 'Cache-Control': 'no-store' }))).toBe(true);
+          expect(page.calls).toBe(2);
+        }
       });
     });
 
