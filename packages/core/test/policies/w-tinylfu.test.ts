@@ -69,6 +69,14 @@ describe('WTinyLfuPolicy', () => {
     const p = new WTinyLfuPolicy();
     expect(p.name).toBe('w-tinylfu');
     expect(p.needsHash).toBe(true);
+    // until the first hit the adaptive window is at its largest (see the zig-zag test below)
+    expect(p.windowShare).toBe(0.99);
+    expect(new WTinyLfuPolicy({ adaptive: false }).windowShare).toBe(0.01);
+    // a hit before the cache was ever full: nothing was evicted, the window starts at 1%
+    const d = new Driver(p, 10);
+    d.setAll('a', 'b');
+    d.get('a');
+    d.set('c');
     expect(p.windowShare).toBe(0.01);
   });
 
@@ -94,7 +102,7 @@ describe('WTinyLfuPolicy', () => {
     rejects({ adaptive: 'yes' }, 'adaptive');
     rejects(null, 'options');
     expect(new WTinyLfuPolicy({ windowPercent: 100, seed: -3, adaptive: false }).windowShare).toBe(1);
-    expect(new WTinyLfuPolicy({ windowPercent: 0.5 }).windowShare).toBe(0.005);
+    expect(new WTinyLfuPolicy({ windowPercent: 0.5, adaptive: false }).windowShare).toBe(0.005);
   });
 
   it('puts new entries in the window, moves its overflow to probation, promotes on a hit', () => {
@@ -155,6 +163,44 @@ describe('WTinyLfuPolicy', () => {
     const trace = loopTrace('loop', 150, 40);
     expect(hitRatio(new Driver(new LruPolicy(), 100), trace)).toBe(0);
     expect(hitRatio(new Driver(policy(), 100), trace)).toBeGreaterThan(55);
+  });
+
+  it('loses no cache-full of hits where a zig-zag turns, and still keeps the oldest keys of a loop', () => {
+    // Both traces start with the same scan of 201 new keys through a cache of 100: no key has
+    // been requested twice, so nothing tells recency from frequency. The zig-zag turns back to the
+    // newest keys, which only an LRU keeps; the loop returns to the oldest, which only a
+    // scan-resistant policy keeps.
+    const zigzag = zigzagTrace(201, 26);
+    const lruHits = hitRatio(new Driver(new LruPolicy(), 100), zigzag);
+    const own = new Driver(policy(), 100);
+    const first = zigzag.slice(0, 201);
+    hitRatio(own, first);
+    const turn = hitRatio(own, zigzag.slice(201, 401));
+    const rest = hitRatio(own, zigzag.slice(401));
+    const lruTurn = hitRatio(new Driver(new LruPolicy(), 100), zigzag.slice(0, 401)) * (401 / 200);
+    // the first pass back: LRU hits 99 of 200; refusing the newest keys at the fill hit 0 to 10
+    expect(turn).toBeGreaterThan(lruTurn - 5);
+    const ownTotal = (turn * 200 + rest * (zigzag.length - 401)) / zigzag.length;
+    expect(ownTotal).toBeGreaterThan(lruHits - 1);
+    for (const seed of [1, 2, 3]) {
+      expect(hitRatio(new Driver(policy({ seed }), 100), zigzag)).toBeGreaterThan(lruHits - 1);
+    }
+    // the loop: the first hit lands in main (the oldest keys), and the window drops back to 1%
+    const loop = loopTrace('z', 201, 25).map((key, i) => (i === 0 ? 'z0' : key));
+    const looped = new Driver(policy(), 100);
+    expect(hitRatio(looped, loop)).toBeGreaterThan(40);
+    expect((looped.policy as WTinyLfuPolicy).windowShare).toBeLessThan(0.1);
+  });
+
+  it('applies every hit, however many arrive between two writes', () => {
+    // all window (an LRU): 300 keys, then read back newest first, more hits than the read buffer
+    // holds, then 100 new keys: the keys read longest ago (k299..k200) are the ones to go
+    const d = new Driver(policy({ windowPercent: 100, adaptive: false }), 300);
+    const all = keys('k', 300);
+    d.setAll(...all);
+    for (const key of [...all].reverse()) expect(d.get(key)).toBe(true);
+    d.setAll(...keys('new', 100));
+    expect(d.evicted).toEqual(all.slice(200).reverse());
   });
 
   it('grows the window on a recency-only trace until it nearly matches LRU', () => {
@@ -291,7 +337,8 @@ describe('WTinyLfuPolicy', () => {
     const p = d.policy as WTinyLfuPolicy;
     expect(p.windowShare).toBeGreaterThan(0.01);
     d.clear();
-    expect(p.windowShare).toBe(0.01);
+    // blind again: the largest window until the first hit
+    expect(p.windowShare).toBe(0.99);
     expect([...p.slots()]).toEqual([]);
     expect(p.victim()).toBe(-1);
     d.setAll(...keys('n', 600));

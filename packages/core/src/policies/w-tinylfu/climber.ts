@@ -97,8 +97,10 @@ export class WindowClimber {
   readonly #maxShare: number;
   readonly #seed: number;
 
-  /** The window's target share of the maximum. */
+  /** The window's target share of the maximum, once the cache has had a hit. */
   #share: number;
+  /** Whether the cache has not had a single hit yet: no evidence of recency or frequency. */
+  #blind = true;
   /** Whether the cache has been full once: from then on the window's size matters. */
   #full = false;
   /** Signed step of the climber, as a share of the maximum. */
@@ -136,7 +138,27 @@ export class WindowClimber {
 
   /** The window's current target share of the capacity, in `[0, 1]`. */
   get share(): number {
-    return this.#share;
+    return this.#blind ? this.#maxShare : this.#share;
+  }
+
+  /** Whether the cache has not had a hit yet (see {@link WindowClimber.firstHit}). */
+  get blind(): boolean {
+    return this.#blind;
+  }
+
+  /**
+   * The cache's first hit, in the window (`inWindow`) or in main. Until then no key has been
+   * requested twice while held, which tells neither recency nor frequency, and the window takes
+   * the largest share: the cache is all but an LRU, with a main region of 1% that keeps the
+   * oldest keys (a tie at admission keeps the victim). If the cache filled up before this hit, the
+   * hit tells which side kept the right keys: in the window (the newest keys come back first, as
+   * in a zig-zag), the window keeps its largest share and the climber takes it from there; in main
+   * (the oldest keys come back first, as in a loop), the window drops to its initial share. If the
+   * cache never filled, nothing was evicted yet and the window starts from its initial share.
+   */
+  firstHit(inWindow: boolean): void {
+    this.#blind = false;
+    if (this.#full && inWindow) this.#share = this.#maxShare;
   }
 
   /** Keys held by the LRU reference. */
@@ -207,6 +229,7 @@ export class WindowClimber {
   reset(): void {
     this.#reference.clear();
     this.#share = this.#initialShare;
+    this.#blind = true;
     this.#full = false;
     this.#step = STEP;
     this.#forgetScore();
