@@ -34,7 +34,7 @@ interface Resource {
   /** Headers sent on every answer, 200 or 304. */
   headers?: Record<string, string | string[]>;
   /** Headers sent on a 304 only. */
-  notModified?: Record<string, string | string[]>;
+  notModified?: Record<string, string | string[]> | undefined;
   /** Leave `ETag` out of a 304 (a careless handler). */
   bare304?: boolean;
 }
