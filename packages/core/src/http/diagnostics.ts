@@ -4,6 +4,7 @@
  * exporters and APM agents need no hook of their own in the request path.
  */
 import { channel, tracingChannel } from 'node:diagnostics_channel';
+import type { HttpCacheStats, LookupResult } from './types.js';
 
 /** The channel of one message per lookup: {@link LookupMessage}. */
 export const LOOKUP_CHANNEL = 'larder:lookup';
@@ -163,4 +164,36 @@ export function endFill(trace: FillTrace, outcome: FillOutcomeLabel, error?: unk
       durationMs: performance.now() - trace.start,
     } satisfies FillMessage);
   }
+}
+
+/** The metrics label of a lookup's answer (`refresh`: the lookup was the engine's own background refresh). */
+export function lookupLabel(result: LookupResult, refresh: boolean): LookupResultLabel {
+  switch (result.kind) {
+    case 'miss':
+      return refresh ? 'revalidated' : 'miss';
+    case 'pass':
+      return result.reason === 'bypass' ? 'bypass' : 'pass';
+    default:
+      return result.kind;
+  }
+}
+
+/** An engine's counters at construction: every one zero. */
+export function newHttpCacheStats(): HttpCacheStats {
+  return {
+    hits: 0,
+    staleHits: 0,
+    misses: 0,
+    passes: 0,
+    coalesced: 0,
+    stores: 0,
+    notStored: 0,
+    revalidations: 0,
+    invalidations: 0,
+    errors: 0,
+    fleetLeads: 0,
+    fleetWaits: 0,
+    fleetTimeouts: 0,
+    fleetUnavailable: 0,
+  };
 }

@@ -14,17 +14,20 @@ import {
 } from './cache-status.js';
 import { isConditional, isNotModified, notModifiedHeaders } from './conditional.js';
 import { endFill, type FillOutcomeLabel, type FillTrace, startFill } from './diagnostics.js';
-import { EMPTY_BODY } from './entry-response.js';
+import { EMPTY_BODY, entryResponse } from './entry-response.js';
 import { strongEtag } from './etag.js';
 import { ageOf, computeFreshness, type EntryTimes } from './freshness.js';
 import { headerString, storableHeaders } from './headers.js';
+import type { HitForPass } from './hit-for-pass.js';
+import { type InvalidationLog, unsafeInvalidationTags } from './invalidation-log.js';
 import type { EffectiveRoute } from './options.js';
 import type { PrivateReason } from './privacy.js';
+import { REFRESH_MARKER } from './request-safety.js';
 import type { FlightLeader } from './single-flight.js';
 import { type NotStoredReason, notStorableReason } from './storability.js';
 import { isApplicationTag, keyTag, responseTags } from './tags.js';
 import { targetedCacheControl } from './targeted-cache-control.js';
-import type { Fill, HeaderMap, RequestLike, ResponseLike, ResponseToSend } from './types.js';
+import type { Fill, HeaderMap, HttpCacheStats, RequestLike, ResponseLike, ResponseToSend } from './types.js';
 import { freshenedHeaders, hasValidator, selectsStored, type ValidationPlan } from './validation.js';
 import { parseVary, variantKey } from './vary.js';
 
@@ -55,7 +58,7 @@ export function isNegativeStatus(status: number): boolean {
 /** Response fields that are this cache's own instructions or secrets, never sent on nor stored. */
 const TAG_FIELDS = ['surrogate-key', 'cache-tag'] as const;
 /** The engine's refresh marker: whatever a handler echoes of it is dropped. */
-const REVALIDATE_FIELD = 'x-larder-revalidate';
+const REVALIDATE_FIELD = REFRESH_MARKER;
 
 /** What a single-flight leader hands its waiters. */
 export type FlightOutcome =
@@ -66,15 +69,8 @@ export type FlightOutcome =
   /** Nothing learned about the resource (the origin threw, or the answer was request-specific): look up again. */
   | { kind: 'retry'; abandoned: boolean };
 
-/** The engine services a fill uses. */
-export interface FillHost {
-  readonly name: string;
-  /** The engine, as diagnostics messages name it. */
-  readonly engine: object;
-  readonly etag: boolean;
-  /** Send `Surrogate-Key` and `Cache-Tag` on to clients (and keep them in stored headers). */
-  readonly exposeTagHeaders: boolean;
-  now(): number;
+/** Where a fill writes: the engine's miss strategy (see `local-fill.ts`). */
+export interface EntryWriter {
   /**
    * Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. With a
    * `lease` (this process fills the key for the fleet), the shared tier is written through it.
@@ -85,20 +81,30 @@ export interface FillHost {
     index?: { key: string; entry: StoredEntry },
     lease?: FillLease,
   ): Promise<void>;
-  /** Invalidate the entries of the request URL and its response's same-origin Location/Content-Location. */
-  invalidateUnsafe(req: RequestLike, headers: Readonly<HeaderMap>): void;
-  markPass(key: string): void;
   /** Remove the entry at `key` (every tier), absorbing failures. */
   drop(key: string): void;
-  clearPass(key: string): void;
-  /** Build the response to `req` from a stored entry. */
-  respond(entry: StoredEntry, req: RequestLike, now: number, params: CacheStatusParams): ResponseToSend;
-  report(error: unknown, context: string): void;
-  count(counter: 'stores' | 'notStored' | 'staleHits'): void;
-  /** The engine's invalidation counter now. */
-  generation(): number;
-  /** Whether an invalidation since `generation` touched any of `tags` (or cannot be ruled out). */
-  invalidatedSince(generation: number, tags: readonly string[]): boolean;
+  /** Delete the entries carrying any of `tags`, absorbing failures; resolves how many went. */
+  purge(tags: string[], context: string): Promise<number>;
+}
+
+/** The engine's parts a fill uses. */
+export interface FillServices {
+  /** The engine's `name`, in `Cache-Status`. */
+  readonly name: string;
+  /** The engine, as diagnostics messages name it. */
+  readonly engine: object;
+  /** Add a strong `ETag` to stored responses without one. */
+  readonly etag: boolean;
+  /** Send `Surrogate-Key` and `Cache-Tag` on to clients (and keep them in stored headers). */
+  readonly exposeTagHeaders: boolean;
+  readonly now: () => number;
+  readonly writer: EntryWriter;
+  /** Keys whose last response could not be stored. */
+  readonly hitForPass: HitForPass;
+  /** Invalidations: a fill does not store what one made while the origin answered. */
+  readonly log: InvalidationLog;
+  readonly stats: HttpCacheStats;
+  readonly report: (error: unknown, context: string) => void;
 }
 
 /** Everything the lookup learned that the fill needs. */
@@ -163,7 +169,7 @@ function isShort(headers: Readonly<HeaderMap>, body: Uint8Array): boolean {
 /** The engine's {@link Fill}. One use: after `commit`, `finish` or `abandon`, further calls change nothing. */
 export class HttpFill implements Fill {
   readonly key: string;
-  readonly #host: FillHost;
+  readonly #s: FillServices;
   readonly #plan: FillPlan;
   #state: 'new' | 'started' | 'done' = 'new';
   #pending: Pending | undefined;
@@ -179,14 +185,14 @@ export class HttpFill implements Fill {
   /** The handler was given the stored response's validators: its 304 is about the stored response. */
   #validatorsSent = false;
 
-  constructor(host: FillHost, plan: FillPlan) {
-    this.#host = host;
+  constructor(services: FillServices, plan: FillPlan) {
+    this.#s = services;
     this.#plan = plan;
     this.key = plan.key;
-    this.#generation = host.generation();
+    this.#generation = services.log.generation;
     this.#trace = startFill(
-      host.name,
-      host.engine,
+      services.name,
+      services.engine,
       plan.route.counts.route,
       plan.key,
       plan.refresh === true ? 'revalidate' : plan.kind,
@@ -242,7 +248,7 @@ export class HttpFill implements Fill {
       this.#notStored('incomplete', response.status);
       headers['cache-status'] = appendCacheStatus(
         response.headers['cache-status'],
-        formatCacheStatus(this.#host.name, { fwd: this.#plan.fwd, detail: 'incomplete' }),
+        formatCacheStatus(this.#s.name, { fwd: this.#plan.fwd, detail: 'incomplete' }),
       );
       return { status: response.status, headers, body: response.body };
     }
@@ -299,19 +305,19 @@ export class HttpFill implements Fill {
       // one naming another representation than the stored (RFC 9111 section 4.3.4) updates
       // nothing; the stored response is this client's answer, as it is, and is left stale
       this.#notStored('status', 304);
-      return this.#host.respond(stored, this.#plan.req, this.#host.now(), {
+      return entryResponse(stored, this.#plan.req, this.#s.now(), this.#s.name, {
         fwd: this.#plan.fwd,
         fwdStatus: 304,
         detail: 'validator-mismatch',
       });
     }
-    const drop = this.#host.exposeTagHeaders ? [REVALIDATE_FIELD] : [REVALIDATE_FIELD, ...TAG_FIELDS];
+    const drop = this.#s.exposeTagHeaders ? [REVALIDATE_FIELD] : [REVALIDATE_FIELD, ...TAG_FIELDS];
     const merged = freshenedHeaders(stored.headers, headers, drop);
     // the new lifetime counts from the 304's own Age and Date
     const input: HeaderMap = headers.age === undefined ? merged : { ...merged, age: headers.age };
     const decision = this.#decide(stored.status, input, stored.body.byteLength);
     if ('substitute' in decision) return decision.substitute;
-    const now = this.#host.now();
+    const now = this.#s.now();
     const params: CacheStatusParams = { fwd: this.#plan.fwd, fwdStatus: 304 };
     let entry: StoredEntry;
     if (decision.store) {
@@ -325,10 +331,10 @@ export class HttpFill implements Fill {
       // (unless the request had credentials: see #notStored)
       const reason = this.#reason;
       if (reason !== undefined && !REQUEST_SPECIFIC_REASONS.has(reason) && this.#plan.private === undefined) {
-        this.#host.drop(this.key);
+        this.#s.writer.drop(this.key);
       }
     }
-    return this.#host.respond(entry, this.#plan.req, now, params);
+    return entryResponse(entry, this.#plan.req, now, this.#s.name, params);
   }
 
   #decide(status: number, headers: HeaderMap, bodyLength: number | undefined): Decision {
@@ -337,7 +343,11 @@ export class HttpFill implements Fill {
     if (plan.kind === 'unsafe') {
       this.#state = 'done';
       // RFC 9111 section 4.4: a non-error response to an unsafe method invalidates the target URI
-      if (status >= 200 && status < 400) this.#host.invalidateUnsafe(plan.req, headers);
+      if (status >= 200 && status < 400) {
+        const tags = unsafeInvalidationTags(plan.req, headers);
+        this.#s.log.note(tags);
+        void this.#s.writer.purge(tags, 'invalidate');
+      }
       this.#end(undefined);
       return { store: false, headers: this.#withStatus(headers, { fwd: 'method' }) };
     }
@@ -355,7 +365,7 @@ export class HttpFill implements Fill {
       this.#end(undefined);
       return { store: false, headers: this.#withStatus(headers, { fwd: plan.fwd, detail: plan.detail }) };
     }
-    const now = this.#host.now();
+    const now = this.#s.now();
     // a targeted field (RFC 9213) replaces Cache-Control and Expires for this cache's decisions
     const targeted = targetedCacheControl(headers, plan.route.targets);
     const cc = targeted ?? parseCacheControl(headers['cache-control']);
@@ -437,11 +447,11 @@ export class HttpFill implements Fill {
    * fields (unless `exposeTagHeaders`) and without the engine's refresh marker.
    */
   #withStatus(headers: HeaderMap, params: CacheStatusParams): HeaderMap {
-    const member = formatCacheStatus(this.#host.name, params);
+    const member = formatCacheStatus(this.#s.name, params);
     // see entryResponse: a spread plus an extra property is slow in V8
     const out: HeaderMap = Object.assign({}, headers);
     out['cache-status'] = appendCacheStatus(headers['cache-status'], member);
-    if (!this.#host.exposeTagHeaders) {
+    if (!this.#s.exposeTagHeaders) {
       if (out['surrogate-key'] !== undefined) delete out['surrogate-key'];
       if (out['cache-tag'] !== undefined) delete out['cache-tag'];
     }
@@ -453,18 +463,18 @@ export class HttpFill implements Fill {
   #substitute(status: number | undefined): ResponseToSend | undefined {
     const stale = this.#plan.stale;
     if (stale === undefined) return undefined;
-    const now = this.#host.now();
+    const now = this.#s.now();
     if (now >= stale.staleIfErrorUntil) return undefined;
-    this.#host.count('staleHits');
+    this.#s.stats.staleHits++;
     const params: CacheStatusParams = { fwd: 'stale' };
     if (status !== undefined) params.fwdStatus = status;
-    return this.#host.respond(stale, this.#plan.req, now, params);
+    return entryResponse(stale, this.#plan.req, now, this.#s.name, params);
   }
 
   #notStored(reason: NotStoredReason, status: number): void {
     this.#state = 'done';
     this.#reason = reason;
-    this.#host.count('notStored');
+    this.#s.stats.notStored++;
     // so is any answer to a request with credentials: a member's Set-Cookie or private page says
     // nothing about the page anonymous visitors get
     const specific =
@@ -473,27 +483,27 @@ export class HttpFill implements Fill {
       this.#plan.private !== undefined;
     // a 5xx is a passing failure of the origin, not a property of the URL: it never makes the URL
     // pass for hitForPass (the next request should be free to store a good response)
-    if (!specific && status < 500) this.#host.markPass(this.key);
+    if (!specific && status < 500) this.#s.hitForPass.mark(this.key, this.#s.now());
     this.#end(specific ? { kind: 'retry', abandoned: false } : { kind: 'uncacheable', status });
   }
 
   #store(body: Uint8Array): StoredEntry {
     const plan = this.#plan;
-    const host = this.#host;
+    const s = this.#s;
     const p = this.#pending!;
     this.#state = 'done';
     const drop = Array.isArray(p.cc.noCache) ? [...p.cc.noCache, REVALIDATE_FIELD] : [REVALIDATE_FIELD];
-    if (!host.exposeTagHeaders) drop.push(...TAG_FIELDS);
+    if (!s.exposeTagHeaders) drop.push(...TAG_FIELDS);
     const headers = storableHeaders(p.headers, drop);
     if (p.status !== 204 && p.status !== 304) headers['content-length'] = String(body.byteLength);
-    if (host.etag && headers.etag === undefined && (p.status === 200 || p.status === 203)) {
+    if (s.etag && headers.etag === undefined && (p.status === 200 || p.status === 203)) {
       headers.etag = strongEtag(body);
     }
     const entry: StoredEntry = { status: p.status, headers, body, ...p.times, tags: this.#tags(p.headers) };
-    if (host.invalidatedSince(this.#generation, entry.tags)) {
+    if (s.log.invalidatedSince(this.#generation, entry.tags)) {
       // a write or purge of this resource landed while the origin was answering: the response may
       // predate it, so storing it would undo the invalidation for a whole TTL
-      host.count('notStored');
+      s.stats.notStored++;
       this.#end({ kind: 'retry', abandoned: false });
       return entry;
     }
@@ -521,10 +531,10 @@ export class HttpFill implements Fill {
         },
       };
     }
-    const written = host.write(key, entry, index, plan.lease);
-    host.count('stores');
-    host.clearPass(this.key);
-    if (key !== this.key) host.clearPass(key);
+    const written = s.writer.write(key, entry, index, plan.lease);
+    s.stats.stores++;
+    s.hitForPass.delete(this.key);
+    if (key !== this.key) s.hitForPass.delete(key);
     this.#end({ kind: 'stored', key, entry, vary: p.vary }, written);
     return entry;
   }
@@ -541,7 +551,7 @@ export class HttpFill implements Fill {
         }
         for (const tag of list) if (isApplicationTag(tag)) tags.add(tag);
       } catch (error) {
-        this.#host.report(error, 'tags');
+        this.#s.report(error, 'tags');
       }
     }
     for (const tag of responseTags(headers)) if (isApplicationTag(tag)) tags.add(tag);

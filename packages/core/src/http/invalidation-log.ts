@@ -3,11 +3,12 @@
  * does not store what the purge removed; and the tags an unsafe request invalidates (RFC 9111
  * section 4.4).
  */
+import { ConfigError } from '../errors.js';
 import type { InvalidationMessage } from '../store/shared-backend.js';
 import { keyOrigin, normalizeHost, normalizePathAndQuery } from './cache-key.js';
 import { headerString } from './headers.js';
-import { keyTag, originUrlTag } from './tags.js';
-import type { HeaderMap, RequestLike } from './types.js';
+import { isApplicationTag, keyTag, originUrlTag, urlTag } from './tags.js';
+import type { HeaderMap, InvalidateOptions, RequestLike } from './types.js';
 
 /** How many invalidations in-flight fills can be checked against; a fill older than that is not stored. */
 const RECENT_INVALIDATIONS = 256;
@@ -93,4 +94,32 @@ function sameOriginPath(reference: string, req: RequestLike): string | undefined
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tags an explicit invalidation removes: the key's, the URL's (normalised as keys are) and the
+ * application tags given. @throws {@link ConfigError} for invalid arguments.
+ */
+export function invalidationTags(options: InvalidateOptions): string[] {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('invalidate', options, 'an object with key, url or tags');
+  }
+  const { key, url, tags } = options;
+  if (key !== undefined && (typeof key !== 'string' || key === '')) {
+    throw new ConfigError('key', key, 'a non-empty string');
+  }
+  if (url !== undefined && (typeof url !== 'string' || url === '')) {
+    throw new ConfigError('url', url, 'a non-empty string');
+  }
+  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string'))) {
+    throw new ConfigError('tags', tags, 'an array of strings');
+  }
+  if (key === undefined && url === undefined && tags === undefined) {
+    throw new ConfigError('invalidate', options, 'at least one of key, url or tags');
+  }
+  const all: string[] = [];
+  if (key !== undefined) all.push(keyTag(key));
+  if (url !== undefined) all.push(urlTag(normalizePathAndQuery(url)));
+  if (tags !== undefined) all.push(...tags.filter(isApplicationTag));
+  return all;
 }
