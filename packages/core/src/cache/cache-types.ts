@@ -158,26 +158,25 @@ export interface FetchOptions<K, V, FC> extends FetcherFetchOptions<K, V, FC> {
   status?: Status<K, V, FC>;
 }
 /** Fetch options when the cache's context type is required. */
-export interface FetchOptionsWithContext<K, V, FC> extends FetchOptions<K, V, FC> {
-  context: FC;
-}
-/** Fetch options when the cache's context type is `undefined`. */
-export interface FetchOptionsNoContext<K, V, FC extends undefined | void = undefined>
-  extends FetchOptions<K, V, FC> {
-  context?: FC;
-}
+export type FetchOptionsWithContext<K, V, FC> = FetchOptions<K, V, FC> & { context: FC };
+/** Fetch options when the cache's context type is `undefined` (`context` stays optional). */
+export type FetchOptionsNoContext<K, V, FC extends undefined | void = undefined> = FetchOptions<K, V, FC>;
+
+/** The cache options a `memoMethod` sees, which `memo` also takes per call. */
+type MemoizerOptionNames =
+  | 'allowStale'
+  | 'updateAgeOnGet'
+  | 'noDeleteOnStaleGet'
+  | 'sizeCalculation'
+  | 'ttl'
+  | 'noDisposeOnSet'
+  | 'noUpdateTTL';
 
 /** Options of `memo`. */
 export interface MemoOptions<K, V, FC = unknown>
   extends Pick<
     CacheOptionsBase<K, V, FC>,
-    | 'allowStale'
-    | 'updateAgeOnGet'
-    | 'noDeleteOnStaleGet'
-    | 'sizeCalculation'
-    | 'ttl'
-    | 'noDisposeOnSet'
-    | 'noUpdateTTL'
+    | MemoizerOptionNames
     | 'noDeleteOnFetchRejection'
     | 'allowStaleOnFetchRejection'
     | 'ignoreFetchAbort'
@@ -188,26 +187,12 @@ export interface MemoOptions<K, V, FC = unknown>
   status?: Status<K, V, FC>;
 }
 /** Memo options when the cache's context type is required. */
-export interface MemoOptionsWithContext<K, V, FC> extends MemoOptions<K, V, FC> {
-  context: FC;
-}
-/** Memo options when the cache's context type is `undefined`. */
-export interface MemoOptionsNoContext<K, V, FC extends undefined | void = undefined>
-  extends MemoOptions<K, V, FC> {
-  context?: FC;
-}
+export type MemoOptionsWithContext<K, V, FC> = MemoOptions<K, V, FC> & { context: FC };
+/** Memo options when the cache's context type is `undefined` (`context` stays optional). */
+export type MemoOptionsNoContext<K, V, FC extends undefined | void = undefined> = MemoOptions<K, V, FC>;
 /** The options a `memoMethod` sees. */
 export interface MemoizerMemoOptions<K, V, FC = unknown>
-  extends Pick<
-    CacheOptionsBase<K, V, FC>,
-    | 'allowStale'
-    | 'updateAgeOnGet'
-    | 'noDeleteOnStaleGet'
-    | 'sizeCalculation'
-    | 'ttl'
-    | 'noDisposeOnSet'
-    | 'noUpdateTTL'
-  > {
+  extends Pick<CacheOptionsBase<K, V, FC>, MemoizerOptionNames> {
   status?: Status<K, V, FC>;
   size?: number;
   start?: number;

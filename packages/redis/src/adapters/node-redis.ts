@@ -16,24 +16,25 @@ const TYPE_MAPPING = { 36: Buffer, 43: Buffer, 61: Buffer } as const;
 
 type Listener = (message: Buffer, channel: Buffer | string) => void;
 
-interface NodeRedisEvents {
+/** What node-redis clients and cluster clients share: errors as events, and a connection's life. */
+interface NodeRedisConnection {
   on(event: 'error', listener: (error: unknown) => void): unknown;
-}
-
-/** The part of a node-redis client (`createClient`) this adapter uses. */
-export interface NodeRedisClientLike extends NodeRedisEvents {
-  sendCommand(args: readonly CommandArg[], options?: object): Promise<unknown>;
-  duplicate(): NodeRedisClientLike;
   connect(): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
   destroy?(): void;
+}
+
+/** The part of a node-redis client (`createClient`) this adapter uses. */
+export interface NodeRedisClientLike extends NodeRedisConnection {
+  sendCommand(args: readonly CommandArg[], options?: object): Promise<unknown>;
+  duplicate(): NodeRedisClientLike;
   subscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
   unsubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
 }
 
 /** The part of a node-redis cluster client (`createCluster`) this adapter uses. */
-export interface NodeRedisClusterLike extends NodeRedisEvents {
+export interface NodeRedisClusterLike extends NodeRedisConnection {
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
@@ -43,10 +44,6 @@ export interface NodeRedisClusterLike extends NodeRedisEvents {
   readonly masters: readonly unknown[];
   nodeClient(node: never): Promise<NodeRedisClientLike>;
   duplicate(): NodeRedisClusterLike;
-  connect(): Promise<unknown>;
-  close?(): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  destroy?(): void;
   sSubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
   sUnsubscribe(channels: string, listener: Listener, bufferMode: true): Promise<void>;
 }
