@@ -84,6 +84,12 @@ export {
   type UnsafeRequestReason,
   withRefreshMarker,
 } from './http/request-safety.js';
+export {
+  decoratedLookup,
+  type RouteDecoratorOptions,
+  routeDecoratorOptions,
+  routeKey,
+} from './http/route-decorator.js';
 export type {
   Fill,
   HeaderMap,

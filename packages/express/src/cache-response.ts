@@ -2,15 +2,13 @@ import {
   captureResponse,
   type DualMethodDecorator,
   type Duration,
-  type Fill,
-  keyOrigin,
+  decoratedLookup,
   LarderError,
-  type LookupResult,
   methodDecorator,
-  type RequestLike,
-  type RouteCacheOptions,
+  type RouteDecoratorOptions,
+  routeDecoratorOptions,
+  routeKey,
   stableKey,
-  validateRouteOptions,
 } from '@larder/core';
 import type { NextFunction, Request, Response } from 'express';
 import {
@@ -24,18 +22,11 @@ import {
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
- * Express request.
+ * Express request. `key` replaces the default key (`Vary` still selects variants): method class,
+ * origin, route pattern (with the router's mount path), params and query:
+ * `'GET example.com/api/items/:id {"id":"1"} {"lang":"en"}'`.
  */
-export interface CacheResponseOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
-  /**
-   * Replace the key (`Vary` still selects variants). @defaultValue method class, origin, route
-   * pattern (with the router's mount path), params and query:
-   * `'GET example.com/api/items/:id {"id":"1"} {"lang":"en"}'`
-   */
-  key?: (req: Request) => string;
-  /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
-  tags?: (req: Request) => readonly string[];
-}
+export interface CacheResponseOptions extends RouteDecoratorOptions<Request> {}
 
 // biome-ignore lint/suspicious/noExplicitAny: a handler typed for any route (its params, body, query)
 type AnyRequest = Request<any, any, any, any, any>;
@@ -45,28 +36,12 @@ type AnyResponse = Response<any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: a handler may take more parameters than the three Express passes
 type Handler = (req: AnyRequest, res: AnyResponse, next: NextFunction, ...rest: any[]) => unknown;
 
-type Carried = CarriedExpressRequest;
-
-/**
- * The default key: method class, origin (as the HTTP key has it: a page built from the host or the
- * scheme is never shared across them), route pattern, params and query.
- */
-function routeKey(like: RequestLike): string {
-  const { req } = like as Carried;
-  const method = req.method === 'HEAD' ? 'GET' : req.method;
+/** The default key: method class, origin, route pattern (with the mount path), params and query. */
+function defaultKey(like: CarriedExpressRequest): string {
+  const { req } = like;
   const path: unknown = req.route?.path;
   const pattern = `${req.baseUrl}${path === undefined ? req.path : String(path)}`;
-  return `${method} ${keyOrigin(like)}${pattern} ${stableKey({ ...req.params })} ${stableKey(req.query ?? {})}`;
-}
-
-/**
- * Step the lookup of a `larder()` mounted above aside: its fill is told that the response is not
- * storable under the URL's key, so the engine remembers that key as hit-for-pass (later requests do not
- * wait on it) and its capture passes the response through. The decorator's own lookup then decides,
- * and the URL's key never holds an entry that would answer before the handler is reached.
- */
-function stepAside(fill: Fill): void {
-  fill.start(200, { 'cache-control': 'no-store' });
+  return routeKey(like, req.method, pattern, `${stableKey({ ...req.params })} ${stableKey(req.query ?? {})}`);
 }
 
 /**
@@ -91,7 +66,9 @@ function stepAside(fill: Fill): void {
  *   matter); the response's `Vary` selects a variant under it. `key` replaces it.
  *   `invalidate({ url })` works as for any route.
  * - GET and HEAD are cached; other methods call the handler (the middleware's invalidation applies).
- * - The decorator decides for its handler: the lookup of the `app.use(cache)` above steps aside.
+ * - The decorator decides for its handler: the lookup of the `app.use(cache)` above is superseded.
+ * - A lookup that fails (the engine absorbs store failures; this is anything else) is reported to the
+ *   engine's `onError` (context `'express.lookup'`) and the handler runs uncached.
  * - An error the handler throws or rejects with goes to `next(error)`, on Express 4 too.
  * - The first call throws a `LarderError` (`ERR_LARDER_NOT_REGISTERED`) when no Larder middleware is
  *   mounted above the route.
@@ -103,16 +80,7 @@ function stepAside(fill: Fill): void {
 export function cacheResponse(
   ttlOrOptions: Duration | CacheResponseOptions = {},
 ): DualMethodDecorator<Handler> {
-  const options =
-    typeof ttlOrOptions === 'object' && ttlOrOptions !== null ? ttlOrOptions : { ttl: ttlOrOptions };
-  // validated as route options (a ConfigError names '@cacheResponse.ttl'); key and tags take the request
-  const { key: _key, tags: _tags, ...rest } = validateRouteOptions(options, '@cacheResponse');
-  const { key, tags } = options as CacheResponseOptions;
-  const route = validateRouteOptions({
-    ...rest,
-    key: key === undefined ? routeKey : (like: RequestLike) => key((like as Carried).req),
-    ...(tags === undefined ? {} : { tags: (like: RequestLike) => tags((like as Carried).req) }),
-  });
+  const route = routeDecoratorOptions(ttlOrOptions, defaultKey);
 
   return methodDecorator<Handler>('@cacheResponse', (original, method) => {
     return function (this: unknown, ...args: unknown[]): unknown {
@@ -141,10 +109,8 @@ export function cacheResponse(
         );
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return original.apply(this, args);
-      if (state.fill !== undefined) {
-        stepAside(state.fill);
-        state.fill = undefined;
-      }
+      const outer = state.fill;
+      state.fill = undefined;
       const fail = (error: unknown): void => {
         if (typeof next !== 'function') throw error;
         next(error);
@@ -158,28 +124,14 @@ export function cacheResponse(
           return fail(error);
         }
       };
-      let lookup: Promise<LookupResult>;
-      try {
-        const carried: Carried = { ...engineRequest(req), req };
-        lookup = state.engine.lookup(carried, route);
-      } catch (error) {
-        lookup = Promise.reject(error);
-      }
-      return lookup.then(
-        (result) => {
-          if (result.kind === 'hit' || result.kind === 'stale') return send(res, result.response);
-          captureResponse(res, result.fill);
-          stripRefreshMarker(req);
-          sendValidators(req, result.fill);
-          return handle();
-        },
-        // the engine absorbs store failures; anything else must not fail the request either
-        () => {
-          stripRefreshMarker(req);
-          sendValidators(req, undefined);
-          return handle();
-        },
-      );
+      const carried: CarriedExpressRequest = { ...engineRequest(req), req };
+      return decoratedLookup(state.engine, carried, route, outer, 'express.lookup').then((result) => {
+        if (result?.kind === 'hit' || result?.kind === 'stale') return send(res, result.response);
+        if (result !== undefined) captureResponse(res, result.fill);
+        stripRefreshMarker(req);
+        sendValidators(req, result?.fill);
+        return handle();
+      });
     };
   });
 }

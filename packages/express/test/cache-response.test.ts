@@ -124,6 +124,24 @@ describe.each(cases)(
       expect(entry?.status).toBe(200);
     });
 
+    it('reports a lookup of its own that fails to onError as express.lookup, and the handler answers uncached', async () => {
+      const errors: [unknown, string][] = [];
+      const { app, items, cache } = setup({ onError: (error, context) => errors.push([error, context]) });
+      const engine = cache.engine;
+      const lookup = engine.lookup.bind(engine);
+      let calls = 0;
+      // the middleware's lookup goes through; the decorator's, the second of the request, fails
+      engine.lookup = (req, route) =>
+        ++calls === 2 ? Promise.reject(new Error('boom')) : lookup(req, route);
+      const res = await request(app).get('/api/items/1');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: '1', call: 1 });
+      expect(items.calls).toBe(1);
+      expect(errors.map(([error, context]) => [(error as Error).message, context])).toEqual([
+        ['boom', 'express.lookup'],
+      ]);
+    });
+
     it('answers HEAD from the GET entry and conditional requests with 304', async () => {
       const { app, items } = setup();
       const first = await request(app).get('/api/items/7');

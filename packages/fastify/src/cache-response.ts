@@ -1,15 +1,14 @@
 import {
+  type CarriedRequest,
   type DualMethodDecorator,
   type Duration,
-  type Fill,
-  keyOrigin,
+  decoratedLookup,
   LarderError,
-  type LookupResult,
   methodDecorator,
-  type RequestLike,
-  type RouteCacheOptions,
+  type RouteDecoratorOptions,
+  routeDecoratorOptions,
+  routeKey,
   stableKey,
-  validateRouteOptions,
 } from '@larder/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -25,18 +24,11 @@ import {
 
 /**
  * Options of {@link cacheResponse}: a route's cache options, with `key` and `tags` computed from the
- * Fastify request.
+ * Fastify request. `key` replaces the default key (`Vary` still selects variants): method class,
+ * origin (host, with the scheme when not `http`), route pattern, params and query:
+ * `'GET example.com/items/:id {"id":"1"} {"lang":"en"}'`.
  */
-export interface CacheResponseOptions extends Omit<RouteCacheOptions, 'key' | 'tags'> {
-  /**
-   * Replace the key (`Vary` still selects variants). @defaultValue method class, origin (host, with
-   * the scheme when not `http`), route pattern, params and query:
-   * `'GET example.com/items/:id {"id":"1"} {"lang":"en"}'`
-   */
-  key?: (request: FastifyRequest) => string;
-  /** Tags of the request's entry, merged with the response's `Surrogate-Key`/`Cache-Tag`. */
-  tags?: (request: FastifyRequest) => readonly string[];
-}
+export interface CacheResponseOptions extends RouteDecoratorOptions<FastifyRequest> {}
 
 // biome-ignore lint/suspicious/noExplicitAny: a handler typed for any route (its params, body, schema)
 type AnyRequest = FastifyRequest<any, any, any, any, any, any, any, any>;
@@ -47,29 +39,18 @@ type AnyReply = FastifyReply<any, any, any, any, any, any, any, any>;
 type Handler = (request: AnyRequest, reply: AnyReply, ...rest: any[]) => unknown;
 
 /** The request as the engine sees it, carrying the Fastify request for `key` and `tags`. */
-interface Carried extends RequestLike {
-  readonly request: FastifyRequest;
-}
+type Carried = CarriedRequest<FastifyRequest>;
 
-/**
- * The default key: method class, origin (as the HTTP key has it: a page built from the host or the
- * scheme is never shared across them), route pattern, params and query.
- */
-function routeKey(req: RequestLike): string {
-  const { request } = req as Carried;
-  const method = request.method === 'HEAD' ? 'GET' : request.method;
-  const pattern = request.routeOptions.url ?? request.url.split('?', 1)[0];
-  return `${method} ${keyOrigin(req)}${pattern} ${stableKey(request.params ?? {})} ${stableKey(request.query ?? {})}`;
-}
-
-/**
- * Step an outer lookup of this request aside (the route is also cached by `config.cache` or
- * `cacheAllGet`): its fill is told that the response is not storable under the URL's key, so the
- * engine remembers that key as hit-for-pass and requests waiting on it go on at once. The decorator's
- * own lookup then decides, and the URL's key never holds an entry that would answer before it.
- */
-function stepAside(fill: Fill): void {
-  fill.start(200, { 'cache-control': 'no-store' });
+/** The default key: method class, origin, route pattern, params and query. */
+function defaultKey(like: Carried): string {
+  const { req } = like;
+  const pattern = req.routeOptions.url ?? req.url.split('?', 1)[0];
+  return routeKey(
+    like,
+    req.method,
+    pattern ?? '',
+    `${stableKey(req.params ?? {})} ${stableKey(req.query ?? {})}`,
+  );
 }
 
 /**
@@ -92,7 +73,10 @@ function stepAside(fill: Fill): void {
  *   the params and the query (through `stableKey`, so parameter order does not matter); the response's
  *   `Vary` selects a variant under it. `key` replaces it. `invalidate({ url })` works as for any route.
  * - GET and HEAD are cached; other methods call the handler (the plugin's invalidation applies).
- * - A route also cached by `config.cache` (or `cacheAllGet`) is decided by the decorator.
+ * - A route also cached by `config.cache` (or `cacheAllGet`) is decided by the decorator: the
+ *   plugin's lookup is superseded.
+ * - A lookup that fails (the engine absorbs store failures; this is anything else) is reported to the
+ *   engine's `onError` (context `'fastify.lookup'`) and the handler runs uncached.
  * - The first call fails with a `LarderError` (`ERR_LARDER_NOT_REGISTERED`) when the plugin is not
  *   registered, or was registered after the route was added.
  *
@@ -103,16 +87,7 @@ function stepAside(fill: Fill): void {
 export function cacheResponse(
   ttlOrOptions: Duration | CacheResponseOptions = {},
 ): DualMethodDecorator<Handler> {
-  const options =
-    typeof ttlOrOptions === 'object' && ttlOrOptions !== null ? ttlOrOptions : { ttl: ttlOrOptions };
-  // validated as route options (a ConfigError names '@cacheResponse.ttl'); key and tags take the request
-  const { key: _key, tags: _tags, ...rest } = validateRouteOptions(options, '@cacheResponse');
-  const { key, tags } = options as CacheResponseOptions;
-  const route = validateRouteOptions({
-    ...rest,
-    key: key === undefined ? routeKey : (req: RequestLike) => key((req as Carried).request),
-    ...(tags === undefined ? {} : { tags: (req: RequestLike) => tags((req as Carried).request) }),
-  });
+  const route = routeDecoratorOptions(ttlOrOptions, defaultKey);
 
   return methodDecorator<Handler>('@cacheResponse', (original, method) => {
     return async function (this: unknown, ...args: unknown[]): Promise<unknown> {
@@ -142,18 +117,9 @@ export function cacheResponse(
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') return original.apply(this, args);
       const outer = requestFill(request);
-      if (outer !== null) {
-        setRequestFill(request, null);
-        stepAside(outer);
-      }
-      let result: LookupResult | undefined;
-      try {
-        const carried: Carried = { ...engineRequest(request), request };
-        result = await larder.engine.lookup(carried, route);
-      } catch (error) {
-        // the engine absorbs store failures; anything else must not fail the request either
-        request.log.error({ err: error }, 'larder: lookup failed, calling the handler uncached');
-      }
+      setRequestFill(request, null);
+      const carried: Carried = { ...engineRequest(request), req: request };
+      const result = await decoratedLookup(larder.engine, carried, route, outer, 'fastify.lookup');
       if (result?.kind === 'hit' || result?.kind === 'stale') return replyWith(reply, result.response);
       stripRefreshMarker(request);
       if (result !== undefined) setRequestFill(request, result.fill);

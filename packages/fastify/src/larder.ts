@@ -46,6 +46,11 @@ export interface LarderDecoration {
   stats: HttpCache['stats'];
   /** Remove every entry. */
   clear: HttpCache['clear'];
+  /**
+   * Release the store and its timers (the plugin also does it when the app closes; calling both is
+   * harmless). As the Express middleware's `close()`.
+   */
+  close: HttpCache['close'];
   /** The engine itself, for what the shortcuts above do not cover. */
   readonly engine: HttpCache;
 }
@@ -285,6 +290,7 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     invalidate: (opts) => engine.invalidate(opts),
     stats: () => engine.stats(),
     clear: () => engine.clear(),
+    close: () => engine.close(),
     engine,
   } satisfies LarderDecoration);
   app.addHook('onClose', () => engine.close());

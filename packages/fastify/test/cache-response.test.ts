@@ -100,6 +100,32 @@ describe.each(decoratorModes)('@cacheResponse on Fastify handlers, compiled with
     expect(entry?.status).toBe(200);
   });
 
+  it('reports a lookup that fails to onError as fastify.lookup, and the handler answers uncached', async () => {
+    const errors: [unknown, string][] = [];
+    const { app, items } = await setup({ onError: (error, context) => errors.push([error, context]) });
+    app.larder.engine.lookup = () => Promise.reject(new Error('boom'));
+    const res = await app.inject('/items/1');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: '1', call: 1 });
+    expect(items.calls).toBe(1);
+    expect(errors.map(([error, context]) => [(error as Error).message, context])).toEqual([
+      ['boom', 'fastify.lookup'],
+    ]);
+  });
+
+  it('app.larder.close() closes the engine, as the Express middleware close() does', async () => {
+    const { app, items } = await setup();
+    expect((await app.inject('/rates/eur')).body).toBe('eur:1');
+    await app.larder.close();
+    clock.advance(11_000);
+    // still served stale, but a closed engine starts no background refresh
+    const stale = await app.inject('/rates/eur');
+    expect(stale.body).toBe('eur:1');
+    await settle();
+    await settle();
+    expect(items.calls).toBe(1);
+  });
+
   it('answers HEAD from the GET entry and conditional requests with 304', async () => {
     const { app, items } = await setup();
     const first = await app.inject('/items/7');

@@ -57,8 +57,6 @@ export function isNegativeStatus(status: number): boolean {
 
 /** Response fields that are this cache's own instructions or secrets, never sent on nor stored. */
 const TAG_FIELDS = ['surrogate-key', 'cache-tag'] as const;
-/** The engine's refresh marker: whatever a handler echoes of it is dropped. */
-const REVALIDATE_FIELD = REFRESH_MARKER;
 
 /** What a single-flight leader hands its waiters. */
 export type FlightOutcome =
@@ -311,7 +309,7 @@ export class HttpFill implements Fill {
         detail: 'validator-mismatch',
       });
     }
-    const drop = this.#s.exposeTagHeaders ? [REVALIDATE_FIELD] : [REVALIDATE_FIELD, ...TAG_FIELDS];
+    const drop = this.#s.exposeTagHeaders ? [REFRESH_MARKER] : [REFRESH_MARKER, ...TAG_FIELDS];
     const merged = freshenedHeaders(stored.headers, headers, drop);
     // the new lifetime counts from the 304's own Age and Date
     const input: HeaderMap = headers.age === undefined ? merged : { ...merged, age: headers.age };
@@ -335,6 +333,18 @@ export class HttpFill implements Fill {
       }
     }
     return entryResponse(entry, this.#plan.req, now, this.#s.name, params);
+  }
+
+  supersede(): void {
+    if (this.#state !== 'new') return;
+    if (this.#plan.kind !== 'miss') {
+      this.#state = 'done';
+      this.#end(undefined);
+      return;
+    }
+    // as a response this cache may not store: not stored, waiters released, and the key passes
+    // for hitForPass (unless the request is what made it personal, see #notStored)
+    this.#notStored('no-store', 200);
   }
 
   #decide(status: number, headers: HeaderMap, bodyLength: number | undefined): Decision {
@@ -455,7 +465,7 @@ export class HttpFill implements Fill {
       if (out['surrogate-key'] !== undefined) delete out['surrogate-key'];
       if (out['cache-tag'] !== undefined) delete out['cache-tag'];
     }
-    if (out[REVALIDATE_FIELD] !== undefined) delete out[REVALIDATE_FIELD];
+    if (out[REFRESH_MARKER] !== undefined) delete out[REFRESH_MARKER];
     return out;
   }
 
@@ -492,7 +502,7 @@ export class HttpFill implements Fill {
     const s = this.#s;
     const p = this.#pending!;
     this.#state = 'done';
-    const drop = Array.isArray(p.cc.noCache) ? [...p.cc.noCache, REVALIDATE_FIELD] : [REVALIDATE_FIELD];
+    const drop = Array.isArray(p.cc.noCache) ? [...p.cc.noCache, REFRESH_MARKER] : [REFRESH_MARKER];
     if (!s.exposeTagHeaders) drop.push(...TAG_FIELDS);
     const headers = storableHeaders(p.headers, drop);
     if (p.status !== 204 && p.status !== 304) headers['content-length'] = String(body.byteLength);

@@ -1,7 +1,7 @@
 /**
- * Hit-for-pass memory (Varnish's hit-for-miss): keys whose last response could not be stored, so
- * that for a short while their requests go straight to the origin instead of queueing behind a fill
- * that will not produce anything to share.
+ * Hit-for-pass memory (as Varnish's hit-for-pass, not its hit-for-miss): keys whose last response
+ * could not be stored. For a short while their requests pass: straight to the origin instead of
+ * queueing behind a fill that will not produce anything to share, and nothing they get is stored.
  */
 
 /** A bounded map from key to the time its pass expires. */

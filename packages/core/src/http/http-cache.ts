@@ -143,17 +143,7 @@ export class HttpCache {
       report,
       claims: this.#misses,
     });
-    this.#memo = new ValueMemo({
-      defaults: o.route,
-      maxEntryBytes: o.maxEntryBytes,
-      lockTimeout: o.lockTimeout,
-      now: o.now,
-      read: (key) => this.#misses.read(key),
-      write: (key, entry) => this.#misses.write(key, entry),
-      refreshes: this.#revalidation,
-      stats: this.#stats,
-      report,
-    });
+    this.#memo = new ValueMemo(o, this.#misses, this.#revalidation, this.#stats, report);
     this.#services = {
       name: o.name,
       engine: this,
@@ -521,6 +511,14 @@ export class HttpCache {
       flight: undefined,
     });
     return { kind: 'pass', reason, fill };
+  }
+
+  /**
+   * Report an error an adapter absorbed, as the engine reports its own: to `onError` (else as a
+   * process warning, once), counted in `stats().errors`. Never throws.
+   */
+  reportError(error: unknown, context: string): void {
+    this.#report(error, context);
   }
 
   #report(error: unknown, context: string): void {

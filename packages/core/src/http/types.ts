@@ -141,7 +141,13 @@ export interface HttpCacheOptions extends RouteCacheOptions {
    * @defaultValue 5 s
    */
   lockTimeout?: Duration;
-  /** How long a key that produced an uncacheable response bypasses the cache, so requests do not queue behind it (Varnish hit-for-miss). @defaultValue 10 s */
+  /**
+   * How long a key whose response could not be stored is hit-for-pass (as Varnish's `return(pass)`
+   * objects, not its hit-for-miss): its requests go straight to the origin, without waiting on one
+   * another, and their responses are not stored (`Cache-Status: ...; detail=hit-for-pass`) until it
+   * runs out; an invalidation of the key or `clear()` ends it early. A 5xx never starts it. `0`
+   * turns it off. @defaultValue 10 s
+   */
   hitForPass?: Duration;
   /**
    * Honour the request directives that send a request to the handler (RFC 9111 section 5.2.1):
@@ -248,6 +254,13 @@ export interface Fill {
    * waiters. Returns a stale response to send instead when stale-if-error allows, else `undefined`.
    */
   abandon(reason?: unknown): ResponseToSend | undefined;
+  /**
+   * Another lookup of this request decides its response (a route decorator's, below the cache that
+   * handed out this fill): nothing is stored under this fill's key, the requests waiting on it go to
+   * the origin, and for `hitForPass` later requests for the key pass instead of waiting on a fill that
+   * will not store. A no-op once the fill has started. The adapters' `@cacheResponse` call it.
+   */
+  supersede?(): void;
 }
 
 /** The outcome of {@link HttpCache.lookup}. */
@@ -265,15 +278,13 @@ export type LookupResult =
    */
   | { kind: 'pass'; reason: PassReason; fill: Fill };
 
-/** Why a request was passed to the origin without caching (RFC 9211 `fwd` where one applies). */
-export type PassReason =
-  | 'method'
-  | 'bypass'
-  | 'authorization'
-  | 'request'
-  | 'hit-for-pass'
-  | 'lock-timeout'
-  | 'store-error';
+/**
+ * Why a request was passed to the origin without caching (RFC 9211 `fwd` where one applies):
+ * `method` (not GET, or a HEAD that leads no fill), `bypass` (an opted-out route, a request the
+ * engine will not key, a key that failed), `hit-for-pass` (the key's last response could not be
+ * stored), `lock-timeout` (the fill it waited on was too slow).
+ */
+export type PassReason = 'method' | 'bypass' | 'hit-for-pass' | 'lock-timeout';
 
 /** Counters of {@link HttpCache.stats}. */
 export interface HttpCacheStats {

@@ -8,7 +8,7 @@ import { type Duration, parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
 import { checkOptions } from '../internal/options-check.js';
 import type { StoredEntry } from '../store/types.js';
-import type { ResolvedRouteOptions } from './options.js';
+import type { ResolvedHttpCacheOptions } from './options.js';
 import type { Revalidation } from './revalidation.js';
 import { FLIGHT_TIMEOUT, SingleFlight } from './single-flight.js';
 import { isApplicationTag, keyTag } from './tags.js';
@@ -37,21 +37,10 @@ export interface ResolvedWrapOptions {
   readonly condition: ((value: unknown) => boolean) | undefined;
 }
 
-/** What {@link ValueMemo} uses of the engine. */
-export interface ValueMemoServices {
-  /** The engine-wide route options: `ttl` and `staleWhileRevalidate` are the defaults. */
-  readonly defaults: ResolvedRouteOptions;
-  readonly maxEntryBytes: number;
-  readonly lockTimeout: number;
-  readonly now: () => number;
-  /** Read an entry, absorbing failures. */
-  readonly read: (key: string) => StoredEntry | undefined | Promise<StoredEntry | undefined>;
-  /** Write an entry, absorbing failures. */
-  readonly write: (key: string, entry: StoredEntry) => Promise<void>;
-  /** The background refreshes, shared with HTTP entries (one per key). */
-  readonly refreshes: Revalidation;
-  readonly stats: HttpCacheStats;
-  readonly report: (error: unknown, context: string) => void;
+/** Where {@link ValueMemo} reads and writes entries (the engine's miss strategy), absorbing failures. */
+export interface ValueEntries {
+  read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined>;
+  write(key: string, entry: StoredEntry): Promise<void>;
 }
 
 const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];
@@ -90,12 +79,28 @@ export function valueEntry(
 
 /** Memoises values in the engine's store (see {@link HttpCache.wrap}). */
 export class ValueMemo {
-  readonly #s: ValueMemoServices;
+  readonly #o: ResolvedHttpCacheOptions;
+  readonly #entries: ValueEntries;
+  /** The background refreshes, shared with HTTP entries (one per key). */
+  readonly #refreshes: Revalidation;
+  readonly #stats: HttpCacheStats;
+  readonly #report: (error: unknown, context: string) => void;
   readonly #flights: SingleFlight<WrapOutcome>;
 
-  constructor(services: ValueMemoServices) {
-    this.#s = services;
-    this.#flights = new SingleFlight(services.lockTimeout);
+  /** @param o The engine's options: its `ttl` and `staleWhileRevalidate` are the defaults. */
+  constructor(
+    o: ResolvedHttpCacheOptions,
+    entries: ValueEntries,
+    refreshes: Revalidation,
+    stats: HttpCacheStats,
+    report: (error: unknown, context: string) => void,
+  ) {
+    this.#o = o;
+    this.#entries = entries;
+    this.#refreshes = refreshes;
+    this.#stats = stats;
+    this.#report = report;
+    this.#flights = new SingleFlight(o.lockTimeout);
   }
 
   /**
@@ -106,7 +111,7 @@ export class ValueMemo {
     if (typeof key !== 'string' || key === '') throw new ConfigError('key', key, 'a non-empty string');
     if (typeof fn !== 'function') throw new ConfigError('fn', fn, 'a function');
     checkOptions(options, WRAP_OPTION_NAMES);
-    const engine = this.#s.defaults;
+    const engine = this.#o.route;
     const ttl = options.ttl === undefined ? engine.ttl : parseDuration('ttl', options.ttl);
     const swr =
       options.staleWhileRevalidate === undefined
@@ -126,8 +131,8 @@ export class ValueMemo {
 
   /** The value at `key`, or `fn`'s (shared with concurrent callers, stored when it may be). */
   async wrap<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): Promise<T> {
-    const entry = await this.#s.read(key);
-    const now = this.#s.now();
+    const entry = await this.#entries.read(key);
+    const now = this.#o.now();
     if (
       entry !== undefined &&
       entry.vary === undefined &&
@@ -140,14 +145,14 @@ export class ValueMemo {
         value = deserialize(entry.body) as T;
         decoded = true;
       } catch (error) {
-        this.#s.report(error, 'wrap.deserialize');
+        this.#report(error, 'wrap.deserialize');
       }
       if (decoded) {
         if (now < entry.staleAt) {
-          this.#s.stats.hits++;
+          this.#stats.hits++;
           return value as T;
         }
-        this.#s.stats.staleHits++;
+        this.#stats.staleHits++;
         this.#refresh(key, fn, o);
         return value as T;
       }
@@ -161,7 +166,7 @@ export class ValueMemo {
   }
 
   async #miss<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): Promise<T> {
-    const stats = this.#s.stats;
+    const stats = this.#stats;
     const waiting = this.#flights.join(key);
     if (waiting !== undefined) {
       const outcome = await waiting;
@@ -200,23 +205,22 @@ export class ValueMemo {
     value: unknown,
     o: ResolvedWrapOptions,
   ): { body: Uint8Array | undefined; written: Promise<void> | undefined } {
-    const s = this.#s;
     let body: Uint8Array;
     try {
       body = serialize(value);
     } catch (error) {
-      s.report(error, 'wrap.serialize');
-      s.stats.notStored++;
+      this.#report(error, 'wrap.serialize');
+      this.#stats.notStored++;
       return { body: undefined, written: undefined };
     }
-    if (o.ttl <= 0 || body.byteLength > s.maxEntryBytes || !this.#passes(o, value)) {
-      s.stats.notStored++;
+    if (o.ttl <= 0 || body.byteLength > this.#o.maxEntryBytes || !this.#passes(o, value)) {
+      this.#stats.notStored++;
       return { body, written: undefined };
     }
-    const now = s.now();
+    const now = this.#o.now();
     const entry = valueEntry(key, body, now, o.ttl, o.swr, o.tags, VALUE_HEADERS);
-    s.stats.stores++;
-    return { body, written: s.write(key, entry) };
+    this.#stats.stores++;
+    return { body, written: this.#entries.write(key, entry) };
   }
 
   /** Whether `value` passes the `condition`; a throwing condition is reported and stores nothing. */
@@ -225,20 +229,20 @@ export class ValueMemo {
     try {
       return Boolean(o.condition(value));
     } catch (error) {
-      this.#s.report(error, 'wrap.condition');
+      this.#report(error, 'wrap.condition');
       return false;
     }
   }
 
   #refresh<T>(key: string, fn: () => T | Promise<T>, o: ResolvedWrapOptions): void {
-    const refreshes = this.#s.refreshes;
+    const refreshes = this.#refreshes;
     if (refreshes.has(key) || !refreshes.open) return;
     const timer = refreshes.begin(key);
     void (async () => {
       try {
         this.#store(key, await fn(), o);
       } catch (error) {
-        this.#s.report(error, 'wrap.refresh');
+        this.#report(error, 'wrap.refresh');
       } finally {
         refreshes.done(key, timer);
       }

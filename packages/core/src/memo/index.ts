@@ -3,13 +3,15 @@
  * is also exported from `@larder/core`.
  */
 export {
+  type CachedOptions,
   type CacheResponseOptions,
   type CacheResponseTarget,
+  cached,
   cacheResponse,
   decoratorEngine,
   getDefaultCache,
   setDefaultCache,
-} from '../decorator/cache-response.js';
+} from '../decorator/cached.js';
 export {
   type DecoratedMethod,
   type DualMethodDecorator,

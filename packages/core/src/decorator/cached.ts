@@ -1,5 +1,5 @@
 /**
- * `@cacheResponse(ttl)`: cache what a method returns, keyed by its class, its name and its
+ * `@cached(ttl)`: cache what a method returns, keyed by its class, its name and its
  * arguments. Asynchronous methods go through {@link HttpCache.wrap} (single-flight,
  * stale-while-revalidate, tags); synchronous ones backed by an in-memory {@link Cache} stay
  * synchronous and read and write the same entries directly.
@@ -24,7 +24,7 @@ import {
 import { argumentsKey, UnkeyableArgumentError } from './stable-key.js';
 
 /**
- * Where `@cacheResponse` keeps results: an in-memory {@link Cache} (synchronous methods stay
+ * Where `@cached` keeps results: an in-memory {@link Cache} (synchronous methods stay
  * synchronous), any {@link ResponseStore} (`MemoryStore`, `@larder/redis`), or an {@link HttpCache}
  * (its store, clock, `lockTimeout` and `onError`; share an application's engine this way).
  */
@@ -38,7 +38,7 @@ export type CacheResponseTarget = AnyCache | ResponseStore | HttpCache;
 type AnyCache = Cache<any, any, any>;
 
 /** Options of {@link cacheResponse}. `A` are the method's parameters, `R` what it returns (resolved). */
-export interface CacheResponseOptions<A extends AnyArgs = AnyArgs, R = unknown> {
+export interface CachedOptions<A extends AnyArgs = AnyArgs, R = unknown> {
   /** How long a result is fresh: ms, or `'30s'`, `'5m'`, ... */
   ttl: Duration;
   /**
@@ -72,6 +72,8 @@ const ENTRY_OVERHEAD = 128;
 const AsyncFunction = (async () => {}).constructor;
 
 interface Resolved {
+  /** The name errors give the decorator: `@cached`, or `@cacheResponse` through the deprecated alias. */
+  label: string;
   ttl: number;
   staleWhileRevalidate: number;
   key: ((...args: unknown[]) => string) | undefined;
@@ -97,7 +99,7 @@ function entrySize(entry: StoredEntry, key: string): number {
   return size;
 }
 
-/** The bounded cache `@cacheResponse` uses when given none: 10 000 entries, 64 MiB. */
+/** The bounded cache `@cached` uses when given none: 10 000 entries, 64 MiB. */
 function createDefaultCache(): Cache<string, StoredEntry> {
   return new Cache<string, StoredEntry>({
     max: DEFAULT_MAX_ENTRIES,
@@ -142,7 +144,7 @@ function backendOf(target: CacheResponseTarget): Backend {
 }
 
 /**
- * Replace the cache that `@cacheResponse` methods without a `cache` option use, from their next call
+ * Replace the cache that `@cached` methods without a `cache` option use, from their next call
  * on. The default is a bounded in-memory {@link Cache} (10 000 entries, 64 MiB) created on first use.
  * @throws {@link ConfigError} when `cache` is not a `Cache`, a `ResponseStore` or an `HttpCache`.
  */
@@ -150,14 +152,14 @@ export function setDefaultCache(cache: CacheResponseTarget): void {
   defaultCache = checkTarget('cache', cache);
 }
 
-/** The cache `@cacheResponse` methods without a `cache` option use (created on first use). */
+/** The cache `@cached` methods without a `cache` option use (created on first use). */
 export function getDefaultCache(): CacheResponseTarget {
   defaultCache ??= createDefaultCache();
   return defaultCache;
 }
 
 /**
- * The {@link HttpCache} that `@cacheResponse` methods using `cache` go through (the default cache when
+ * The {@link HttpCache} that `@cached` methods using `cache` go through (the default cache when
  * omitted): `invalidate({ tags })`, `invalidate({ key })`, `clear()`, `stats()`. Its `stats()` count
  * the calls of asynchronous methods; synchronous methods read and write the in-memory cache directly
  * and show in that cache's own `stats()`.
@@ -166,10 +168,10 @@ export function decoratorEngine(cache: CacheResponseTarget = getDefaultCache()):
   return backendOf(checkTarget('cache', cache)).engine;
 }
 
-function resolveOptions(options: unknown): Resolved {
+function resolveOptions(options: unknown, label: string): Resolved {
   if (typeof options === 'number' || typeof options === 'string') options = { ttl: options };
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('@cacheResponse', options, 'a duration or an options object');
+    throw new ConfigError(label, options, 'a duration or an options object');
   }
   const o = options as Record<string, unknown>;
   for (const name of Object.keys(o)) {
@@ -183,6 +185,7 @@ function resolveOptions(options: unknown): Resolved {
     throw new ConfigError(name, value, 'a function');
   };
   return {
+    label,
     ttl: parseDuration('ttl', o.ttl),
     staleWhileRevalidate:
       o.staleWhileRevalidate === undefined
@@ -209,7 +212,7 @@ function callKey(o: Resolved, method: DecoratedMethod, thisArg: unknown, args: u
     const key = o.key.apply(thisArg, args);
     if (typeof key !== 'string' || key === '') {
       throw new TypeError(
-        `@cacheResponse on ${method.label(thisArg)}: key(...args) must return a non-empty string, got ${typeof key}`,
+        `${o.label} on ${method.label(thisArg)}: key(...args) must return a non-empty string, got ${typeof key}`,
       );
     }
     return key;
@@ -219,9 +222,9 @@ function callKey(o: Resolved, method: DecoratedMethod, thisArg: unknown, args: u
   } catch (error) {
     if (!(error instanceof UnkeyableArgumentError)) throw error;
     throw new TypeError(
-      `@cacheResponse cannot key a call of ${method.label(thisArg)}: ${error.message}. ` +
+      `${o.label} cannot key a call of ${method.label(thisArg)}: ${error.message}. ` +
         'Pass a key option that builds the key from what identifies the call: ' +
-        '@cacheResponse({ ttl, key: (...args) => string })',
+        `${o.label}({ ttl, key: (...args) => string })`,
       { cause: error },
     );
   }
@@ -232,7 +235,7 @@ function callTags(o: Resolved, method: DecoratedMethod, thisArg: unknown, args: 
   const tags = o.tags.apply(thisArg, args);
   if (!Array.isArray(tags) || !tags.every(isApplicationTag)) {
     throw new TypeError(
-      `@cacheResponse on ${method.label(thisArg)}: tags(...args) must return an array of non-empty strings`,
+      `${o.label} on ${method.label(thisArg)}: tags(...args) must return an array of non-empty strings`,
     );
   }
   return tags;
@@ -269,7 +272,7 @@ function warnRefresh(method: DecoratedMethod, thisArg: unknown, error: unknown):
   );
 }
 
-function cached(
+function cachedMethod(
   original: (this: unknown, ...args: unknown[]) => unknown,
   method: DecoratedMethod,
   o: Resolved,
@@ -361,10 +364,10 @@ function cached(
  *
  * ```ts
  * class Users {
- *   @cacheResponse('1m')
+ *   @cached('1m')
  *   async find(id: number) { return db.users.find(id); }
  *
- *   @cacheResponse({ ttl: '10m', tags: (id) => [`user:${id}`], condition: (user) => user !== null })
+ *   @cached({ ttl: '10m', tags: (id) => [`user:${id}`], condition: (user) => user !== null })
  *   async profile(id: number) { ... }
  * }
  * await decoratorEngine().invalidate({ tags: ['user:1'] });
@@ -384,19 +387,40 @@ function cached(
  *   (the default). With a `ResponseStore` or an `HttpCache`, every call returns a promise, and the
  *   typings accept only methods that return promises.
  *
- * @param ttlOrOptions - the fresh lifetime (`'1m'`, ms), or {@link CacheResponseOptions}.
+ * @param ttlOrOptions - the fresh lifetime (`'1m'`, ms), or {@link CachedOptions}.
  * @throws {@link ConfigError} at class definition for an invalid option.
  */
-export function cacheResponse(ttl: Duration): DualMethodDecorator<(...args: AnyArgs) => unknown>;
-export function cacheResponse<A extends AnyArgs = AnyArgs, R = unknown>(
-  options: CacheResponseOptions<A, R> & { cache: ResponseStore | HttpCache },
+export function cached(ttl: Duration): DualMethodDecorator<(...args: AnyArgs) => unknown>;
+export function cached<A extends AnyArgs = AnyArgs, R = unknown>(
+  options: CachedOptions<A, R> & { cache: ResponseStore | HttpCache },
 ): DualMethodDecorator<(...args: A) => PromiseLike<R>>;
-export function cacheResponse<A extends AnyArgs = AnyArgs, R = unknown>(
-  options: CacheResponseOptions<A, R>,
+export function cached<A extends AnyArgs = AnyArgs, R = unknown>(
+  options: CachedOptions<A, R>,
 ): DualMethodDecorator<(...args: A) => R | PromiseLike<R>>;
-export function cacheResponse(
-  ttlOrOptions: Duration | CacheResponseOptions,
+export function cached(
+  ttlOrOptions: Duration | CachedOptions,
 ): DualMethodDecorator<(...args: AnyArgs) => unknown> {
-  const o = resolveOptions(ttlOrOptions);
-  return methodDecorator('@cacheResponse', (original, method) => cached(original, method, o));
+  return decorate('@cached', ttlOrOptions);
+}
+
+/**
+ * The former name of {@link cached}, which caches what a method returns, not an HTTP response (the
+ * adapters' `@cacheResponse` do that). Errors name it `@cacheResponse`.
+ * @deprecated Use {@link cached}; this alias goes in the next minor release.
+ */
+export const cacheResponse: typeof cached = ((ttlOrOptions: Duration | CachedOptions) =>
+  decorate('@cacheResponse', ttlOrOptions)) as typeof cached;
+
+/**
+ * Options of {@link cached}, under their former name.
+ * @deprecated Use {@link CachedOptions}.
+ */
+export type CacheResponseOptions<A extends AnyArgs = AnyArgs, R = unknown> = CachedOptions<A, R>;
+
+function decorate(
+  label: string,
+  ttlOrOptions: Duration | CachedOptions,
+): DualMethodDecorator<(...args: AnyArgs) => unknown> {
+  const o = resolveOptions(ttlOrOptions, label);
+  return methodDecorator(label, (original, method) => cachedMethod(original, method, o));
 }
