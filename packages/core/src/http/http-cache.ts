@@ -103,6 +103,7 @@ export class HttpCache {
   readonly #reportAbsorbed: AbsorbedErrorHandler;
   readonly #shared: SharedBackend | undefined;
   #closed = false;
+  #loading: Promise<void> | undefined; // the store loading (`persist`), as a field: every lookup reads it
   readonly #stats: HttpCacheStats = newHttpCacheStats();
 
   /**
@@ -136,6 +137,9 @@ export class HttpCache {
             refreshDone: (key) => this.#revalidation.done(key),
           });
     this.#routes = new EffectiveRoutes(o);
+    this.#loading = this.#misses.loading?.then(() => {
+      this.#loading = undefined;
+    });
     this.#revalidation = new Revalidation({
       revalidate: o.revalidate,
       lockTimeout: o.lockTimeout,
@@ -197,7 +201,7 @@ export class HttpCache {
     req: RequestLike,
     route?: ResolvedRouteOptions | RouteCacheOptions | false,
   ): Promise<LookupResult> {
-    if (this.#misses.loading !== undefined) await this.#misses.loading;
+    if (this.#loading !== undefined) await this.#loading;
     const r = this.#routes.get(route === false ? undefined : route);
     const method = req.method.toUpperCase();
     if (route === false && (method === 'GET' || method === 'HEAD')) {
@@ -268,9 +272,8 @@ export class HttpCache {
   }
 
   /**
-   * Lookup counts per route pattern (the `route` route option, which the adapters set from the
-   * router; `'*'` for lookups without one), since construction. Read at scrape time by
-   * `@larder/prometheus`: the engine counts them anyway, so metrics cost a hit nothing more.
+   * Lookup counts per route pattern (the `route` option the adapters set; `'*'` without one), since
+   * construction. `@larder/prometheus` reads them at scrape time: metrics cost a hit nothing more.
    */
   routeStats(): RouteStats[] {
     return this.#routes.stats();
@@ -590,7 +593,7 @@ export class HttpCache {
    */
   async wrap<T>(key: string, fn: () => T | Promise<T>, options: WrapOptions<T> = {}): Promise<T> {
     const o = this.#memo.resolve(key, fn, options as WrapOptions);
-    if (this.#misses.loading !== undefined) await this.#misses.loading;
+    if (this.#loading !== undefined) await this.#loading;
     return this.#memo.wrap(key, fn, o);
   }
 }
