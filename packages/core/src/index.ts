@@ -68,6 +68,7 @@ export {
   type RedisCallTrace,
   type RouteStats,
 } from './http/diagnostics.js';
+export { storedHeaderWins } from './http/hit-headers.js';
 export { HttpCache } from './http/http-cache.js';
 export {
   type LabelledValue,

@@ -16,6 +16,7 @@ import {
   type ResponseLike,
   type RouteCacheOptions,
   removeRefreshMarker,
+  storedHeaderWins,
   validateRouteOptions,
   withRefreshMarker,
 } from '@larder/core';
@@ -296,14 +297,15 @@ function routeLabelled(
 
 /**
  * Write a response the engine answered (hit, stale, 304) with Node's own methods. Headers that
- * middleware mounted above the cache already set for this request (a request id, CORS) are kept.
+ * middleware mounted above the cache already set for this request (a request id, CORS) are kept,
+ * except the stored representation's own ({@link storedHeaderWins}, the same rule as on Fastify).
  * @internal
  */
 export function send(res: ServerResponse, response: ResponseLike): void {
   res.statusCode = response.status;
   for (const name in response.headers) {
     const value = response.headers[name];
-    if (value !== undefined && !res.hasHeader(name)) res.setHeader(name, value);
+    if (value !== undefined && (storedHeaderWins(name) || !res.hasHeader(name))) res.setHeader(name, value);
   }
   const body = response.body;
   res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));

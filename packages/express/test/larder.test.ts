@@ -235,21 +235,29 @@ for (const [name, express] of frameworks) {
         expect((await request(app).get('/items')).text).toBe('v 2');
       });
 
-      it('keeps headers that middleware above the cache set for this request', async () => {
+      it('keeps headers that middleware above the cache set for this request, but never over the stored representation', async () => {
         const c = make({ ttl: '1m' });
         let id = 0;
         const app = appWith((a) => {
           a.use((_req, res, next) => {
             res.setHeader('x-request-id', String(++id));
+            // a default set early for every response: the stored one describes the stored body
+            res.setHeader('content-type', 'application/octet-stream');
+            res.setHeader('etag', '"from-middleware"');
             next();
           });
           a.use(c);
-          a.get('/items', counter());
+          a.get('/items', (_req, res) => {
+            res.type('text/plain').set('etag', '"stored"').send('items');
+          });
         });
         await request(app).get('/items');
         const hit = await request(app).get('/items');
         expect(hit.headers['cache-status']).toMatch(/hit/);
         expect(hit.headers['x-request-id']).toBe('2');
+        expect(hit.headers['content-type']).toMatch(/^text\/plain/);
+        expect(hit.headers.etag).toBe('"stored"');
+        expect(hit.text).toBe('items');
       });
     });
 

@@ -11,6 +11,7 @@ import {
   type RequestLike,
   type ResponseLike,
   removeRefreshMarker,
+  storedHeaderWins,
   validateRouteOptions,
   withRefreshMarker,
 } from '@larder/core';
@@ -148,10 +149,15 @@ export function setRequestFill(request: FastifyRequest, fill: Fill | null): void
 
 /** Send a response the engine answered (a hit, a stale entry, a 304). @internal */
 export function replyWith(reply: FastifyReply, response: ResponseLike): FastifyReply {
-  return reply
-    .code(response.status)
-    .headers(response.headers as Record<string, string | string[]>)
-    .send(payloadOf(reply, response));
+  reply.code(response.status);
+  // what hooks before the cache set for this request (a request id, CORS) is kept, except the stored
+  // representation's own fields: the same rule as on Express (storedHeaderWins)
+  const headers = response.headers;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && (storedHeaderWins(name) || !reply.hasHeader(name))) reply.header(name, value);
+  }
+  return reply.send(payloadOf(reply, response));
 }
 
 function send(reply: FastifyReply, response: ResponseLike): Buffer | Readable | null {

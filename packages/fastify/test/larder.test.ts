@@ -100,6 +100,26 @@ describe('hit and miss', () => {
     expect(calls.n).toBe(1);
   });
 
+  it("a hit carries this request's values of what earlier hooks set, never over the stored representation (as on Express)", async () => {
+    app = await appWith();
+    let id = 0;
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('x-request-id', String(++id));
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('etag', '"from-hook"');
+    });
+    app.get('/items', { config: { cache: { ttl: '30s' } } }, async (_request, reply) =>
+      reply.type('text/plain').header('etag', '"stored"').send('items'),
+    );
+    await app.inject('/items');
+    const hit = await app.inject('/items');
+    expect(hit.headers['cache-status']).toMatch(/hit/);
+    expect(hit.headers['x-request-id']).toBe('2');
+    expect(hit.headers['content-type']).toMatch(/^text\/plain/);
+    expect(hit.headers.etag).toBe('"stored"');
+    expect(hit.body).toBe('items');
+  });
+
   it('keeps one entry per Vary variant', async () => {
     app = await appWith();
     let calls = 0;
