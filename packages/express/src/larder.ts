@@ -203,10 +203,11 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
     }
   };
 
-  // A failed lookup is the engine's failure, never the request's: serve it uncached.
+  // A failed lookup is the engine's failure, never the request's: serve it uncached. Reported as the
+  // engine reports what it absorbs (onError, or one warning; stats().errors), as on Fastify.
   const fail = (req: Request, next: NextFunction, error: unknown): void => {
     try {
-      options.onError?.(error, 'express.lookup');
+      engine.reportError(error, 'express.lookup');
     } finally {
       forward(req, next, undefined);
     }

@@ -257,14 +257,19 @@ function answer(
   }
 }
 
-/** The engine absorbs store failures; anything else must not fail the request either. */
+/**
+ * The engine absorbs store failures; anything else must not fail the request either. Reported as the
+ * engine reports what it absorbs (onError, or one warning; stats().errors), as on Express, and logged.
+ */
 function lookupFailed(
+  engine: HttpCache,
   request: FastifyRequest,
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
   error: unknown,
 ): void {
   request.log.error({ err: error }, 'larder: lookup failed, forwarding to the handler');
+  engine.reportError(error, 'fastify.lookup');
   stripRefreshMarker(request);
   forward(request, reply, done, null);
 }
@@ -383,12 +388,12 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
       try {
         pending = engine.lookup(engineRequest(request), resolved ?? false);
       } catch (error) {
-        lookupFailed(request, reply, done, error);
+        lookupFailed(engine, request, reply, done, error);
         return;
       }
       pending.then(
         (result) => answer(request, reply, done, result),
-        (error: unknown) => lookupFailed(request, reply, done, error),
+        (error: unknown) => lookupFailed(engine, request, reply, done, error),
       );
     };
 
