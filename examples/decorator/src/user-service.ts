@@ -1,8 +1,8 @@
 /**
- * A plain service class: `@cacheResponse` from `@larder/core` caches what its methods return,
+ * A plain service class: `@cached` from `@larder/core` caches what its methods return,
  * keyed by class, method and arguments (`UserService#find(1)`).
  */
-import { cacheResponse, decoratorEngine } from '@larder/core';
+import { cached, decoratorEngine } from '@larder/core';
 
 export interface User {
   id: number;
@@ -18,7 +18,7 @@ export class UserService {
   ]);
 
   /** Async: concurrent calls for one id run once; a missing user is returned but not stored. */
-  @cacheResponse({
+  @cached({
     ttl: '1m',
     tags: (id: number) => [`user:${id}`],
     condition: (user: User | undefined) => user !== undefined,
@@ -30,7 +30,7 @@ export class UserService {
   }
 
   /** Sync: stays synchronous, the cached value is returned as is (a copy). */
-  @cacheResponse('10m')
+  @cached('10m')
   slug(name: string): string {
     this.runs.slug++;
     return name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
