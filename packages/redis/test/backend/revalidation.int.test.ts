@@ -26,38 +26,15 @@ describe('revalidation across the fleet', () => {
    * entries), with a handler that skips its work when the cache already has this version.
    */
   async function versionedFleet(cache: RouteCacheOptions) {
-    let offset = 0;
-    const now = () => Date.now() + offset;
     const state = { version: 'a', seen: [] as [number, unknown][] };
-    const prefix = uniquePrefix('revalidation');
-    const apps: FastifyInstance[] = [];
-    for (let i = 0; i < 2; i++) {
-      const handle: ClientHandle = await kind.single(shared.single);
-      const backend = createRedisBackend({
-        client: handle.client,
-        prefix,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
-      });
-      cleanup.push(() => handle.close());
-      cleanup.push(() => backend.close());
-      const app = Fastify();
-      await app.register(larder, { shared: backend, now });
-      app.get('/page', { config: { cache } }, async (request, reply) => {
-        state.seen.push([i, request.headers['if-none-match']]);
-        const etag = '"page-1"';
-        reply.header('etag', etag).header('x-version', state.version);
-        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-        return reply.type('text/plain').send('the page');
-      });
-      await app.ready();
-      cleanup.push(() => app.close());
-      apps.push(app);
-    }
-    return {
-      apps: apps as [FastifyInstance, FastifyInstance],
-      state,
-      advance: (ms: number) => void (offset += ms),
-    };
+    const { apps, advance } = await fleet(async (i, request, reply) => {
+      state.seen.push([i, request.headers['if-none-match']]);
+      const etag = '"page-1"';
+      reply.header('etag', etag).header('x-version', state.version);
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.type('text/plain').send('the page');
+    }, cache);
+    return { apps, state, advance };
   }
 
   it('a stale-while-revalidate refresh revalidates for the fleet; every process then serves the freshened entry', async () => {
@@ -122,10 +99,11 @@ describe('revalidation across the fleet', () => {
   /** Two Fastify apps sharing one Redis, the route answering through `handler`; the fleet's clock. */
   async function fleet(
     handler: (i: number, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    cache: RouteCacheOptions = { ttl: '10s' },
   ): Promise<{ apps: [FastifyInstance, FastifyInstance]; advance(ms: number): void }> {
     let offset = 0;
     const now = () => Date.now() + offset;
-    const prefix = uniquePrefix('revalidation-attack');
+    const prefix = uniquePrefix('revalidation');
     const apps: FastifyInstance[] = [];
     for (let i = 0; i < 2; i++) {
       const handle: ClientHandle = await kind.single(shared.single);
@@ -138,7 +116,7 @@ describe('revalidation across the fleet', () => {
       cleanup.push(() => backend.close());
       const app = Fastify();
       await app.register(larder, { shared: backend, now });
-      app.get('/page', { config: { cache: { ttl: '10s' } } }, (request, reply) => handler(i, request, reply));
+      app.get('/page', { config: { cache } }, (request, reply) => handler(i, request, reply));
       await app.ready();
       cleanup.push(() => app.close());
       apps.push(app);
