@@ -124,7 +124,7 @@ export function cacheResponse(
           return fail(error);
         }
       };
-      const carried: CarriedExpressRequest = { ...engineRequest(req), req };
+      const carried = engineRequest(req);
       return decoratedLookup(state.engine, carried, route, outer, 'express.lookup').then((result) => {
         if (result?.kind === 'hit' || result?.kind === 'stale') return send(res, result.response);
         if (result !== undefined) captureResponse(res, result.fill);

@@ -117,14 +117,16 @@ function routerStack(app: unknown): { handle?: unknown; route?: unknown }[] | un
 /**
  * The request as the engine sees it: method, the URL as received (`originalUrl`), headers (with the
  * refresh marker a middleware above removed, so a decorator's lookup still knows the refresh), and
- * the scheme Express gives the handler (`req.protocol`). @internal
+ * the scheme Express gives the handler (`req.protocol`); carrying the Express request itself for the
+ * route's `key` and `tags`. @internal
  */
-export function engineRequest(req: Request): RequestLike {
+export function engineRequest(req: Request): CarriedExpressRequest {
   return {
     method: req.method,
     url: req.originalUrl,
     headers: withRefreshMarker(req, req.headers),
     scheme: req.protocol,
+    req,
   };
 }
 
@@ -247,17 +249,18 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
           );
         }
       }
-      let lookup: Promise<LookupResult>;
+      let lookup: LookupResult | Promise<LookupResult>;
       try {
         let options = route;
         if (labelled !== undefined && req.route !== undefined) {
           options = labelled.get(req.route) ?? routeLabelled(labelled, req, route!);
         }
-        const carried: CarriedExpressRequest = { ...engineRequest(req), req };
-        lookup = engine.lookup(carried, options);
+        lookup = engine.lookupNow(engineRequest(req), options);
       } catch (error) {
         return fail(req, next, error);
       }
+      // a memory hit is answered here, in the middleware's own call: no promise, no microtask
+      if (!(lookup instanceof Promise)) return settle(req, res, next, lookup);
       lookup.then(
         (result) => settle(req, res, next, result),
         (error: unknown) => fail(req, next, error),

@@ -128,15 +128,19 @@ describe.each(cases)(
       const errors: [unknown, string][] = [];
       const { app, items, cache } = setup({ onError: (error, context) => errors.push([error, context]) });
       const engine = cache.engine;
-      const lookup = engine.lookup.bind(engine);
-      let calls = 0;
-      // the middleware's lookup goes through; the decorator's, the second of the request, fails
-      engine.lookup = (req, route) =>
-        ++calls === 2 ? Promise.reject(new Error('boom')) : lookup(req, route);
+      const lookupNow = engine.lookupNow.bind(engine);
+      let middlewareLookups = 0;
+      engine.lookupNow = (req, route) => {
+        middlewareLookups++;
+        return lookupNow(req, route);
+      };
+      // the middleware's lookup (lookupNow) goes through; the decorator's (lookup) fails
+      engine.lookup = () => Promise.reject(new Error('boom'));
       const res = await request(app).get('/api/items/1');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: '1', call: 1 });
       expect(items.calls).toBe(1);
+      expect(middlewareLookups).toBe(1);
       expect(errors.map(([error, context]) => [(error as Error).message, context])).toEqual([
         ['boom', 'express.lookup'],
       ]);

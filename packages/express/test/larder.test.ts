@@ -493,19 +493,29 @@ for (const [name, express] of frameworks) {
         });
       }
 
-      it('serves uncached when the engine itself fails', async () => {
-        const errors: string[] = [];
-        const c = make({ ttl: '1m', onError: (_e, context) => errors.push(context) });
-        c.engine.lookup = () => Promise.reject(new Error('engine bug'));
-        const app = appWith((a) => {
-          a.use(c);
-          a.get('/items', counter());
+      for (const [how, failing] of [
+        ['rejects', () => Promise.reject(new Error('engine bug'))],
+        [
+          'throws',
+          () => {
+            throw new Error('engine bug');
+          },
+        ],
+      ] as const) {
+        it(`serves uncached when the engine lookup ${how}`, async () => {
+          const errors: string[] = [];
+          const c = make({ ttl: '1m', onError: (_e, context) => errors.push(context) });
+          c.engine.lookupNow = failing;
+          const app = appWith((a) => {
+            a.use(c);
+            a.get('/items', counter());
+          });
+          const res = await request(app).get('/items');
+          expect(res.status).toBe(200);
+          expect(res.text).toBe('v 1');
+          expect(errors).toEqual(['express.lookup']);
         });
-        const res = await request(app).get('/items');
-        expect(res.status).toBe(200);
-        expect(res.text).toBe('v 1');
-        expect(errors).toEqual(['express.lookup']);
-      });
+      }
     });
   });
 }

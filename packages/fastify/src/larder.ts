@@ -384,15 +384,17 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
     // Callback style rather than async: a hit is sent from the lookup's own continuation, without
     // the extra promises of an async hook (and done() is not called after replying, as Fastify asks).
     const onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-      let pending: Promise<LookupResult>;
+      let result: LookupResult | Promise<LookupResult>;
       try {
-        pending = engine.lookup(engineRequest(request), resolved ?? false);
+        result = engine.lookupNow(engineRequest(request), resolved ?? false);
       } catch (error) {
         lookupFailed(engine, request, reply, done, error);
         return;
       }
-      pending.then(
-        (result) => answer(request, reply, done, result),
+      // a memory hit is answered here, in the hook's own call: no promise, no microtask
+      if (!(result instanceof Promise)) return answer(request, reply, done, result);
+      result.then(
+        (settled) => answer(request, reply, done, settled),
         (error: unknown) => lookupFailed(engine, request, reply, done, error),
       );
     };

@@ -120,18 +120,29 @@ describe('hit and miss', () => {
     expect(hit.body).toBe('items');
   });
 
-  it('serves uncached when the engine itself fails, reporting it to onError as fastify.lookup (as Express does)', async () => {
-    const errors: string[] = [];
-    app = await appWith({ onError: (_error, context) => errors.push(context) });
-    app.larder.engine.lookup = () => Promise.reject(new Error('engine bug'));
-    const calls = counting(app, '/items', { cache: { ttl: '30s' } }, (n) => `v ${n}`);
-    const res = await app.inject('/items');
-    expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('v 1');
-    expect(calls.n).toBe(1);
-    expect(errors).toEqual(['fastify.lookup']);
-    expect(app.larder.stats().errors).toBe(1);
-  });
+  it.each([
+    ['rejects', () => Promise.reject(new Error('engine bug'))],
+    [
+      'throws',
+      () => {
+        throw new Error('engine bug');
+      },
+    ],
+  ])(
+    'serves uncached when the engine lookup %s, reporting it to onError as fastify.lookup (as Express does)',
+    async (_how, failing) => {
+      const errors: string[] = [];
+      app = await appWith({ onError: (_error, context) => errors.push(context) });
+      app.larder.engine.lookupNow = failing;
+      const calls = counting(app, '/items', { cache: { ttl: '30s' } }, (n) => `v ${n}`);
+      const res = await app.inject('/items');
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe('v 1');
+      expect(calls.n).toBe(1);
+      expect(errors).toEqual(['fastify.lookup']);
+      expect(app.larder.stats().errors).toBe(1);
+    },
+  );
 
   it('keeps one entry per Vary variant', async () => {
     app = await appWith();

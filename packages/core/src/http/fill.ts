@@ -70,15 +70,16 @@ export type FlightOutcome =
 /** Where a fill writes: the engine's miss strategy (see `local-fill.ts`). */
 export interface EntryWriter {
   /**
-   * Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done. With a
-   * `lease` (this process fills the key for the fleet), the shared tier is written through it.
+   * Write `entry` at `key` (and a Vary index entry), absorbing failures; settles when done, or is
+   * `undefined` when readers see the entry already. With a `lease` (this process fills the key for
+   * the fleet), the shared tier is written through it.
    */
   write(
     key: string,
     entry: StoredEntry,
     index?: { key: string; entry: StoredEntry },
     lease?: FillLease,
-  ): Promise<void>;
+  ): Promise<void> | undefined;
   /** Remove the entry at `key` (every tier), absorbing failures. */
   drop(key: string): void;
   /** Delete the entries carrying any of `tags`, absorbing failures; resolves how many went. */

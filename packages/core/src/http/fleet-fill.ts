@@ -237,7 +237,11 @@ export class FleetFill extends LocalFill {
   }
 
   /** With a lease, L1 is written directly and the shared L2 through the lease (conditional on holding it). */
-  protected override writeOne(key: string, entry: StoredEntry, lease: FillLease | undefined): Promise<void> {
+  protected override writeOne(
+    key: string,
+    entry: StoredEntry,
+    lease: FillLease | undefined,
+  ): Promise<void> | undefined {
     if (lease === undefined) return super.writeOne(key, entry, lease);
     const tiered = this.#tiered;
     const both = async () => {

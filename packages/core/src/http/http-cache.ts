@@ -24,6 +24,7 @@ import { remainingTtl } from './freshness.js';
 import { HitForPass } from './hit-for-pass.js';
 import { InvalidationLog, invalidationTags } from './invalidation-log.js';
 import { type ClaimStep, LocalFill } from './local-fill.js';
+import { type LookupContext, lookupContext } from './lookup-context.js';
 import {
   type EffectiveRoute,
   EffectiveRoutes,
@@ -31,13 +32,8 @@ import {
   type ResolvedRouteOptions,
   resolveHttpCacheOptions,
 } from './options.js';
-import { cookieKeyPart, type PrivateReason, privateReason, storedIsShareable } from './privacy.js';
-import {
-  honouredDirectives,
-  onlyIfCachedResponse,
-  type RequestDirectives,
-  storedFits,
-} from './request-directives.js';
+import { cookieKeyPart, storedIsShareable } from './privacy.js';
+import { onlyIfCachedResponse, storedFits } from './request-directives.js';
 import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
 import { Revalidation } from './revalidation.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
@@ -59,22 +55,6 @@ import { variantKey } from './vary.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** How many times a waiter looks up again after a fill that taught nothing (threw, or request-specific). */
 const MAX_RETRIES = 2;
-interface LookupContext {
-  req: RequestLike;
-  route: EffectiveRoute;
-  baseKey: string;
-  /** The normalised path and query, once computed. */
-  path: string | undefined;
-  head: boolean;
-  refresh: boolean;
-  /** The client asked to bypass stored responses and the engine honours it. */
-  clientNoCache: boolean;
-  /** The request's directives the engine honours, when it carries any (RFC 9111 section 5.2.1). */
-  directives: RequestDirectives | undefined;
-  requestNoStore: boolean;
-  /** What makes the request private: stored entries answer it only when explicitly shareable. */
-  private: PrivateReason | undefined;
-}
 
 /**
  * The framework-agnostic HTTP cache: key derivation, storability, freshness, Vary, 304s, `Age` and
@@ -201,7 +181,20 @@ export class HttpCache {
     req: RequestLike,
     route?: ResolvedRouteOptions | RouteCacheOptions | false,
   ): Promise<LookupResult> {
-    if (this.#loading !== undefined) await this.#loading;
+    return this.lookupNow(req, route);
+  }
+
+  /**
+   * {@link HttpCache.lookup}, answered synchronously whenever no wait is needed: a hit (or a miss) in
+   * a store that reads synchronously (the default {@link MemoryStore}) costs no promise. A promise
+   * otherwise, which never rejects because of the store. Adapters use it on their hot path.
+   * @throws {@link ConfigError} for invalid raw route options (synchronously, or as a rejection).
+   */
+  lookupNow(
+    req: RequestLike,
+    route?: ResolvedRouteOptions | RouteCacheOptions | false,
+  ): LookupResult | Promise<LookupResult> {
+    if (this.#loading !== undefined) return this.#loading.then(() => this.lookupNow(req, route));
     const r = this.#routes.get(route === false ? undefined : route);
     const method = req.method.toUpperCase();
     if (route === false && (method === 'GET' || method === 'HEAD')) {
@@ -245,30 +238,17 @@ export class HttpCache {
       countLookup(r.counts, 'error', this.#o.name, this, '');
       return this.#pass('bypass', req, r, { kind: 'pass', key: '', fwd: 'bypass', detail: 'key-error' });
     }
-    const directives = honouredDirectives(req.headers, this.#o.honorClientNoCache);
-    const clientNoCache = directives?.noCache === true;
-    const requestNoStore = directives?.noStore === true;
     const refresh = this.#revalidation.isRefresh(req);
-    const result = await this.#lookup(
-      {
-        req,
-        route: r,
-        baseKey,
-        path,
-        head: method === 'HEAD',
-        refresh,
-        clientNoCache,
-        directives,
-        requestNoStore,
-        private:
-          req.headers.authorization === undefined && req.headers.cookie === undefined
-            ? undefined
-            : privateReason(req, r.cacheAuthorized, r.cookies),
-      },
-      0,
-    );
-    countLookup(r.counts, lookupLabel(result, refresh), this.#o.name, this, baseKey);
-    return result;
+    const ctx = lookupContext(req, r, baseKey, path, method === 'HEAD', this.#o.honorClientNoCache, refresh);
+    const result = this.#lookup(ctx, 0);
+    if (!isPromiseLike(result)) {
+      countLookup(r.counts, lookupLabel(result, refresh), this.#o.name, this, baseKey);
+      return result;
+    }
+    return result.then((settled) => {
+      countLookup(r.counts, lookupLabel(settled, refresh), this.#o.name, this, baseKey);
+      return settled;
+    });
   }
 
   /**
@@ -279,18 +259,35 @@ export class HttpCache {
     return this.#routes.stats();
   }
 
-  async #lookup(ctx: LookupContext, attempt: number): Promise<LookupResult> {
-    const base = await this.#misses.read(ctx.baseKey);
-    let key = ctx.baseKey;
-    let entry = base;
-    let index: StoredEntry | undefined;
-    let fwd: ForwardReason = 'miss';
-    if (base?.vary !== undefined) {
-      index = base;
-      key = variantKey(ctx.baseKey, base.vary, ctx.req.headers);
-      entry = await this.#misses.read(key);
-      if (entry === undefined) fwd = 'vary-miss';
-    }
+  /** Read the request's entry (through its Vary index), at once when the store answers at once. */
+  #lookup(ctx: LookupContext, attempt: number): LookupResult | Promise<LookupResult> {
+    const base = this.#misses.read(ctx.baseKey);
+    if (isPromiseLike(base)) return base.then((b) => this.#variant(ctx, b, attempt));
+    return this.#variant(ctx, base, attempt);
+  }
+
+  #variant(
+    ctx: LookupContext,
+    base: StoredEntry | undefined,
+    attempt: number,
+  ): LookupResult | Promise<LookupResult> {
+    if (base?.vary === undefined) return this.#decide(ctx, ctx.baseKey, base, undefined, attempt);
+    const key = variantKey(ctx.baseKey, base.vary, ctx.req.headers);
+    const entry = this.#misses.read(key);
+    if (isPromiseLike(entry)) return entry.then((e) => this.#decide(ctx, key, e, base, attempt));
+    return this.#decide(ctx, key, entry, base, attempt);
+  }
+
+  /** Answer from what the store held at `key` (`index`: the Vary index it was found through). */
+  #decide(
+    ctx: LookupContext,
+    key: string,
+    found: StoredEntry | undefined,
+    index: StoredEntry | undefined,
+    attempt: number,
+  ): LookupResult | Promise<LookupResult> {
+    let entry = found;
+    let fwd: ForwardReason = index !== undefined && found === undefined ? 'vary-miss' : 'miss';
     const now = this.#o.now();
     /** What the store held at `key`, usable or not: a fleet leader checks it did not change since. */
     const seen = entry;
@@ -363,8 +360,7 @@ export class HttpCache {
     }
     const waiting = this.#flights.join(key);
     if (waiting !== undefined) {
-      const outcome = await waiting;
-      return this.#afterWait(ctx, outcome, { key, index, stale, fwd }, attempt);
+      return waiting.then((outcome) => this.#afterWait(ctx, outcome, { key, index, stale, fwd }, attempt));
     }
     if (this.#hitForPass.has(key, now)) {
       this.#stats.passes++;

@@ -113,18 +113,21 @@ export class LocalFill implements EntryWriter, RefreshClaims {
   }
 
   /**
-   * Write an entry (and a Vary index), absorbing failures; resolves when both writes settled. The
-   * variant is written first: an index visible before its variant would send readers to a vary-miss.
+   * Write an entry (and a Vary index), absorbing failures; resolves when both writes settled, or is
+   * `undefined` when the memory store holds them already. The variant is written first: an index
+   * visible before its variant would send readers to a vary-miss.
    */
   write(
     key: string,
     entry: StoredEntry,
     index?: { key: string; entry: StoredEntry },
     lease?: FillLease,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const written = this.writeOne(key, entry, lease);
     if (index === undefined) return written;
-    return Promise.all([written, this.writeOne(index.key, index.entry, lease)]).then(() => undefined);
+    const indexed = this.writeOne(index.key, index.entry, lease);
+    if (written === undefined && indexed === undefined) return undefined;
+    return Promise.all([written, indexed]).then(() => undefined);
   }
 
   /** Remove the entry at `key` (every tier), absorbing failures. */
@@ -199,15 +202,21 @@ export class LocalFill implements EntryWriter, RefreshClaims {
   }
 
   /** Write one entry, absorbing failures. */
-  protected writeOne(key: string, entry: StoredEntry, _lease: FillLease | undefined): Promise<void> {
+  protected writeOne(
+    key: string,
+    entry: StoredEntry,
+    _lease: FillLease | undefined,
+  ): Promise<void> | undefined {
     const report = this.services.report;
     try {
-      return Promise.resolve(this.store.set(key, entry)).catch((error: unknown) =>
+      const written = Promise.resolve(this.store.set(key, entry)).catch((error: unknown) =>
         report(error, 'store.set'),
       );
+      // a memory store holds the entry once `set` returns: no reader can miss it, so nothing to wait for
+      return this.store instanceof MemoryStore ? undefined : written;
     } catch (error) {
       report(error, 'store.set');
-      return Promise.resolve();
+      return undefined;
     }
   }
 

@@ -40,7 +40,7 @@ export interface ResolvedWrapOptions {
 /** Where {@link ValueMemo} reads and writes entries (the engine's miss strategy), absorbing failures. */
 export interface ValueEntries {
   read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined>;
-  write(key: string, entry: StoredEntry): Promise<void>;
+  write(key: string, entry: StoredEntry): Promise<void> | undefined;
 }
 
 const WRAP_OPTION_NAMES = ['ttl', 'staleWhileRevalidate', 'tags', 'condition'];

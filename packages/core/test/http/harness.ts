@@ -70,6 +70,18 @@ export class Harness {
   ): Promise<Sent> {
     const result = await this.cache.lookup(req, route);
     if (result.kind === 'hit' || result.kind === 'stale') return sent(result.response, result.kind, false);
+    const answer = await this.#fill(req, origin, result);
+    // a response reaches its client, and the client's next request the server, through I/O: a test's
+    // next request comes after what the engine left to do in microtasks (a store write settling)
+    await new Promise((resolve) => setImmediate(resolve));
+    return answer;
+  }
+
+  async #fill(
+    req: RequestLike,
+    origin: Origin,
+    result: LookupResult & { kind: 'miss' | 'pass' },
+  ): Promise<Sent> {
     let response: ResponseLike;
     // as the adapters do: a revalidation gives the handler the stored response's validators
     const handlerReq: RequestLike = { ...req, headers: { ...req.headers } };
