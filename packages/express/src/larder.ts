@@ -260,7 +260,10 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
         return fail(req, next, error);
       }
       // a memory hit is answered here, in the middleware's own call: no promise, no microtask
-      if (!(lookup instanceof Promise)) return settle(req, res, next, lookup);
+      if (!(lookup instanceof Promise)) {
+        settle(req, res, next, lookup);
+        return;
+      }
       lookup.then(
         (result) => settle(req, res, next, result),
         (error: unknown) => fail(req, next, error),

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
@@ -160,6 +161,63 @@ export function replyWith(reply: FastifyReply, response: ResponseLike): FastifyR
   return reply.send(payloadOf(reply, response));
 }
 
+/**
+ * Fastify's own key of a request's route context (the symbol described `fastify.context`), read on
+ * the first hit: `null` when this Fastify has none, and hits then take {@link replyWith}.
+ */
+let routeContextKey: symbol | null | undefined;
+
+/**
+ * Whether the only onSend hook of the request's route (route-level or inherited) is the plugin's:
+ * then a hit may skip Fastify's send path, which would run no other hook. Fastify keeps a route's
+ * hooks on its context; reading them is reading Fastify internals, so anything unexpected says no.
+ */
+function onlyOwnOnSend(request: FastifyRequest): boolean {
+  if (routeContextKey === undefined) {
+    routeContextKey =
+      Object.getOwnPropertySymbols(request).find((key) => key.description === 'fastify.context') ?? null;
+  }
+  if (routeContextKey === null) return false;
+  const hooks = (request as unknown as Record<symbol, { onSend?: unknown } | undefined>)[routeContextKey]
+    ?.onSend;
+  return Array.isArray(hooks) && hooks.length === 1;
+}
+
+/**
+ * Write a hit straight to Node's response, with the header list the engine prepared for the entry
+ * (shared by every hit of the same second), merged only when hooks before the cache set headers of
+ * their own (the {@link storedHeaderWins} rule). For a route with no onSend hook but the plugin's:
+ * onResponse hooks and request logging still run (Fastify listens on the response for them).
+ */
+function writeHit(reply: FastifyReply, response: ResponseLike): void {
+  let headers = response.headers;
+  const own = reply.getHeaders() as HeaderMap;
+  for (const _ in own) {
+    headers = withOwnHeaders(own, headers);
+    break;
+  }
+  const body = response.body;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(response.status, headers as OutgoingHttpHeaders);
+  if (body.byteLength === 0) res.end();
+  else res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+}
+
+/** The headers to send: `stored`, except where `own` (set for this request) wins. */
+function withOwnHeaders(own: HeaderMap, stored: HeaderMap): HeaderMap {
+  const out: HeaderMap = {};
+  for (const name in stored) {
+    const value = stored[name];
+    if (value !== undefined && (storedHeaderWins(name) || own[name] === undefined)) out[name] = value;
+  }
+  for (const name in own) {
+    const value = own[name];
+    if (value !== undefined && out[name] === undefined) out[name] = value;
+  }
+  return out;
+}
+
 function send(reply: FastifyReply, response: ResponseLike): Buffer | Readable | null {
   reply.code(response.status);
   replaceHeaders(reply, response.headers);
@@ -251,7 +309,8 @@ function answer(
     return;
   }
   try {
-    replyWith(reply, result.response);
+    if (onlyOwnOnSend(request)) writeHit(reply, result.response);
+    else replyWith(reply, result.response);
   } catch (error) {
     done(error as Error);
   }
@@ -392,7 +451,10 @@ async function plugin(app: FastifyInstance, options: LarderFastifyOptions): Prom
         return;
       }
       // a memory hit is answered here, in the hook's own call: no promise, no microtask
-      if (!(result instanceof Promise)) return answer(request, reply, done, result);
+      if (!(result instanceof Promise)) {
+        answer(request, reply, done, result);
+        return;
+      }
       result.then(
         (settled) => answer(request, reply, done, settled),
         (error: unknown) => lookupFailed(engine, request, reply, done, error),
