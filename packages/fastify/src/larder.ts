@@ -197,9 +197,10 @@ function writeHit(reply: FastifyReply, response: ResponseLike): void {
     break;
   }
   const body = response.body;
-  reply.hijack();
   const res = reply.raw;
+  // before hijacking: a header a hook set that Node refuses throws here, and Fastify answers the error
   res.writeHead(response.status, headers as OutgoingHttpHeaders);
+  reply.hijack();
   if (body.byteLength === 0) res.end();
   else res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
 }
