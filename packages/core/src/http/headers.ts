@@ -39,18 +39,22 @@ export function storableHeaders(
   drop: readonly string[] = [],
 ): Record<string, string | string[]> {
   const connection = headerString(headers.connection);
-  const extra = new Set(drop);
+  let extra = drop;
   if (connection !== undefined) {
+    const named = [...drop];
     for (const name of connection.split(',')) {
       const n = name.trim().toLowerCase();
-      if (n !== '') extra.add(n);
+      if (n !== '') named.push(n);
     }
+    extra = named;
   }
   const out: Record<string, string | string[]> = {};
-  for (const [rawName, value] of Object.entries(headers)) {
+  // a few names to skip: a linear search beats building a Set on every stored miss
+  for (const rawName of Object.keys(headers)) {
+    const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || name === 'age' || extra.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || name === 'age' || extra.includes(name)) continue;
     out[name] = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : [...value];
   }
   return out;

@@ -3,7 +3,7 @@
  * internal ones, which let the store's tag index find every variant of a URL or of a key.
  */
 import { headerString } from './headers.js';
-import type { HeaderMap } from './types.js';
+import type { HeaderMap, RequestLike } from './types.js';
 
 /** Internal tags start with a NUL, which no header value can carry, so no application tag collides. */
 const INTERNAL = '\0';
@@ -47,4 +47,38 @@ export function responseTags(headers: Readonly<HeaderMap>): string[] {
     }
   }
   return tags;
+}
+
+/**
+ * The tags of an entry: the route's (`tags(req)`, whose failures are reported and skipped), the
+ * response's, then the internal URL, origin URL and key tags.
+ */
+export function entryTags(
+  fns: readonly ((req: RequestLike) => readonly string[])[],
+  req: RequestLike,
+  headers: Readonly<HeaderMap>,
+  internal: { readonly urlTag: string; readonly originUrlTag: string; readonly baseKey: string },
+  report: (error: unknown, context: string) => void,
+): string[] {
+  if (fns.length === 0 && headers['surrogate-key'] === undefined && headers['cache-tag'] === undefined) {
+    // the usual miss names no tag of its own: the internal ones, which are distinct by prefix
+    return [internal.urlTag, internal.originUrlTag, keyTag(internal.baseKey)];
+  }
+  const tags = new Set<string>();
+  for (const fn of fns) {
+    try {
+      const list = fn(req);
+      if (list === undefined || list === null || typeof list[Symbol.iterator] !== 'function') {
+        throw new TypeError('tags(req) must return an array of strings');
+      }
+      for (const tag of list) if (isApplicationTag(tag)) tags.add(tag);
+    } catch (error) {
+      report(error, 'tags');
+    }
+  }
+  for (const tag of responseTags(headers)) if (isApplicationTag(tag)) tags.add(tag);
+  tags.add(internal.urlTag);
+  tags.add(internal.originUrlTag);
+  tags.add(keyTag(internal.baseKey));
+  return [...tags];
 }

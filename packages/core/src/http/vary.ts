@@ -2,6 +2,8 @@
  * `Vary` (RFC 9110 section 12.5.5, RFC 9111 section 4.1): which request headers select a stored
  * variant, and the key a variant is stored under.
  */
+import type { StoredEntry } from '../store/types.js';
+import { EMPTY_BODY } from './entry-response.js';
 import { headerString } from './headers.js';
 import type { HeaderMap, HeaderValue } from './types.js';
 
@@ -85,4 +87,33 @@ export function variantKey(baseKey: string, names: readonly string[], headers: R
     key += value === undefined ? `\n${name}` : `\n${name}=${value}`;
   }
   return key;
+}
+
+/**
+ * The index entry stored at a URL's base key when its responses vary on `vary` (found at lookup, it
+ * sends readers to the variant key): no body, and the URL's internal `tags`. It lives as long as its
+ * longest-lived variant under the same Vary: `variant`, just stored, or what `previous` (the index
+ * the lookup found) already covered.
+ */
+export function varyIndexEntry(
+  vary: string[],
+  variant: StoredEntry,
+  previous: StoredEntry | undefined,
+  tags: string[],
+): StoredEntry {
+  const sameVary = previous?.vary !== undefined && previous.vary.join() === vary.join();
+  const expiresAt = Math.max(variant.expiresAt, sameVary ? previous.expiresAt : 0);
+  return {
+    status: 200,
+    headers: {},
+    body: EMPTY_BODY,
+    storedAt: variant.storedAt,
+    initialAge: 0,
+    staleAt: expiresAt,
+    staleWhileRevalidateUntil: expiresAt,
+    staleIfErrorUntil: expiresAt,
+    expiresAt,
+    tags,
+    vary,
+  };
 }

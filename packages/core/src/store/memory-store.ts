@@ -94,7 +94,12 @@ export class MemoryStore implements ResponseStore {
   readonly #cache: Cache<string, StoredEntry>;
   /** The entry bound, when enforced here rather than by the cache (large `maxEntries`). */
   readonly #maxEntries: number;
-  readonly #tags = new Map<string, Set<string>>();
+  /**
+   * Tag to the keys carrying it: one key as itself, more as a Set. Most tags are the engine's
+   * per-URL and per-key tags, carried by one entry, so most cost no Set (made on every stored miss,
+   * dropped on every eviction).
+   */
+  readonly #tags = new Map<string, string | Set<string>>();
   readonly #now: () => number;
 
   /** @throws {@link ConfigError} for an unknown option or an invalid value. */
@@ -169,13 +174,7 @@ export class MemoryStore implements ResponseStore {
       // the replaced entry's `remove` event unindexes its tags before we index the new ones
       this.#cache.set(key, entry, { ttl });
       if (this.#maxEntries !== 0) while (this.#cache.size > this.#maxEntries) this.#cache.pop();
-      if (this.#cache.peek(key, { allowStale: true }) === entry) {
-        for (const tag of entry.tags) {
-          let keys = this.#tags.get(tag);
-          if (keys === undefined) this.#tags.set(tag, (keys = new Set()));
-          keys.add(key);
-        }
-      }
+      if (this.#cache.peek(key, { allowStale: true }) === entry) this.#index(key, entry);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
@@ -198,7 +197,8 @@ export class MemoryStore implements ResponseStore {
       const keys = new Set<string>();
       for (const tag of tags) {
         const tagged = this.#tags.get(tag);
-        if (tagged !== undefined) for (const key of tagged) keys.add(key);
+        if (typeof tagged === 'string') keys.add(tagged);
+        else if (tagged !== undefined) for (const key of tagged) keys.add(key);
       }
       let removed = 0;
       for (const key of keys) if (this.#cache.delete(key)) removed++;
@@ -228,13 +228,7 @@ export class MemoryStore implements ResponseStore {
   async persist(options: Omit<PersistOptions<StoredEntry>, 'codec' | 'now'>): Promise<Persistence> {
     const persistence = await persist(this.#cache, { ...options, codec: storedEntryCodec, now: this.#now });
     // entries came in through the cache, not through set(): index their tags
-    for (const [key, entry] of this.#cache.entries()) {
-      for (const tag of entry.tags) {
-        let keys = this.#tags.get(tag);
-        if (keys === undefined) this.#tags.set(tag, (keys = new Set()));
-        keys.add(key);
-      }
-    }
+    for (const [key, entry] of this.#cache.entries()) this.#index(key, entry);
     return persistence;
   }
 
@@ -244,12 +238,27 @@ export class MemoryStore implements ResponseStore {
     return Promise.resolve();
   }
 
-  #unindex(key: string, entry: StoredEntry): void {
+  #index(key: string, entry: StoredEntry): void {
+    const index = this.#tags;
     for (const tag of entry.tags) {
-      const keys = this.#tags.get(tag);
+      const keys = index.get(tag);
+      if (keys === undefined) index.set(tag, key);
+      else if (typeof keys !== 'string') keys.add(key);
+      else if (keys !== key) index.set(tag, new Set([keys, key]));
+    }
+  }
+
+  #unindex(key: string, entry: StoredEntry): void {
+    const index = this.#tags;
+    for (const tag of entry.tags) {
+      const keys = index.get(tag);
       if (keys === undefined) continue;
+      if (typeof keys === 'string') {
+        if (keys === key) index.delete(tag);
+        continue;
+      }
       keys.delete(key);
-      if (keys.size === 0) this.#tags.delete(tag);
+      if (keys.size === 0) index.delete(tag);
     }
   }
 }
