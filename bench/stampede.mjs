@@ -24,6 +24,7 @@ import { formatInt, formatRate, formatRatio, markdownTable } from './lib/format.
 import { measureHits } from './lib/stampede-hits.mjs';
 import { measureOverhead } from './lib/stampede-overhead.mjs';
 import { startRedis } from './lib/stampede-redis.mjs';
+import { traceReport } from './lib/stampede-trace.mjs';
 
 const HELP = `usage: node bench/run.mjs stampede [options]
 
@@ -35,6 +36,11 @@ const HELP = `usage: node bench/run.mjs stampede [options]
   --fresh-rounds N  rounds of the fresh-fleet shape per client and condition (default 3; 0 skips it)
   --hit-seconds S   seconds per hit-throughput measurement (default 3)
   --quick           1 round, 1 s per hit measurement
+  --only fresh      only the fresh-fleet shape (with its memory reference)
+  --conditions L    fresh-fleet conditions, comma-separated (default idle,saturated,redis-killed)
+  --clients L       fresh-fleet clients, comma-separated (default node-redis,ioredis)
+  --trace           with --only fresh: each round's timeline per process (arrivals, claim, notice,
+                    answers, CPU), to see where the waiters' time goes
   --out FILE        also write the markdown report to FILE
   --help            this text
 
@@ -42,6 +48,9 @@ REDIS_URL=redis://... uses that Redis instead of starting one.`;
 
 const NODE = fileURLToPath(new URL('./lib/stampede-node.mjs', import.meta.url));
 const GOAL_MARGIN_MS = 50;
+/** Issue 13's bar seen from outside: waiters' p99 at the client within this of the origin's time. */
+const CLIENT_MARGIN_MS = 250;
+const ms = (x) => `${x.toFixed(1)} ms`;
 
 const options = parse(process.argv.slice(2));
 if (options !== undefined) await main(options);
@@ -60,6 +69,10 @@ function parse(argv) {
         'fresh-rounds': { type: 'string', default: '3' },
         'hit-seconds': { type: 'string', default: '3' },
         quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        trace: { type: 'boolean', default: false },
+        conditions: { type: 'string', default: 'idle,saturated,redis-killed' },
+        clients: { type: 'string', default: 'node-redis,ioredis' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -80,6 +93,13 @@ function parse(argv) {
     return n;
   };
   if (!['node-redis', 'ioredis'].includes(values.client)) throw new Error(`--client: node-redis or ioredis`);
+  if (values.only !== undefined && values.only !== 'fresh') throw new Error(`--only: fresh`);
+  for (const c of values.conditions.split(',')) {
+    if (!['idle', 'saturated', 'redis-killed'].includes(c)) throw new Error(`--conditions: unknown ${c}`);
+  }
+  for (const c of values.clients.split(',')) {
+    if (!['node-redis', 'ioredis'].includes(c)) throw new Error(`--clients: unknown ${c}`);
+  }
   return {
     processes: int('processes'),
     requests: int('requests'),
@@ -89,6 +109,10 @@ function parse(argv) {
     freshRounds: values.quick ? 1 : Number(values['fresh-rounds']),
     hitSeconds: values.quick ? 1 : Number(values['hit-seconds']),
     out: values.out,
+    only: values.only,
+    trace: values.trace,
+    conditions: values.conditions.split(','),
+    clients: values.clients.split(','),
   };
 }
 
@@ -119,16 +143,26 @@ function get(node, path) {
     const req = request(
       { host: '127.0.0.1', port: node.port, path, agent: node.agent, headers: { host: 'fleet.bench' } },
       (res) => {
+        const head = performance.now();
         res.resume();
-        res.on('end', () =>
+        res.on('end', () => {
+          const end = performance.now();
           resolve({
             status: res.statusCode,
             cacheStatus: String(res.headers['cache-status'] ?? ''),
-            ms: performance.now() - started,
-          }),
-        );
+            ms: end - started,
+            // for --trace: ms since the epoch
+            at: { sent: performance.timeOrigin + started, connected, head: performance.timeOrigin + head },
+          });
+        });
       },
     );
+    let connected;
+    req.on('socket', (socket) => {
+      socket.once('connect', () => {
+        connected = performance.timeOrigin + performance.now();
+      });
+    });
     req.on('error', reject);
     req.end();
   });
@@ -216,68 +250,159 @@ function saturate() {
 }
 
 /**
- * The fresh-fleet shape: for each round, `processes` newly started processes (no warm-up request,
+ * One round of the fresh-fleet shape: `processes` newly started processes (no warm-up request,
  * no connection opened beforehand) each receive `requests` concurrent requests for one cold key.
  * `condition`: 'idle'; 'saturated' (every CPU kept busy by other processes during the burst);
  * 'redis-killed' (Redis SIGKILLed `delay / 2` ms into the burst, started again after it).
  */
-async function runFresh(client, condition, redis, o, mode = 'lock') {
-  const rounds = [];
-  for (let r = 0; r < o.freshRounds; r++) {
-    const env = {
-      REDIS_URL: redis.url,
-      PREFIX: `bench-fresh:${process.pid}:${client}:${condition}:${r}:`,
-      MODE: mode,
-      ORIGIN_DELAY: String(o.delay),
-      CLIENT: client,
-    };
-    const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
-    const burners = condition === 'saturated' ? saturate() : [];
-    try {
-      if (burners.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      const started = performance.now();
-      const burst = Promise.all(
-        nodes.flatMap((node) =>
-          Array.from({ length: o.requests }, () =>
-            get(node, '/item/cold').catch(() => ({
-              status: 0,
-              cacheStatus: '',
-              ms: performance.now() - started,
-            })),
-          ),
+async function runFresh(client, condition, redis, o, mode, r) {
+  const env = {
+    REDIS_URL: redis.url,
+    PREFIX: `bench-fresh:${process.pid}:${client}:${condition}:${r}:`,
+    MODE: mode,
+    ORIGIN_DELAY: String(o.delay),
+    CLIENT: client,
+    ...(o.trace ? { TRACE: '1' } : {}),
+  };
+  const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
+  const burners = condition === 'saturated' ? saturate() : [];
+  try {
+    if (burners.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    const burst = Promise.all(
+      nodes.flatMap((node) =>
+        Array.from({ length: o.requests }, () =>
+          get(node, '/item/cold').catch(() => ({
+            status: 0,
+            cacheStatus: '',
+            ms: performance.now() - started,
+          })),
         ),
+      ),
+    );
+    if (condition === 'redis-killed') {
+      await new Promise((resolve) => setTimeout(resolve, o.delay / 2));
+      await redis.kill();
+    }
+    const results = await burst;
+    const wall = performance.now() - started;
+    for (const burner of burners) burner.kill('SIGKILL');
+    const after = await Promise.all(nodes.map(stats));
+    const absorbed = {};
+    for (const s of after) {
+      for (const [context, n] of Object.entries(s.absorbed)) absorbed[context] = (absorbed[context] ?? 0) + n;
+    }
+    const hit = (x) => / hit/.test(x);
+    const round = {
+      calls: after.reduce((sum, s) => sum + s.originCalls, 0),
+      errors: results.filter((x) => x.status !== 200).length,
+      all: results.map((x) => x.ms),
+      waiters: results.filter((x) => x.status === 200 && hit(x.cacheStatus)).map((x) => x.ms),
+      server: after.flatMap((s) => s.times.filter(([, h]) => h).map(([ms]) => ms)),
+      wall,
+      absorbed,
+      load: loadavg()[0],
+    };
+    if (o.trace) {
+      console.log(
+        `\n  ${mode === 'memory' ? 'memory' : client}, ${condition}, round ${r + 1} (load average ${loadavg()[0].toFixed(1)}):`,
       );
-      if (condition === 'redis-killed') {
-        await new Promise((resolve) => setTimeout(resolve, o.delay / 2));
-        await redis.kill();
-      }
-      const results = await burst;
-      const wall = performance.now() - started;
-      for (const burner of burners) burner.kill('SIGKILL');
-      const after = await Promise.all(nodes.map(stats));
-      const absorbed = {};
-      for (const s of after) {
-        for (const [context, n] of Object.entries(s.absorbed))
-          absorbed[context] = (absorbed[context] ?? 0) + n;
-      }
-      const hit = (x) => / hit/.test(x);
-      rounds.push({
-        calls: after.reduce((sum, s) => sum + s.originCalls, 0),
-        errors: results.filter((x) => x.status !== 200).length,
-        all: results.map((x) => x.ms),
-        waiters: results.filter((x) => x.status === 200 && hit(x.cacheStatus)).map((x) => x.ms),
-        server: after.flatMap((s) => s.times.filter(([, h]) => h).map(([ms]) => ms)),
-        wall,
-        absorbed,
-      });
-    } finally {
-      for (const burner of burners) burner.kill('SIGKILL');
-      for (const node of nodes) node.child.kill('SIGTERM');
-      await Promise.all(nodes.map((n) => n.exited));
-      if (condition === 'redis-killed') Object.assign(redis, await startRedis(redis.port));
+      console.log(traceReport(performance.timeOrigin + started, nodes, results, after, o.requests));
+    }
+    return round;
+  } finally {
+    for (const burner of burners) burner.kill('SIGKILL');
+    for (const node of nodes) node.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+    if (condition === 'redis-killed') Object.assign(redis, await startRedis(redis.port));
+  }
+}
+
+/**
+ * The fresh-fleet rows: the memory reference (idle and saturated) and each client under each
+ * condition, one round of every row in turn, so that the machine's load drifts over all rows alike.
+ */
+async function freshFleets(o, redis, ownRedis) {
+  console.log(
+    `\nfresh fleets: ${o.processes} newly started processes × ${o.requests} concurrent requests on one cold key, ` +
+      `no warm-up, ${o.freshRounds} round(s) per row, rows taken in turn`,
+  );
+  // killing Redis is only for one the bench started
+  const conditions = o.conditions.filter((c) => ownRedis || c !== 'redis-killed');
+  const rows = conditions
+    .filter((condition) => condition !== 'redis-killed')
+    .map((condition) => ({
+      label: 'memory only, no Redis (reference)',
+      client: 'node-redis',
+      mode: 'memory',
+      condition,
+    }));
+  for (const client of o.clients) {
+    for (const condition of conditions) {
+      rows.push({ label: `Redis, stampede lock, ${client}`, client, mode: 'lock', condition });
     }
   }
-  return rounds;
+  for (const row of rows) row.rounds = [];
+  for (let r = 0; r < o.freshRounds; r++) {
+    for (const row of rows) row.rounds.push(await runFresh(row.client, row.condition, redis, o, row.mode, r));
+  }
+  for (const row of rows) {
+    row.s = summarize(
+      row.mode === 'memory' ? 'memory' : row.condition === 'redis-killed' ? 'nolock' : 'lock',
+      row.rounds,
+      o,
+    );
+    row.absorbed = {};
+    for (const round of row.rounds) {
+      for (const [k, n] of Object.entries(round.absorbed)) row.absorbed[k] = (row.absorbed[k] ?? 0) + n;
+    }
+    const loads = row.rounds.map((round) => round.load);
+    row.load = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+  }
+  const goal = (row) => {
+    if (row.mode === 'memory') return '';
+    if (row.condition === 'redis-killed')
+      return row.s.errors === 0 ? 'met (0 failed)' : `missed (${row.s.errors} failed)`;
+    const one = row.s.calls.every((c) => c === 1);
+    const near = row.s.serverP99 - o.delay <= GOAL_MARGIN_MS;
+    const outside = row.s.p99 - o.delay <= CLIENT_MARGIN_MS;
+    return `${one ? '1 call' : 'calls missed'}, server p99 ${near ? 'met' : 'missed'}, client p99 ${outside ? 'met' : 'missed'}`;
+  };
+  const table = markdownTable(
+    [
+      'fresh fleet',
+      'condition',
+      'origin calls / round',
+      'failed',
+      'waiters p50 / p99 in server',
+      'waiters p50 / p99 at client',
+      'Redis errors absorbed',
+      'load average',
+      'goal',
+    ],
+    rows.map((row) => [
+      row.label,
+      row.condition,
+      row.s.calls.join(' / '),
+      String(row.s.errors),
+      `${ms(row.s.serverP50)} / ${ms(row.s.serverP99)}`,
+      `${ms(row.s.p50)} / ${ms(row.s.p99)}`,
+      row.mode === 'memory'
+        ? ''
+        : Object.entries(row.absorbed)
+            .map(([k, n]) => `${k} ×${n}`)
+            .join(', ') || 'none',
+      row.load,
+      goal(row),
+    ]),
+  );
+  console.log(
+    `\n${table}\n\ngoals: 1 origin call per round; waiters' p99 within ${GOAL_MARGIN_MS} ms of the ${o.delay} ms origin ` +
+      `in the server, within ${CLIENT_MARGIN_MS} ms at the client (idle and saturated); Redis killed ${o.delay / 2} ms ` +
+      `into the burst: no request fails (origin calls then up to one per process). The reference rows are the same ` +
+      `fresh fleet without Redis: what the machine gives.`,
+  );
+  return table;
 }
 
 function summarize(mode, rounds, o) {
@@ -301,6 +426,67 @@ function summarize(mode, rounds, o) {
   };
 }
 
+/** The warm modes: one fleet per mode, connections opened beforehand, `rounds` cold keys each. */
+async function warmModes(o, redisUrl) {
+  const summaries = [];
+  for (const mode of ['lock', 'nolock', 'memory', 'none']) {
+    process.stdout.write(`  ${mode}: `);
+    const rounds = await runMode(mode, redisUrl, o);
+    const s = summarize(mode, rounds, o);
+    summaries.push(s);
+    const problems = rounds
+      .map((r, i) =>
+        Object.keys(r.absorbed).length === 0 ? '' : ` round ${i + 1}: ${JSON.stringify(r.absorbed)}`,
+      )
+      .filter((x) => x !== '');
+    console.log(
+      `origin calls per round ${s.calls.join(', ')}${problems.length > 0 ? `; Redis errors absorbed:${problems.join(';')}` : ''}`,
+    );
+  }
+  const label = {
+    lock: 'Redis, stampede lock',
+    nolock: 'Redis, lock: false',
+    memory: 'memory only, no Redis',
+    none: 'no cache',
+  };
+  const table = markdownTable(
+    [
+      'mode',
+      'origin calls / round',
+      'expected',
+      'errors',
+      'waiters p50 / p99 in server',
+      'waiters p50 / p99 at client',
+      'slowest at client',
+    ],
+    summaries.map((s) => [
+      label[s.mode],
+      [...new Set(s.calls)].join(' / '),
+      formatInt(s.expected),
+      String(s.errors),
+      `${ms(s.serverP50)} / ${ms(s.serverP99)}`,
+      `${ms(s.p50)} / ${ms(s.p99)}`,
+      ms(s.max),
+    ]),
+  );
+  const lock = summaries[0];
+  const memory = summaries[2];
+  const over = lock.serverP99 - o.delay;
+  const verdict = [
+    `origin calls with the lock: ${lock.calls.every((c) => c === 1) ? `exactly 1 per round in ${o.rounds} round(s) (goal met)` : `${lock.calls.join(', ')} (goal: 1)`}`,
+    `waiters' p99 with the lock, in the server: ${ms(lock.serverP99)} for a ${o.delay} ms origin, ` +
+      `${ms(over)} over it (goal: within ${GOAL_MARGIN_MS} ms: ${over <= GOAL_MARGIN_MS ? 'met' : 'missed'})`,
+    `waiters' p99 with the lock, at the client: ${ms(lock.p99)}, against ${ms(memory.p99)} for the same ` +
+      `fleet without Redis: the rest is the machine queueing ${formatInt(o.processes * o.requests)} requests`,
+  ];
+  return { table, verdict };
+}
+
+function writeReport(file, text) {
+  mkdirSync(fileURLToPath(new URL('.', `file://${file}`)), { recursive: true });
+  writeFileSync(file, `${text}\n`);
+}
+
 async function main(o) {
   const started = performance.now();
   let redis;
@@ -315,129 +501,17 @@ async function main(o) {
         `${o.rounds} round(s) per mode, ${o.client}; Redis ${redisUrl}${redis ? ' (started by the bench)' : ''}; ` +
         `${cpus().length} CPUs (load average ${loadavg()[0].toFixed(1)}), Node ${process.version}\n`,
     );
-    const summaries = [];
-    for (const mode of ['lock', 'nolock', 'memory', 'none']) {
-      process.stdout.write(`  ${mode}: `);
-      const rounds = await runMode(mode, redisUrl, o);
-      const s = summarize(mode, rounds, o);
-      summaries.push(s);
-      const problems = rounds
-        .map((r, i) =>
-          Object.keys(r.absorbed).length === 0 ? '' : ` round ${i + 1}: ${JSON.stringify(r.absorbed)}`,
-        )
-        .filter((x) => x !== '');
-      console.log(
-        `origin calls per round ${s.calls.join(', ')}${problems.length > 0 ? `; Redis errors absorbed:${problems.join(';')}` : ''}`,
-      );
-    }
-    const label = {
-      lock: 'Redis, stampede lock',
-      nolock: 'Redis, lock: false',
-      memory: 'memory only, no Redis',
-      none: 'no cache',
-    };
-    const ms = (x) => `${x.toFixed(1)} ms`;
-    const table = markdownTable(
-      [
-        'mode',
-        'origin calls / round',
-        'expected',
-        'errors',
-        'waiters p50 / p99 in server',
-        'waiters p50 / p99 at client',
-        'slowest at client',
-      ],
-      summaries.map((s) => [
-        label[s.mode],
-        [...new Set(s.calls)].join(' / '),
-        formatInt(s.expected),
-        String(s.errors),
-        `${ms(s.serverP50)} / ${ms(s.serverP99)}`,
-        `${ms(s.p50)} / ${ms(s.p99)}`,
-        ms(s.max),
-      ]),
-    );
-    const lock = summaries[0];
-    const memory = summaries[2];
-    const over = lock.serverP99 - o.delay;
-    const verdict = [
-      `origin calls with the lock: ${lock.calls.every((c) => c === 1) ? `exactly 1 per round in ${o.rounds} round(s) (goal met)` : `${lock.calls.join(', ')} (goal: 1)`}`,
-      `waiters' p99 with the lock, in the server: ${ms(lock.serverP99)} for a ${o.delay} ms origin, ` +
-        `${ms(over)} over it (goal: within ${GOAL_MARGIN_MS} ms: ${over <= GOAL_MARGIN_MS ? 'met' : 'missed'})`,
-      `waiters' p99 with the lock, at the client: ${ms(lock.p99)}, against ${ms(memory.p99)} for the same ` +
-        `fleet without Redis: the rest is the machine queueing ${formatInt(o.processes * o.requests)} requests`,
-    ];
-
+    const warm = o.only === 'fresh' ? undefined : await warmModes(o, redisUrl);
     let freshTable = '';
-    if (o.freshRounds > 0) {
+    if (o.freshRounds > 0) freshTable = await freshFleets(o, redis ?? { url: redisUrl }, redis !== undefined);
+    if (warm === undefined) {
       console.log(
-        `\nfresh fleets: ${o.processes} newly started processes × ${o.requests} concurrent requests on one cold key, ` +
-          `no warm-up, ${o.freshRounds} round(s) per row`,
+        `\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)}`,
       );
-      const conditions = redis === undefined ? ['idle', 'saturated'] : ['idle', 'saturated', 'redis-killed'];
-      const rows = [];
-      const reference = summarize(
-        'memory',
-        await runFresh('node-redis', 'idle', redis ?? { url: redisUrl }, o, 'memory'),
-        o,
-      );
-      rows.push({ label: 'memory only, no Redis (reference)', condition: 'idle', s: reference });
-      for (const client of ['node-redis', 'ioredis']) {
-        for (const condition of conditions) {
-          process.stdout.write(`  ${client}, ${condition}: `);
-          const rounds = await runFresh(client, condition, redis ?? { url: redisUrl }, o);
-          const s = summarize(condition === 'redis-killed' ? 'nolock' : 'lock', rounds, o);
-          const absorbed = {};
-          for (const round of rounds) {
-            for (const [k, n] of Object.entries(round.absorbed)) absorbed[k] = (absorbed[k] ?? 0) + n;
-          }
-          console.log(
-            `origin calls per round ${s.calls.join(', ')}, failed requests ${s.errors}` +
-              (Object.keys(absorbed).length > 0 ? `, Redis errors absorbed ${JSON.stringify(absorbed)}` : ''),
-          );
-          rows.push({ label: `Redis, stampede lock, ${client}`, condition, s, absorbed });
-        }
-      }
-      const goal = (row) => {
-        if (row.condition === 'redis-killed')
-          return row.s.errors === 0 ? 'met (0 failed)' : `missed (${row.s.errors} failed)`;
-        if (row.label.startsWith('memory')) return '';
-        const one = row.s.calls.every((c) => c === 1);
-        const near = row.s.serverP99 - o.delay <= GOAL_MARGIN_MS;
-        return `${one ? '1 call' : 'calls missed'}, ${near ? 'p99 met' : 'p99 missed'}`;
-      };
-      freshTable = markdownTable(
-        [
-          'fresh fleet',
-          'condition',
-          'origin calls / round',
-          'failed',
-          'waiters p50 / p99 in server',
-          'waiters p50 / p99 at client',
-          'Redis errors absorbed',
-          'goal',
-        ],
-        rows.map((row) => [
-          row.label,
-          row.condition,
-          row.s.calls.join(' / '),
-          String(row.s.errors),
-          `${ms(row.s.serverP50)} / ${ms(row.s.serverP99)}`,
-          `${ms(row.s.p50)} / ${ms(row.s.p99)}`,
-          row.absorbed === undefined
-            ? ''
-            : Object.entries(row.absorbed)
-                .map(([k, n]) => `${k} ×${n}`)
-                .join(', ') || 'none',
-          goal(row),
-        ]),
-      );
-      console.log(
-        `\n${freshTable}\n\ngoals: 1 origin call per round, waiters' p99 in the server within ${GOAL_MARGIN_MS} ms of the ` +
-          `${o.delay} ms origin (idle and saturated); Redis killed ${o.delay / 2} ms into the burst: no request fails ` +
-          `(origin calls then up to one per process). The reference row is the same fresh fleet without Redis.`,
-      );
+      if (o.out !== undefined) writeReport(o.out, freshTable);
+      return;
     }
+    const { table, verdict } = warm;
 
     const overhead = await measureOverhead({ redisUrl, engines: o.processes, rounds: 30, delay: o.delay });
     verdict.push(
@@ -459,8 +533,7 @@ async function main(o) {
       `\n${hitTable}\n\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)}`,
     );
     if (o.out !== undefined) {
-      mkdirSync(fileURLToPath(new URL('.', `file://${o.out}`)), { recursive: true });
-      writeFileSync(o.out, `${table}\n\n${verdict.join('\n')}\n\n${freshTable}\n\n${hitTable}\n`);
+      writeReport(o.out, `${table}\n\n${verdict.join('\n')}\n\n${freshTable}\n\n${hitTable}`);
     }
   } finally {
     await redis?.stop();

@@ -5,11 +5,13 @@
 //
 // Environment: REDIS_URL; PREFIX; MODE: 'lock' (createRedisBackend), 'nolock' (the same with
 // lock: false: one origin call per process), 'memory' (Larder without Redis), 'none' (no cache);
-// ORIGIN_DELAY (ms); CLIENT ('node-redis' | 'ioredis').
+// ORIGIN_DELAY (ms); CLIENT ('node-redis' | 'ioredis'); TRACE=1 adds a timeline of the process to
+// /stats (bench/lib/stampede-trace.mjs reads it).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { larder } from '@larder/fastify';
 import { createRedisBackend } from '@larder/redis';
 import Fastify from 'fastify';
+import { profileUntil, traceBackend, traceRequests } from './stampede-trace-node.mjs';
 
 const { REDIS_URL, PREFIX = 'bench:', MODE = 'lock', CLIENT = 'node-redis' } = process.env;
 const ORIGIN_DELAY = Number(process.env.ORIGIN_DELAY ?? 200);
@@ -39,11 +41,13 @@ let redis;
 if (MODE === 'lock' || MODE === 'nolock') {
   redis = await connect();
   const shared = createRedisBackend({ client: redis.client, prefix: PREFIX, lock: MODE === 'lock', onError });
+  if (process.env.TRACE) traceBackend(shared);
   await app.register(larder, { ttl: '10m', shared, onError });
 } else if (MODE === 'memory') {
   await app.register(larder, { ttl: '10m' });
 }
 
+const trace = process.env.TRACE ? traceRequests(app) : undefined;
 let originCalls = 0;
 /** Time in this process of each /item request since the last /stats: [ms, answered without the origin]. */
 let times = [];
@@ -56,17 +60,23 @@ app.addHook('onResponse', (request, reply, done) => {
 const cache = MODE === 'none' ? false : { ttl: '10m' };
 app.get('/item/:id', { config: { cache } }, async (request) => {
   originCalls++;
+  trace?.mark('origin');
   await sleep(ORIGIN_DELAY);
+  trace?.mark('origin-end');
   return { id: /** @type {{ id: string }} */ (request.params).id, pid: process.pid };
 });
 app.get('/ping', async () => 'pong');
 app.get('/stats', async () => {
-  const out = { originCalls, times, absorbed };
+  await stopProfile?.();
+  const out = { originCalls, times, absorbed, trace: trace?.take() };
   times = [];
   return out;
 });
 
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
+const stopProfile = process.env.PROFILE
+  ? await profileUntil(process.env.PROFILE, `${MODE}-${CLIENT}`)
+  : undefined;
 process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
 process.on('SIGTERM', async () => {
   await app.close();

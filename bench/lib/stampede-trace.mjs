@@ -1,0 +1,58 @@
+// The --trace report of the stampede benchmark's fresh fleets: per process, where a burst's time
+// went, in ms since the burst started (the client's first request). Reads the timelines that
+// bench/lib/stampede-trace-node.mjs keeps in each process and the client's own per-request times.
+
+const f = (x) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(0));
+
+function quantiles(values) {
+  const sorted = values.filter((x) => x !== undefined).sort((a, b) => a - b);
+  if (sorted.length === 0) return '-';
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  return `${f(sorted[0])}/${f(q(0.5))}/${f(q(0.99))}/${f(sorted.at(-1))}`;
+}
+
+/**
+ * @param {number} start the burst's start, ms since the epoch
+ * @param {unknown[]} nodes the fleet, in the order of `results`
+ * @param {{ at?: { sent: number, connected?: number, head: number }, ms: number }[]} results the client's answers, `requests` per node
+ * @param {{ trace?: { requests: [number, number, boolean][], events: { name: string, at: number, end?: number, note?: string }[], cpuMs: number, elu: number } }[]} after each node's /stats
+ * @param {number} requests per node
+ * @returns {string}
+ */
+export function traceReport(start, nodes, results, after, requests) {
+  const rel = (t) => (t === undefined ? undefined : t - start);
+  const lines = [
+    '    times in ms since the burst began; a/b/c/d = min/p50/p99/max',
+    '    proc  client connected    server arrived     server answered    client end         cpu ms  ELU   events',
+  ];
+  for (let i = 0; i < nodes.length; i++) {
+    const mine = results.slice(i * requests, (i + 1) * requests);
+    const trace = after[i].trace;
+    if (trace === undefined) continue;
+    const events = trace.events
+      .filter((e) => e.name !== 'subscribe' || e.end === undefined || e.end - e.at > 1)
+      .map((e) => {
+        const end = e.end === undefined ? '' : `-${f(rel(e.end))}`;
+        return `${e.name}${e.note ? `(${e.note})` : ''} ${f(rel(e.at))}${end}`;
+      });
+    // collapse runs of l2.get into one summary
+    const l2 = trace.events.filter((e) => e.name === 'l2.get');
+    const others = events.filter((e) => !e.startsWith('l2.get'));
+    if (l2.length > 0)
+      others.push(`l2.get ×${l2.length} ${l2.map((e) => `${f(rel(e.at))}-${f(rel(e.end))}`).join(' ')}`);
+    const gcMs = trace.gcs.reduce((sum, [, d]) => sum + d, 0);
+    // kind: 1 scavenge, 2 mark-sweep-compact, 4 incremental marking, 8 weak callbacks
+    others.push(
+      `gc ${f(gcMs)} ms [${trace.gcs.map(([at, d, kind]) => `${kind}@${f(rel(at))}+${f(d)}`).join(' ')}]`,
+    );
+    others.push(trace.heap);
+    lines.push(
+      `    ${String(i + 1).padEnd(5)} ${quantiles(mine.map((r) => rel(r.at?.connected))).padEnd(18)} ` +
+        `${quantiles(trace.requests.map(([a]) => rel(a))).padEnd(18)} ` +
+        `${quantiles(trace.requests.map(([, b]) => rel(b))).padEnd(18)} ` +
+        `${quantiles(mine.map((r) => (r.at === undefined ? undefined : r.at.sent + r.ms - start))).padEnd(18)} ` +
+        `${f(trace.cpuMs).padStart(6)}  ${trace.elu.toFixed(2)}  ${others.join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
