@@ -29,7 +29,15 @@ import { ConfigError, checkOptions, type ResponseStore, type StoredEntry } from 
 import { decodeEntry, encodeMeta } from './entry-codec.js';
 import { KeyLayout } from './key-layout.js';
 import type { RedisPort, ScriptReply } from './port.js';
-import { DELETE_ENTRY, GET_ENTRY, SET_ENTRY, TAG_ADD, TAG_REMOVE, TAG_SCAN } from './store-scripts.js';
+import {
+  COMMIT_ENTRY,
+  DELETE_ENTRY,
+  GET_ENTRY,
+  SET_ENTRY,
+  TAG_ADD,
+  TAG_REMOVE,
+  TAG_SCAN,
+} from './store-scripts.js';
 import { isRedisPort, toPort } from './to-port.js';
 
 /** Options of {@link RedisStore}. */
@@ -120,6 +128,40 @@ export class RedisStore implements ResponseStore {
     return this.#write(key, entry, token);
   }
 
+  /**
+   * {@link RedisStore.setIfLocked}, then `PUBLISH channel message` and the lock deleted, in one round
+   * trip and atomically, so a stampede-lock holder's fill notice leaves Redis as its entry lands,
+   * whatever its own process is busy with. A single Redis only (the keys span slots): on a cluster
+   * it rejects with a `TypeError` (write, then publish, separately there). Resolves whether it wrote;
+   * when the lock does not hold `token`, nothing is written, published or deleted.
+   */
+  async commitIfLocked(
+    key: string,
+    entry: StoredEntry,
+    token: string,
+    channel: string,
+    message: string,
+  ): Promise<boolean> {
+    if (this.port.cluster) throw new TypeError('commitIfLocked: not on a cluster (its keys span slots)');
+    const ttl = Math.ceil(entry.expiresAt - this.#now());
+    if (!(ttl > 0)) return false;
+    const tags = [...new Set(entry.tags)];
+    const keys = [this.layout.entry(key), this.layout.lock(key), ...tags.map((tag) => this.layout.tag(tag))];
+    const reply = await this.port.eval(COMMIT_ENTRY, keys, [
+      ttl,
+      encodeMeta(entry),
+      entry.body,
+      token,
+      channel,
+      message,
+      key,
+      ...tags,
+    ]);
+    if (flag(reply) !== 1) return false;
+    await this.#dropOldTags(key, tags, reply);
+    return true;
+  }
+
   /** Removes `key` (and it from its tag sets). */
   async delete(key: string): Promise<void> {
     const reply = await this.port.eval(DELETE_ENTRY, [this.layout.entry(key)]);
@@ -170,12 +212,17 @@ export class RedisStore implements ResponseStore {
       ...tags,
     ]);
     if (flag(reply) !== 1) return false;
+    await this.#dropOldTags(key, tags, reply);
+    return true;
+  }
+
+  /** Drops `key` from the sets of the replaced entry's tags (in a write's `reply`) it no longer carries. */
+  async #dropOldTags(key: string, tags: readonly string[], reply: ScriptReply): Promise<void> {
     const kept = new Set(tags);
     await this.#untag(
       key,
       tagsOf(reply).filter((tag) => !kept.has(tag)),
     );
-    return true;
   }
 
   /** Drops `key` from the sets of `tags`. */

@@ -13,6 +13,28 @@ const COLLECT_TAGS = `
   end`;
 
 /**
+ * Lua: replace the entry hash KEYS[1] with metadata ARGV[2], body ARGV[3] and the tags ARGV[first..],
+ * expiring in ARGV[1] ms, appending the replaced entry's tags to `reply`.
+ */
+function writeEntry(first: number): string {
+  return `
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then ${COLLECT_TAGS} end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'm', ARGV[2], 'b', ARGV[3])
+local batch = {}
+for i = ${first}, #ARGV do
+  batch[#batch + 1] = 't:' .. ARGV[i]
+  batch[#batch + 1] = ''
+  if #batch >= 200 then
+    redis.call('HSET', KEYS[1], unpack(batch))
+    batch = {}
+  end
+end
+if #batch > 0 then redis.call('HSET', KEYS[1], unpack(batch)) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
+}
+
+/**
  * Writes an entry. KEYS[1] entry hash, KEYS[2] (optional) lock key; ARGV[1] px, ARGV[2] metadata,
  * ARGV[3] body, ARGV[4] lock token (empty without a lock), ARGV[5..] tags. Replaces what was there.
  * Returns `{0}` when the lock does not hold the token (nothing written), else `{1, old tags...}`:
@@ -23,20 +45,33 @@ export const SET_ENTRY = new LuaScript(
   `
 if #KEYS > 1 and redis.call('GET', KEYS[2]) ~= ARGV[4] then return {0} end
 local reply = {1}
-if redis.call('TYPE', KEYS[1]).ok == 'hash' then ${COLLECT_TAGS} end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'm', ARGV[2], 'b', ARGV[3])
-local batch = {}
-for i = 5, #ARGV do
-  batch[#batch + 1] = 't:' .. ARGV[i]
-  batch[#batch + 1] = ''
-  if #batch >= 200 then
-    redis.call('HSET', KEYS[1], unpack(batch))
-    batch = {}
-  end
+${writeEntry(5)}
+return reply
+`,
+);
+
+/**
+ * The end of a stampede-lock holder's fill in one step, on a single Redis (its keys span slots): while
+ * the lock holds the token, adds the cache key to its tag sets (as {@link TAG_ADD}), writes the entry
+ * (as {@link SET_ENTRY}), publishes the fill notice and deletes the lock. KEYS[1] entry hash, KEYS[2]
+ * lock, KEYS[3..] tag sets; ARGV[1] px, ARGV[2] metadata, ARGV[3] body, ARGV[4] lock token, ARGV[5]
+ * channel, ARGV[6] notice, ARGV[7] cache key, ARGV[8..] tags (in the order of their sets). Returns
+ * `{0}` when the lock does not hold the token (nothing written, published or deleted), else
+ * `{1, old tags...}` as {@link SET_ENTRY}.
+ */
+export const COMMIT_ENTRY = new LuaScript(
+  'larder-commit-entry',
+  `
+if redis.call('GET', KEYS[2]) ~= ARGV[4] then return {0} end
+local px = tonumber(ARGV[1])
+for i = 3, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[7])
+  if redis.call('PTTL', KEYS[i]) < px then redis.call('PEXPIRE', KEYS[i], px) end
 end
-if #batch > 0 then redis.call('HSET', KEYS[1], unpack(batch)) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local reply = {1}
+${writeEntry(8)}
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+redis.call('DEL', KEYS[2])
 return reply
 `,
 );

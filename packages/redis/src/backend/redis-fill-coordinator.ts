@@ -10,8 +10,10 @@
  *    entry's metadata when taken (one script), so the engine can see whether a filler finished just
  *    before without another round trip.
  * 3. Taken: it leads ({@link FillLease}). It writes the shared store with a script that writes only
- *    while the lock still holds its token (`RedisStore.setIfLocked`), then publishes a fill notice and
- *    deletes the lock (compare-and-delete).
+ *    while the lock still holds its token, publishes a fill notice and deletes the lock: on a single
+ *    Redis all in that one script (`RedisStore.commitIfLocked`), so the notice does not wait for the
+ *    filler's process to read the write's reply; on a cluster, where the keys span slots, the write
+ *    (`RedisStore.setIfLocked`), then the notice and the lock's compare-and-delete.
  * 4. Busy: it waits for a notice for the key (no polling), for the lock's expiry, or for its `wait`
  *    budget, whichever comes first. A notice ends the claim (`done`, with how the fill ended). The
  *    lock's expiry without a notice means the holder died (or lost Redis): the waiter tries the lock
@@ -48,6 +50,7 @@ import {
 import { isReadableMeta } from '../entry-codec.js';
 import type { Lock } from '../lock/lock.js';
 import { type LockClaim, LockClient } from '../lock/lock-client.js';
+import { LockHandle } from '../lock/lock-handle.js';
 import type { SingleInstance } from '../lock/single-instance.js';
 import type { RedisPort, Subscription } from '../port.js';
 import type { RedisStore } from '../redis-store.js';
@@ -157,12 +160,17 @@ interface LeaseHost {
   report(error: unknown, context: string): void;
 }
 
+/** What a lease tells the fleet when its write landed. */
+const FILLED: FillOutcome = { kind: 'filled' };
+
 class RedisFillLease implements FillLease {
   readonly key: string;
   /** The lock's value while this lease holds it. */
   readonly token: string;
   readonly #host: LeaseHost;
   readonly #lock: Lock;
+  /** Writes of other keys of the fill (Vary variants) in flight: they land before the notice goes. */
+  readonly #others = new Set<Promise<unknown>>();
   #wrote = false;
   #released = false;
 
@@ -175,19 +183,49 @@ class RedisFillLease implements FillLease {
 
   async write(key: string, entry: StoredEntry): Promise<boolean> {
     if (this.#released) return false;
+    const host = this.#host;
     try {
       if (key !== this.key) {
         // another key of the same fill (a Vary variant): it has no lock of its own
-        await this.#host.store.set(key, entry);
+        const written = host.store.set(key, entry);
+        this.#others.add(written);
+        try {
+          await written;
+        } finally {
+          this.#others.delete(written);
+        }
         return true;
       }
-      const wrote = await this.#host.store.setIfLocked(key, entry, this.token);
-      if (wrote) this.#wrote = true;
-      return wrote;
+      if (host.port.cluster) {
+        const wrote = await host.store.setIfLocked(key, entry, this.token);
+        if (wrote) this.#wrote = true;
+        return wrote;
+      }
+      return await this.#commit(key, entry);
     } catch (error) {
-      this.#host.report(error, 'fill.write');
+      host.report(error, 'fill.write');
       return false;
     }
+  }
+
+  /**
+   * On a single Redis, the write of the key's entry is the end of the fill: one script writes it,
+   * publishes the fill notice and deletes the lock, so the other processes hear of it one round trip
+   * after the origin answered, however busy this process then is answering its own waiters.
+   */
+  async #commit(key: string, entry: StoredEntry): Promise<boolean> {
+    const host = this.#host;
+    if (this.#others.size > 0) await Promise.allSettled([...this.#others]);
+    if (this.#released) return false;
+    const notice = encodeFillNotice({ from: host.instanceId, key, outcome: FILLED });
+    const wrote = await host.store.commitIfLocked(key, entry, this.token, host.channel, notice);
+    if (!wrote || this.#released) return wrote;
+    this.#wrote = true;
+    this.#released = true;
+    // the script deleted the lock: the handle's expiry timer has nothing left to watch
+    if (this.#lock instanceof LockHandle) this.#lock.detach();
+    host.dispatch(this.key, FILLED, this);
+    return true;
   }
 
   async release(outcome: FillOutcome): Promise<void> {

@@ -11,8 +11,16 @@ import {
   type SharedBackend,
   TieredStore,
 } from '@larder/core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createRedisBackend, escapeGlob, type RedisBackend, toPort } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
+import {
+  createRedisBackend,
+  escapeGlob,
+  type RedisBackend,
+  type RedisPort,
+  type ScriptArg,
+  toPort,
+} from '../../src/index.js';
+import type { LuaScript } from '../../src/lua-script.js';
 import {
   type ClientHandle,
   type ClientKind,
@@ -345,6 +353,73 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       await lead.lease.release({ kind: 'filled' });
       expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
     });
+
+    if (label === 'standalone') {
+      it("the holder's write of the entry ends the fill for the fleet: waiters hear of it, the lock is free", async () => {
+        const f = await make(3);
+        const key = 'GET example.com/commit';
+        const lead = await f.backends[0]!.fills!.claim(key, { wait: 0 });
+        if (lead.kind !== 'lead') throw new Error(`expected to lead, got ${lead.kind}`);
+        const waiting = f.backends[1]!.fills!.claim(key, { wait: 3000 });
+        await delay(50);
+        // nothing but the write: a filler whose process is then busy (answering its own waiters)
+        // does not hold the fleet up
+        expect(await lead.lease.write(key, makeEntry(Date.now(), 60_000, { tags: ['x'] }))).toBe(true);
+        expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+        const next = await f.backends[2]!.fills!.claim(key, { wait: 0 });
+        expect(next).toMatchObject({ kind: 'lead' });
+        if (next.kind === 'lead') await next.lease.release({ kind: 'retry', abandoned: false });
+        // the tag index was written with the entry: invalidating the tag removes it
+        expect(await f.backends[2]!.store.deleteByTags(['x'])).toBe(1);
+        await lead.lease.release({ kind: 'filled' });
+      });
+
+      it("a Vary'd fill: the variant is in the store before the waiters hear of the fill", async () => {
+        const f = await make(1);
+        // the filler's port is slow to write entries, so that its variant's write lands after the
+        // index's would if nothing ordered them
+        const handle = await open(kind);
+        const port = toPort(handle.client, { commandTimeout: TEST_COMMAND_TIMEOUT });
+        const slow: RedisPort = {
+          client: port.client,
+          cluster: port.cluster,
+          commandTimeout: port.commandTimeout,
+          get: (key) => port.get(key),
+          set: (key, value, options) => port.set(key, value, options),
+          del: (keys) => port.del(keys),
+          eval: async (script: LuaScript, keys: readonly string[], args?: readonly ScriptArg[]) => {
+            if (script.name === 'larder-set-entry') await delay(200);
+            return port.eval(script, keys, args);
+          },
+          publish: (channel, message) => port.publish(channel, message),
+          subscribe: (channel, listener) => port.subscribe(channel, listener),
+          scan: (match, options) => port.scan(match, options),
+          close: async () => {},
+        };
+        const filler = createRedisBackend({ client: slow, prefix: f.prefix });
+        onTestFinished(async () => {
+          await filler.close();
+          await port.close();
+          await handle.close();
+        });
+        const base = 'GET example.com/varied';
+        const variant = `${base}\u0000accept=text/html`;
+        const lead = await filler.fills!.claim(base, { wait: 0 });
+        if (lead.kind !== 'lead') throw new Error(`expected to lead, got ${lead.kind}`);
+        const waiting = f.backends[0]!.fills!.claim(base, { wait: 3000 });
+        await delay(50);
+        const now = Date.now();
+        // as the engine writes a Vary'd response: the variant and the index at once
+        const writes = Promise.all([
+          lead.lease.write(variant, makeEntry(now, 60_000, { body: new Uint8Array([1, 2, 3]) })),
+          lead.lease.write(base, makeEntry(now, 60_000, { vary: ['accept'] })),
+        ]);
+        expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+        expect((await f.backends[0]!.store.get(variant))?.body).toEqual(new Uint8Array([1, 2, 3]));
+        expect(await writes).toEqual([true, true]);
+        await lead.lease.release({ kind: 'filled' });
+      });
+    }
   });
 }
 
