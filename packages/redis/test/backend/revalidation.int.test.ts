@@ -9,7 +9,7 @@ import type { RouteCacheOptions } from '@larder/core';
 import { larder } from '@larder/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createRedisBackend } from '../../src/index.js';
+import { createRedisBackend, type RedisStore } from '../../src/index.js';
 import { type ClientHandle, clientKinds, TEST_COMMAND_TIMEOUT, uniquePrefix } from '../support/clients.js';
 
 const shared = inject('redis');
@@ -27,22 +27,23 @@ describe('revalidation across the fleet', () => {
    */
   async function versionedFleet(cache: RouteCacheOptions) {
     const state = { version: 'a', seen: [] as [number, unknown][] };
-    const { apps, advance } = await fleet(async (i, request, reply) => {
+    const { apps, advance, landed } = await fleet(async (i, request, reply) => {
       state.seen.push([i, request.headers['if-none-match']]);
       const etag = '"page-1"';
       reply.header('etag', etag).header('x-version', state.version);
       if (request.headers['if-none-match'] === etag) return reply.code(304).send();
       return reply.type('text/plain').send('the page');
     }, cache);
-    return { apps, state, advance };
+    return { apps, state, advance, landed };
   }
 
   it('a stale-while-revalidate refresh revalidates for the fleet; every process then serves the freshened entry', async () => {
-    const { apps, state, advance } = await versionedFleet({ ttl: '10s', staleWhileRevalidate: '1m' });
+    const { apps, state, advance, landed } = await versionedFleet({ ttl: '10s', staleWhileRevalidate: '1m' });
     const [a, b] = apps;
     const get = (app: FastifyInstance) => app.inject({ url: '/page', headers: { host: 'fleet.test' } });
     await get(a);
     await waitFor(async () => a.larder.stats().stores === 1);
+    await landed();
     advance(15_000);
     state.version = 'b';
     const stale = await get(b);
@@ -67,11 +68,12 @@ describe('revalidation across the fleet', () => {
   });
 
   it('one process revalidates with If-None-Match; its 304 freshens the entry every process serves', async () => {
-    const { apps, state, advance } = await versionedFleet({ ttl: '10s' });
+    const { apps, state, advance, landed } = await versionedFleet({ ttl: '10s' });
     const [a, b] = apps;
     const first = await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
     expect(first.headers['cache-status']).toBe('larder; fwd=miss; stored');
     await waitFor(async () => a.larder.stats().stores === 1);
+    await landed();
 
     advance(15_000);
     state.version = 'b';
@@ -100,11 +102,17 @@ describe('revalidation across the fleet', () => {
   async function fleet(
     handler: (i: number, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
     cache: RouteCacheOptions = { ttl: '10s' },
-  ): Promise<{ apps: [FastifyInstance, FastifyInstance]; advance(ms: number): void }> {
+  ): Promise<{
+    apps: [FastifyInstance, FastifyInstance];
+    advance(ms: number): void;
+    /** Resolves once the page's entry is in Redis (a fill's write lands after its response is sent). */
+    landed(): Promise<void>;
+  }> {
     let offset = 0;
     const now = () => Date.now() + offset;
     const prefix = uniquePrefix('revalidation');
     const apps: FastifyInstance[] = [];
+    const stores: RedisStore[] = [];
     for (let i = 0; i < 2; i++) {
       const handle: ClientHandle = await kind.single(shared.single);
       const backend = createRedisBackend({
@@ -114,6 +122,7 @@ describe('revalidation across the fleet', () => {
       });
       cleanup.push(() => handle.close());
       cleanup.push(() => backend.close());
+      stores.push(backend.store);
       const app = Fastify();
       await app.register(larder, { shared: backend, now });
       app.get('/page', { config: { cache } }, (request, reply) => handler(i, request, reply));
@@ -121,13 +130,17 @@ describe('revalidation across the fleet', () => {
       cleanup.push(() => app.close());
       apps.push(app);
     }
-    return { apps: apps as [FastifyInstance, FastifyInstance], advance: (ms) => (offset += ms) };
+    return {
+      apps: apps as [FastifyInstance, FastifyInstance],
+      advance: (ms) => (offset += ms),
+      landed: () => waitFor(async () => (await stores[0]!.get('GET fleet.test/page')) !== undefined),
+    };
   }
 
   it('a 304 with Set-Cookie or Content-Encoding: the cookie reaches its client only, the shared entry keeps its encoding', async () => {
     const calls: number[] = [];
     const state = { cookie: false };
-    const { apps, advance } = await fleet(async (i, request, reply) => {
+    const { apps, advance, landed } = await fleet(async (i, request, reply) => {
       calls.push(i);
       reply.header('etag', '"page-1"');
       if (request.headers['if-none-match'] !== '"page-1"') return reply.type('text/plain').send('the page');
@@ -138,6 +151,7 @@ describe('revalidation across the fleet', () => {
     const [a, b] = apps;
     await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
     await waitFor(async () => a.larder.stats().stores === 1);
+    await landed();
     advance(15_000);
     state.cookie = true;
     const alice = await b.inject({ url: '/page', headers: { host: 'fleet.test' } });
@@ -162,7 +176,7 @@ describe('revalidation across the fleet', () => {
 
   it('a 304 for a client’s own tag, or naming another tag, never freshens the shared entry', async () => {
     const state = { etag: '"v1"', body: 'version one', imsOnly: false };
-    const { apps, advance } = await fleet(async (_i, request, reply) => {
+    const { apps, advance, landed } = await fleet(async (_i, request, reply) => {
       reply.header('etag', state.etag).header('last-modified', 'Wed, 01 Jan 2020 00:00:00 GMT');
       const inm = request.headers['if-none-match'];
       const match = state.imsOnly
@@ -174,6 +188,7 @@ describe('revalidation across the fleet', () => {
     const [a, b] = apps;
     await a.inject({ url: '/page', headers: { host: 'fleet.test' } });
     await waitFor(async () => a.larder.stats().stores === 1);
+    await landed();
     advance(15_000);
     state.etag = '"v2"';
     state.body = 'version two';
