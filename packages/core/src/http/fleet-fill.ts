@@ -151,9 +151,16 @@ export class FleetFill extends LocalFill {
         return { kind: 'fill', flight: this.#leaseFlight(flight, claim.lease), lease: claim.lease };
       }
       case 'done': {
+        if (claim.outcome.kind === 'filled') {
+          // an older copy in our L1 (kept for stale-if-error) must not hide the new entry
+          await this.#tiered.invalidateLocal({ keys: [key] });
+          const stored = await this.#readFilled(key);
+          if (stored !== undefined) {
+            flight.settle(stored);
+            return { kind: 'waited', outcome: stored };
+          }
+        }
         const outcome = toFlightOutcome(claim.outcome);
-        // an older copy in our L1 (kept for stale-if-error) must not hide the new entry from the re-look
-        if (claim.outcome.kind === 'filled') await this.#tiered.invalidateLocal({ keys: [key] });
         if (outcome.kind === 'uncacheable' && outcome.status < 500) {
           // as the filler's own process does: later requests here pass without queueing
           this.#fleet.hitForPass.mark(key, this.#now());
@@ -274,6 +281,25 @@ export class FleetFill extends LocalFill {
       this.services.report(error, 'shared.l2.get');
       return undefined;
     }
+  }
+
+  /**
+   * Another process filled `key`: its entry, read once through the tier (into L1), as the outcome
+   * this process's waiters get, so that they answer from it as an in-process leader's waiters do
+   * instead of each looking up again. `undefined` (they look up again) when there is nothing fresh
+   * at `key`, or a Vary index rather than a response.
+   */
+  async #readFilled(key: string): Promise<FlightOutcome | undefined> {
+    let entry: unknown;
+    try {
+      entry = await this.#tiered.get(key);
+    } catch (error) {
+      this.services.report(error, 'shared.l2.get');
+      return undefined;
+    }
+    if (!isEntry(entry) || entry.vary !== undefined || this.#now() >= entry.staleAt) return undefined;
+    // a response stored at the key itself (not a variant): it varies on nothing
+    return { kind: 'stored', key, entry, vary: [] };
   }
 
   /** Whether `now` is a usable entry that another fill wrote after the lookup that saw `seen`. */

@@ -8,11 +8,12 @@ import { ConfigError } from '../../src/errors.js';
 import { validateRouteOptions } from '../../src/http/options.js';
 import { FLIGHT_TIMEOUT, SingleFlight } from '../../src/http/single-flight.js';
 import type { HttpCacheOptions, RequestLike } from '../../src/http/types.js';
+import { variantKey } from '../../src/http/vary.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { FillClaim, FillClaimOptions, SharedBackend } from '../../src/store/shared-backend.js';
 import { TieredStore } from '../../src/store/tiered-store.js';
 import { deferred, get, get as get_, Harness, header, type Origin, res, settle } from '../http/harness.js';
-import { entry, LocalBus, ScriptedCoordinator, text } from './support.js';
+import { entry, FlakyStore, LocalBus, ScriptedCoordinator, text } from './support.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -157,6 +158,42 @@ describe('HttpCache with a shared tier: waiting for another process', () => {
     expect(calls()).toBe(0);
     expect(fills.claims).toHaveLength(1);
     expect(text(await tiered.l1.get(KEY))).toBe('theirs');
+  });
+
+  it("answers this process's waiters from the entry the other fill stored, read once: collapsed hits", async () => {
+    let h!: Harness;
+    const l2 = new FlakyStore(new MemoryStore({ now: () => h.now }));
+    const fills = new ScriptedCoordinator(l2, async (key) => {
+      await l2.inner.set(key, entry(h.now, 60_000, 'theirs'));
+      return { kind: 'done', outcome: { kind: 'filled' } };
+    });
+    h = new Harness({ ttl: '1m', shared: { store: l2, fills } });
+    harnesses.push(h);
+    const origin: Origin = async () => res(200, {}, 'ours');
+    const sent = await Promise.all(Array.from({ length: 50 }, () => h.send(get('/a'), origin)));
+    expect(sent.map((r) => `${r.text} ${header(r, 'cache-status')}`)).toEqual(
+      Array.from({ length: 50 }, () => 'theirs larder; hit; collapsed'),
+    );
+    expect(h.cache.stats()).toMatchObject({ misses: 1, hits: 50, coalesced: 50, fleetWaits: 1 });
+    // the cold read, then the read of the other fill's entry: not one per waiter
+    expect(l2.calls.filter((c) => c === 'get')).toHaveLength(2);
+  });
+
+  it("after another process's Vary'd fill, each waiter looks up its own variant", async () => {
+    const { h, l2, origin, calls } = setup(async (key) => {
+      const vary = ['accept-language'];
+      await l2.set(key, entry(h.now, 60_000, '', { vary }));
+      for (const lang of ['en', 'fr']) {
+        const at = variantKey(key, vary, { 'accept-language': lang });
+        await l2.set(at, entry(h.now, 60_000, lang, { headers: { vary: 'accept-language' } }));
+      }
+      return { kind: 'done', outcome: { kind: 'filled' } };
+    });
+    const sent = await Promise.all(
+      ['en', 'fr', 'en', 'fr'].map((lang) => h.send(get('/a', { 'accept-language': lang }), origin)),
+    );
+    expect(sent.map((r) => r.text)).toEqual(['en', 'fr', 'en', 'fr']);
+    expect(calls()).toBe(0);
   });
 
   it('passes, and remembers hit-for-pass, when the other fill was not storable', async () => {
