@@ -91,9 +91,9 @@ export function traceRequests(app) {
     }
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onResponse', (request, _reply, done) => {
     if (request.tracedAt !== undefined) {
-      requests.push([request.tracedAt, now(), / hit/.test(String(reply.getHeader('cache-status') ?? ''))]);
+      requests.push([request.tracedAt, now(), request.calledOrigin !== true]);
     }
     done();
   });
