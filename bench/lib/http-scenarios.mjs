@@ -22,11 +22,12 @@ export const ORIGIN_DELAY_MS = 5;
  * warmed beforehand: the origin must not run while measured), `origin` (no cache, slow origin),
  * `miss` (every request a distinct key: every request must miss).
  * @typedef {'ceiling' | 'hit' | 'origin' | 'miss'} Kind
+ * `floor`: a route middleware writes the payload with writeHead/end (the least a route-level cache can do).
  * `metrics`: the cache is reported by @larder/prometheus on a prom-client Registry. `headers`: sent
  * with every request; `status`: what every response must be (200 when absent; a 304 has no body).
  * @typedef {{ id: string, framework: 'fastify' | 'express', kind: Kind, label: string,
  *   path: string, unique?: boolean, cache: 'larder' | 'apicache' | 'bentocache' | 'fastify-caching' | 'none',
- *   metrics?: boolean, headers?: Record<string, string>, status?: number }} Scenario
+ *   metrics?: boolean, floor?: boolean, headers?: Record<string, string>, status?: number }} Scenario
  */
 
 /** The ETag of the payload, for the conditional (304) scenarios. */
@@ -144,6 +145,15 @@ export const SCENARIOS = [
     kind: 'hit',
     cache: 'apicache',
     label: "apicache 1.6.3 hit (middleware('5 minutes') on the route)",
+    path: '/payload',
+  },
+  {
+    id: 'express-floor',
+    framework: 'express',
+    kind: 'ceiling',
+    cache: 'none',
+    floor: true,
+    label: 'floor: a route middleware writes the ready Buffer with writeHead/end (no cache, no res.send)',
     path: '/payload',
   },
   {
