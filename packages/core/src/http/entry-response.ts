@@ -23,6 +23,8 @@ interface HitHeaders {
   readonly age: number;
   readonly ttl: number;
   readonly headers: Readonly<HeaderMap>;
+  /** The whole response to a GET plain hit: the same for every one of that second. */
+  readonly response: Readonly<ResponseToSend>;
 }
 
 /**
@@ -58,8 +60,8 @@ function withAgeAndStatus(entry: StoredEntry, age: number, status: string): Head
 /**
  * The response to `req` from `entry` at `now`, with `Age` (RFC 9111 section 5.1) and a
  * `Cache-Status` member for cache `name` with `params` (RFC 9211). The entry is not modified. Its
- * body is shared, and so are the headers of plain hits (they are the same for every hit of an entry
- * within one second, and frozen): callers must not write to either.
+ * body is shared, and so are the headers of plain hits and, for GET, the whole response (they are
+ * the same for every hit of an entry within one second, and frozen): callers must not write to them.
  */
 export function entryResponse(
   entry: StoredEntry,
@@ -88,9 +90,12 @@ export function entryResponse(
     let memo = hitHeaders.get(entry);
     if (memo === undefined || memo.age !== age || memo.ttl !== ttl || memo.name !== name) {
       const status = appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params));
-      memo = { name, age, ttl, headers: Object.freeze(withAgeAndStatus(entry, age, status)) };
+      const prepared = Object.freeze(withAgeAndStatus(entry, age, status));
+      const response = Object.freeze({ status: entry.status, headers: prepared, body: entry.body });
+      memo = { name, age, ttl, headers: prepared, response };
       hitHeaders.set(entry, memo);
     }
+    if (!isHead(req.method)) return memo.response as ResponseToSend;
     headers = memo.headers;
   } else {
     headers = withAgeAndStatus(

@@ -52,8 +52,27 @@ function isZero(value: string | undefined): boolean {
 /** The request field that marks the engine's own background refreshes (`HttpCache.revalidateHeader`). */
 export const REFRESH_MARKER = 'x-larder-revalidate';
 
-/** Where a request object keeps the refresh marker {@link removeRefreshMarker} took from its fields. */
-const kMarker = Symbol('larder.refresh-marker');
+/**
+ * What a request object keeps out of sight of its handler: the refresh marker
+ * {@link removeRefreshMarker} took from its fields, and the client's own conditional fields
+ * {@link applyValidators} replaced. One property, so that a lookup of a request that has neither
+ * (nearly every one) costs one missing-property read.
+ */
+const kSaved = Symbol('larder.saved-fields');
+interface SavedFields {
+  marker?: string;
+  client?: ClientFields;
+}
+
+/** The fields kept on `holder`, created when `create`. */
+function savedFields(holder: object, create: true): SavedFields;
+function savedFields(holder: object, create: false): SavedFields | undefined;
+function savedFields(holder: object, create: boolean): SavedFields | undefined {
+  const slot = holder as Record<symbol, SavedFields | undefined>;
+  let saved = slot[kSaved];
+  if (saved === undefined && create) slot[kSaved] = saved = {};
+  return saved;
+}
 
 /**
  * Remove the refresh marker from a request's fields before its handler runs (adapters call it after
@@ -69,7 +88,7 @@ export function removeRefreshMarker(
 ): void {
   const value = headers[REFRESH_MARKER];
   if (value === undefined) return;
-  (holder as Record<symbol, string>)[kMarker] = Array.isArray(value) ? value.join(', ') : String(value);
+  savedFields(holder, true).marker = Array.isArray(value) ? value.join(', ') : String(value);
   delete headers[REFRESH_MARKER];
   if (rawHeaders !== undefined) {
     for (let i = rawHeaders.length - 2; i >= 0; i -= 2) {
@@ -78,8 +97,6 @@ export function removeRefreshMarker(
   }
 }
 
-/** Where a request object keeps the client's own conditional fields {@link applyValidators} replaced. */
-const kClientFields = Symbol('larder.client-conditionals');
 type ClientFields = Record<string, unknown>;
 
 /**
@@ -89,8 +106,9 @@ type ClientFields = Record<string, unknown>;
  * own conditional fields in place of those {@link applyValidators} gave the handler.
  */
 export function withRefreshMarker(holder: object, headers: Readonly<HeaderMap>): Readonly<HeaderMap> {
-  const marker = (holder as Record<symbol, string | undefined>)[kMarker];
-  const client = (holder as Record<symbol, ClientFields | undefined>)[kClientFields];
+  const saved = savedFields(holder, false);
+  if (saved === undefined) return headers;
+  const { marker, client } = saved;
   if (marker === undefined && client === undefined) return headers;
   const out: HeaderMap = { ...headers };
   if (marker !== undefined) out[REFRESH_MARKER] = marker;
@@ -118,8 +136,7 @@ export function applyValidators(
   headers: Record<string, unknown>,
   rawHeaders?: string[] | undefined,
 ): void {
-  const slot = holder as Record<symbol, ClientFields | undefined>;
-  const saved = slot[kClientFields];
+  const saved = savedFields(holder, false)?.client;
   const fields = fill?.validators?.();
   if (fields === undefined) {
     // a second lookup of the request (a decorator's) that revalidates nothing: the handler gets the
@@ -133,7 +150,7 @@ export function applyValidators(
     setField(headers, rawHeaders, name, fields[name as keyof typeof fields]);
   }
   // a second application (a decorator's own lookup) keeps what the client sent
-  slot[kClientFields] = saved ?? client;
+  savedFields(holder, true).client = saved ?? client;
 }
 
 /** Set (or, for `undefined`, remove) field `name` in `headers` and in the flat `rawHeaders` list. */
