@@ -6,9 +6,9 @@ import { ConfigError } from '../errors.js';
 import { type AbsorbedErrorHandler, absorbedErrorReporter } from '../internal/absorbed-errors.js';
 import type { Persistence } from '../persist/persist.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { SharedBackend } from '../store/shared-backend.js';
+import type { FillLease, SharedBackend } from '../store/shared-backend.js';
 import { isPromiseLike, type ResponseStore, type StoredEntry } from '../store/types.js';
-import { cacheKey, keyOrigin, normalizePathAndQuery } from './cache-key.js';
+import { cacheKey, normalizePathAndQuery } from './cache-key.js';
 import type { CacheStatusParams, ForwardReason } from './cache-status.js';
 import { countLookup, lookupLabel, newHttpCacheStats, type RouteStats } from './diagnostics.js';
 import { entryResponse } from './entry-response.js';
@@ -25,6 +25,7 @@ import { HitForPass } from './hit-for-pass.js';
 import { InvalidationLog, invalidationTags } from './invalidation-log.js';
 import { type ClaimStep, LocalFill } from './local-fill.js';
 import { type LookupContext, lookupContext } from './lookup-context.js';
+import { type MissAt, missPlan } from './miss-plan.js';
 import {
   type EffectiveRoute,
   EffectiveRoutes,
@@ -37,7 +38,6 @@ import { onlyIfCachedResponse, storedFits } from './request-directives.js';
 import { REFRESH_MARKER, unsafeRequestReason } from './request-safety.js';
 import { Revalidation } from './revalidation.js';
 import { FLIGHT_TIMEOUT, type FlightLeader, SingleFlight } from './single-flight.js';
-import { originUrlTag, urlTag } from './tags.js';
 import type {
   HttpCacheOptions,
   HttpCacheStats,
@@ -403,7 +403,7 @@ export class HttpCache {
   ): LookupResult | Promise<LookupResult> {
     switch (step.kind) {
       case 'fill':
-        return this.#miss(ctx, { ...at, flight: step.flight ?? flight, lease: step.lease });
+        return this.#miss(ctx, at, step.flight ?? flight, step.lease);
       case 'again':
         return this.#lookup(ctx, attempt + 1);
       case 'waited':
@@ -472,25 +472,11 @@ export class HttpCache {
 
   #miss(
     ctx: LookupContext,
-    at: Pick<
-      FillPlan,
-      'key' | 'index' | 'stale' | 'fwd' | 'flight' | 'onDone' | 'lease' | 'refresh' | 'validation'
-    >,
+    at: MissAt,
+    flight?: FlightLeader<FlightOutcome>,
+    lease?: FillLease,
   ): LookupResult {
-    // the URL tag is only needed to store, so hits never pay for it
-    ctx.path ??= normalizePathAndQuery(ctx.req.url);
-    const fill = new HttpFill(this.#services, {
-      kind: 'miss',
-      baseKey: ctx.baseKey,
-      urlTag: urlTag(ctx.path),
-      req: ctx.req,
-      route: ctx.route,
-      requestNoStore: ctx.requestNoStore,
-      private: ctx.private,
-      originUrlTag: originUrlTag(keyOrigin(ctx.req), ctx.path),
-      ...at,
-    });
-    return { kind: 'miss', fill };
+    return { kind: 'miss', fill: new HttpFill(this.#services, missPlan(ctx, at, flight, lease)) };
   }
 
   #pass(

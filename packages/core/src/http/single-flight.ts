@@ -25,9 +25,74 @@ export interface FlightLeader<T> {
   expire(): void;
 }
 
-interface Flight<T> extends FlightLeader<T> {
-  settled: boolean;
-  promise: Promise<T | typeof FLIGHT_TIMEOUT>;
+/**
+ * One flight. A class rather than an object of closures, and its promise made only when someone
+ * joins: a miss that nobody waits on (most of them) then costs an object and a timer.
+ */
+class Flight<T> implements FlightLeader<T> {
+  settled = false;
+  /** What waiters get, once settled. */
+  #outcome: T | typeof FLIGHT_TIMEOUT | undefined;
+  #promise: Promise<T | typeof FLIGHT_TIMEOUT> | undefined;
+  #resolve: ((value: T | typeof FLIGHT_TIMEOUT) => void) | undefined;
+  /** Bounds both the waiters' wait and the flight's life in the table. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly table: Map<string, Flight<T>>,
+    readonly key: string,
+  ) {}
+
+  /** What a waiter awaits: the outcome, once there is one. */
+  get promise(): Promise<T | typeof FLIGHT_TIMEOUT> {
+    if (this.#promise === undefined) {
+      this.#promise = this.settled
+        ? Promise.resolve(this.#outcome as T | typeof FLIGHT_TIMEOUT)
+        : new Promise((resolve) => {
+            this.#resolve = resolve;
+          });
+    }
+    return this.#promise;
+  }
+
+  settle(outcome: T, linger?: Promise<unknown>): void {
+    if (this.settled) return;
+    this.#end(outcome);
+    if (linger === undefined) this.drop();
+    else {
+      const drop = (): void => this.drop();
+      linger.then(drop, drop);
+    }
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.#end(FLIGHT_TIMEOUT);
+    this.drop();
+  }
+
+  /** The timer fired: waiters give up, and the flight leaves the table, settled or not. */
+  timedOut(): void {
+    if (!this.settled) this.#end(FLIGHT_TIMEOUT);
+    this.drop();
+  }
+
+  drop(): void {
+    clearTimeout(this.timer);
+    if (this.table.get(this.key) === this) this.table.delete(this.key);
+  }
+
+  #end(outcome: T | typeof FLIGHT_TIMEOUT): void {
+    this.settled = true;
+    this.#outcome = outcome;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(outcome);
+  }
+}
+
+function flightTimedOut<T>(flight: Flight<T>): void {
+  flight.timedOut();
 }
 
 /** A table of in-flight work by key. */
@@ -62,42 +127,14 @@ export class SingleFlight<T> {
 
   /** Lead a new flight for `key`, or `undefined` when one is already running. */
   begin(key: string): FlightLeader<T> | undefined {
-    if (this.#flights.has(key)) return undefined;
-    let resolve!: (value: T | typeof FLIGHT_TIMEOUT) => void;
-    const promise = new Promise<T | typeof FLIGHT_TIMEOUT>((r) => {
-      resolve = r;
-    });
-    const drop = () => {
-      clearTimeout(timer);
-      if (this.#flights.get(key) === flight) this.#flights.delete(key);
-    };
-    const flight: Flight<T> = {
-      promise,
-      settled: false,
-      settle: (outcome, linger) => {
-        if (flight.settled) return;
-        flight.settled = true;
-        resolve(outcome);
-        if (linger === undefined) drop();
-        else linger.then(drop, drop);
-      },
-      expire: () => {
-        if (flight.settled) return;
-        flight.settled = true;
-        resolve(FLIGHT_TIMEOUT);
-        drop();
-      },
-    };
-    // the timer bounds both the waiters' wait and the entry's life in the table
-    const timer = setTimeout(() => {
-      if (!flight.settled) {
-        flight.settled = true;
-        resolve(FLIGHT_TIMEOUT);
-      }
-      drop();
-    }, this.#timeout);
+    const flights = this.#flights;
+    if (flights.has(key)) return undefined;
+    const flight = new Flight<T>(flights, key);
+    // the flight as the timer's argument: no closure per flight
+    const timer = setTimeout(flightTimedOut, this.#timeout, flight);
     timer.unref?.();
-    this.#flights.set(key, flight);
+    flight.timer = timer;
+    flights.set(key, flight);
     return flight;
   }
 
@@ -107,6 +144,7 @@ export class SingleFlight<T> {
     this.#flights.clear();
     for (const flight of flights) {
       if (!flight.settled) flight.settle(FLIGHT_TIMEOUT as T);
+      else clearTimeout(flight.timer);
     }
   }
 }
