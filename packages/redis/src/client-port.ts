@@ -54,6 +54,12 @@ export interface PortDriver {
   masters(): Promise<((args: readonly CommandArg[]) => Promise<unknown>)[]>;
 }
 
+/**
+ * Why a driver refuses a command at once: its client lost the connection it had and is reconnecting
+ * (the port reports it as an `'unavailable'` {@link StoreError}).
+ */
+export const RECONNECTING = 'the client lost its connection to Redis and is reconnecting';
+
 /** @defaultValue of {@link RedisPortOptions.commandTimeout}, in ms. */
 export const DEFAULT_COMMAND_TIMEOUT = 1000;
 

@@ -78,6 +78,43 @@ describe.each(kinds)('$name when Redis fails', (kind) => {
     expect(await store.deleteByTags(['probe'])).toBe(1);
   });
 
+  it('once the client has lost Redis, a command fails at once as unavailable instead of waiting out its timeout', async () => {
+    // a timeout longer than the test's own: a command queued until it ran out would fail the test
+    const patient = toPort(handle.client, { commandTimeout: 60_000 });
+    try {
+      expect(await patient.set('k', 'v')).toBe(true);
+      await server.kill();
+      // the client notices the dead connection (a command on it may be lost with it)
+      await pollUntil(
+        async () => {
+          try {
+            await patient.get('k');
+            return false;
+          } catch (error) {
+            return error instanceof StoreError && error.reason === 'unavailable';
+          }
+        },
+        10_000,
+        () => `${kind.name} never refused a command while Redis was down`,
+        20,
+      );
+      for (const op of [patient.get('k'), patient.set('k', 'w'), patient.publish('c', 'm')]) {
+        const { error } = await failure(op);
+        expect(error.reason).toBe('unavailable');
+        expect(error.message).toContain('reconnecting');
+      }
+      await server.restart();
+      await pollUntil(
+        async () => (await patient.set('k', 'again').catch(() => false)) === true,
+        15_000,
+        () => `${kind.name} did not recover`,
+        50,
+      );
+    } finally {
+      await patient.close();
+    }
+  }, 30_000);
+
   it('times out while Redis is frozen, and answers correctly once it thaws', async () => {
     await recovered();
     server.freeze();

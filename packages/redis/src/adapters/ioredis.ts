@@ -9,7 +9,7 @@
  */
 import { ConfigError } from '@larder/core';
 import type { CommandArg, PortDriver, SubscriberConnection } from '../client-port.js';
-import { ClientPort } from '../client-port.js';
+import { ClientPort, RECONNECTING } from '../client-port.js';
 import type { RedisPort, RedisPortOptions } from '../port.js';
 
 /** The part of an ioredis `Redis` or `Cluster` this adapter uses. */
@@ -71,16 +71,36 @@ class IORedisDriver implements PortDriver {
   readonly client = 'ioredis';
   readonly cluster: boolean;
   readonly #redis: IORedisLike;
+  #wasReady = false;
 
   constructor(client: IORedisLike) {
     this.#redis = client;
     this.cluster = client.isCluster;
+    if (client.status === 'ready') this.#wasReady = true;
+    else if (!this.cluster) client.once('ready', () => (this.#wasReady = true));
   }
 
   send(_key: string | undefined, args: readonly CommandArg[]): Promise<unknown> {
+    if (this.#reconnecting()) return Promise.reject(new Error(RECONNECTING));
     // ioredis cannot drop a queued command on an abort signal: the port's deadline only stops waiting
     // a Cluster routes by the keys it finds in the arguments (EVALSHA's numkeys included)
     return this.#redis.callBuffer(args[0] as string, ...args.slice(1));
+  }
+
+  /**
+   * Whether a client that was ready has lost its connection: a command would only wait in its offline
+   * queue, so it fails at once instead (a cache read is a miss, the fleet's lock unavailable) rather
+   * than after the command timeout. Before it was first ready, commands queue as ioredis means them
+   * to (the first requests of a process that starts beside Redis). Not for a Cluster, whose nodes
+   * come and go on their own.
+   */
+  #reconnecting(): boolean {
+    if (this.cluster) return false;
+    if (this.#redis.status === 'ready') {
+      this.#wasReady = true;
+      return false;
+    }
+    return this.#wasReady;
   }
 
   async masters(): Promise<((args: readonly CommandArg[]) => Promise<unknown>)[]> {

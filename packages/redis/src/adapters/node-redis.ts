@@ -8,7 +8,7 @@
  * and RESP3, whatever type mapping the user's client was created with.
  */
 import type { CommandArg, PortDriver, SubscriberConnection } from '../client-port.js';
-import { ClientPort } from '../client-port.js';
+import { ClientPort, RECONNECTING } from '../client-port.js';
 import type { RedisPort, RedisPortOptions } from '../port.js';
 
 /** RESP type bytes (the protocol's own: `$`, `+`, `=`) mapped to `Buffer` for every command. */
@@ -114,6 +114,7 @@ class NodeRedisDriver implements PortDriver {
   readonly cluster: boolean;
   readonly #single: NodeRedisClientLike | undefined;
   readonly #clusterClient: NodeRedisClusterLike | undefined;
+  #wasReady = false;
   constructor(client: NodeRedisClientLike | NodeRedisClusterLike) {
     if (isNodeRedisCluster(client)) {
       this.cluster = true;
@@ -121,6 +122,14 @@ class NodeRedisDriver implements PortDriver {
     } else {
       this.cluster = false;
       this.#single = client;
+      // given connected (createRedisBackend refuses one that is not open): ready now, or soon
+      const ready = (client as { isReady?: unknown }).isReady;
+      if (ready === true) this.#wasReady = true;
+      else
+        (client as { once?: (event: string, f: () => void) => unknown }).once?.(
+          'ready',
+          () => (this.#wasReady = true),
+        );
     }
   }
 
@@ -134,7 +143,23 @@ class NodeRedisDriver implements PortDriver {
     // which node-redis drops from its queue if it has not written it yet.
     const options = commandOptions(signal);
     if (this.#clusterClient !== undefined) return this.#clusterClient.sendCommand(key, false, args, options);
+    if (this.#reconnecting()) return Promise.reject(new Error(RECONNECTING));
     return this.#single!.sendCommand(args, options);
+  }
+
+  /**
+   * Whether a client that was ready has lost its connection (`isReady` false while it reconnects): a
+   * command would only wait in its offline queue, so it fails at once instead (a cache read is a
+   * miss, the fleet's lock unavailable) rather than after the command timeout. Until the client was
+   * first seen ready, commands queue as node-redis means them to.
+   */
+  #reconnecting(): boolean {
+    const ready = (this.#single as { isReady?: unknown }).isReady;
+    if (ready === true) {
+      this.#wasReady = true;
+      return false;
+    }
+    return ready === false && this.#wasReady;
   }
 
   async masters(): Promise<((args: readonly CommandArg[]) => Promise<unknown>)[]> {
