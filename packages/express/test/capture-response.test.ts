@@ -287,8 +287,9 @@ for (const [name, express] of frameworks) {
       await request(server).get('/');
       await settle();
       expect(seen?.end).toBe(outerEnd);
-      expect(Object.hasOwn(seen!, 'write')).toBe(false);
-      expect(Object.hasOwn(seen!, 'writeHead')).toBe(false);
+      const inherited = Object.getPrototypeOf(seen!) as ServerResponse;
+      expect(seen!.write).toBe(inherited.write);
+      expect(seen!.writeHead).toBe(inherited.writeHead);
     });
 
     it('abandons the fill when the response closes before finishing', async () => {
@@ -303,7 +304,7 @@ for (const [name, express] of frameworks) {
       await settle();
       expect(r.abandoned).toHaveLength(1);
       expect(r.finished).toHaveLength(0);
-      expect(Object.hasOwn(seen!, 'end')).toBe(false);
+      expect(seen!.end).toBe((Object.getPrototypeOf(seen!) as ServerResponse).end);
     });
 
     it('abandons the fill when the client goes away mid-stream', async () => {

@@ -46,8 +46,9 @@ const NATIVE_WRITE_HEAD = ServerResponse.prototype.writeHead as unknown as Metho
  *   belongs to one visitor.
  *
  * The fill is always settled exactly once. `writeHead`, `write` and `end` are restored when `res`
- * emits `finish` or `close`: own properties get their previous values back, inherited ones are
- * deleted; a patch that another layer wrapped in the meantime is left in place and passes through.
+ * emits `finish` or `close`: each gets back the method it had (an inherited one as an own field of
+ * the same value); a patch that another layer wrapped in the meantime is left in place and passes
+ * through.
  *
  * @param res - the response, before anything was written to it.
  * @param fill - the engine's fill handle for this request.
@@ -59,11 +60,6 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
   const writeHead = target.writeHead;
   const write = target.write;
   const end = target.end;
-  const own = {
-    writeHead: Object.hasOwn(res, 'writeHead'),
-    write: Object.hasOwn(res, 'write'),
-    end: Object.hasOwn(res, 'end'),
-  };
   let state: State = 'idle';
   let settled = false;
   let chunks: Buffer[] = [];
@@ -239,9 +235,10 @@ export function captureResponse(res: ServerResponse, fill: Fill): void {
     restored = true;
     const previous: Patchable = { writeHead, write, end };
     for (const name of ['writeHead', 'write', 'end'] as const) {
-      if (target[name] !== patched[name]) continue;
-      if (own[name]) target[name] = previous[name];
-      else delete (target as Partial<Patchable>)[name];
+      // the method it had, own or inherited, as an own field: deleting a field of a response whose
+      // prototype Express replaced turns it into a slow dictionary object (V8), which then slowed
+      // Node's own work on every response that missed
+      if (target[name] === patched[name]) target[name] = previous[name];
     }
   };
   res.once('finish', restore);
