@@ -161,14 +161,20 @@ export function setRequestFill(request: FastifyRequest, fill: Fill | null): void
 /** Send a response the engine answered (a hit, a stale entry, a 304). @internal */
 export function replyWith(reply: FastifyReply, response: ResponseLike): FastifyReply {
   reply.code(response.status);
-  // what hooks before the cache set for this request (a request id, CORS) is kept, except the stored
-  // representation's own fields: the same rule as on Express (storedHeaderWins)
-  const headers = response.headers;
+  setAnswerHeaders(reply, response.headers);
+  return reply.send(payloadOf(reply, response));
+}
+
+/**
+ * Put an answer's headers on the reply. What hooks before the cache set for this request (a request
+ * id, CORS) is kept, except the stored representation's own fields: the same rule as on Express
+ * ({@link storedHeaderWins}).
+ */
+function setAnswerHeaders(reply: FastifyReply, headers: HeaderMap): void {
   for (const name in headers) {
     const value = headers[name];
     if (value !== undefined && (storedHeaderWins(name) || !reply.hasHeader(name))) reply.header(name, value);
   }
-  return reply.send(payloadOf(reply, response));
 }
 
 /**
@@ -194,39 +200,19 @@ function onlyOwnOnSend(request: FastifyRequest): boolean {
 }
 
 /**
- * Write a hit straight to Node's response, with the header list the engine prepared for the entry
- * (shared by every hit of the same second), merged only when hooks before the cache set headers of
- * their own (the {@link storedHeaderWins} rule). For a route with no onSend hook but the plugin's:
- * onResponse hooks and request logging still run (Fastify listens on the response for them).
+ * Write a hit straight to Node's response, for a route with no onSend hook but the plugin's. The
+ * headers go on the reply first, so that onResponse hooks (which still run: Fastify listens on the
+ * response for them and for its request log) read them with `reply.getHeader`, as after any reply.
  */
 function writeHit(reply: FastifyReply, response: ResponseLike): void {
-  let headers = response.headers;
-  const own = reply.getHeaders() as HeaderMap;
-  for (const _ in own) {
-    headers = withOwnHeaders(own, headers);
-    break;
-  }
+  setAnswerHeaders(reply, response.headers);
   const body = response.body;
   const res = reply.raw;
   // before hijacking: a header a hook set that Node refuses throws here, and Fastify answers the error
-  res.writeHead(response.status, headers as OutgoingHttpHeaders);
+  res.writeHead(response.status, reply.getHeaders() as OutgoingHttpHeaders);
   reply.hijack();
   if (body.byteLength === 0) res.end();
   else res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-}
-
-/** The headers to send: `stored`, except where `own` (set for this request) wins. */
-function withOwnHeaders(own: HeaderMap, stored: HeaderMap): HeaderMap {
-  const out: HeaderMap = {};
-  for (const name in stored) {
-    const value = stored[name];
-    if (value !== undefined && (storedHeaderWins(name) || own[name] === undefined)) out[name] = value;
-  }
-  for (const name in own) {
-    const value = own[name];
-    if (value !== undefined && out[name] === undefined) out[name] = value;
-  }
-  return out;
 }
 
 /** Send `response` instead of the origin's, whose headers were `current`. */
