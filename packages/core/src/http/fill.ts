@@ -21,7 +21,6 @@ import { headerString, storableHeaders } from './headers.js';
 import type { HitForPass } from './hit-for-pass.js';
 import { type InvalidationLog, unsafeInvalidationTags } from './invalidation-log.js';
 import type { EffectiveRoute } from './options.js';
-import { ownedBody } from './owned-body.js';
 import type { PrivateReason } from './privacy.js';
 import { REFRESH_MARKER } from './request-safety.js';
 import type { FlightLeader } from './single-flight.js';
@@ -503,8 +502,7 @@ export class HttpFill implements Fill {
     this.#end(specific ? { kind: 'retry', abandoned: false } : { kind: 'uncacheable', status });
   }
 
-  #store(sent: Uint8Array): StoredEntry {
-    const body = ownedBody(sent);
+  #store(body: Uint8Array): StoredEntry {
     const plan = this.#plan;
     const s = this.#s;
     const p = this.#pending!;

@@ -750,27 +750,3 @@ describe('streaming fills (start, then finish)', () => {
     expect(result.kind === 'pass' && result.reason).toBe('hit-for-pass');
   });
 });
-
-describe('stored bodies', () => {
-  it('copies a body that is a view into a shared buffer (Node’s pool), so the entry holds only its own bytes', async () => {
-    const h = harness();
-    // as Buffer.from(string) makes for a short body: a small view into a larger, shared ArrayBuffer
-    const slab = new Uint8Array(8192).fill(0x78);
-    const view = slab.subarray(4096, 4101);
-    view.set(new TextEncoder().encode('hello'));
-    await h.send(get('/pooled'), () => res(200, { 'content-type': 'text/plain' }, view), route60);
-    slab.fill(0x21); // whatever the pool hands out next overwrites the slab
-    const stored = await h.cache.store.get('GET example.com/pooled');
-    expect(stored?.body.byteLength).toBe(5);
-    expect(stored?.body.buffer.byteLength).toBe(5);
-    const hit = await h.send(get('/pooled'), text('other'), route60);
-    expect([hit.kind, hit.text]).toEqual(['hit', 'hello']);
-  });
-
-  it('stores a body that owns its memory as it is, without a copy', async () => {
-    const h = harness();
-    const body = new TextEncoder().encode('a body of its own');
-    await h.send(get('/own'), () => res(200, { 'content-type': 'text/plain' }, body), route60);
-    expect((await h.cache.store.get('GET example.com/own'))?.body).toBe(body);
-  });
-});
