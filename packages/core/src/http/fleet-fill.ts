@@ -157,7 +157,9 @@ export class FleetFill extends LocalFill {
           const stored = await this.#readFilled(key);
           if (stored !== undefined) {
             flight.settle(stored);
-            return { kind: 'waited', outcome: stored };
+            // this request looks again and finds the entry in L1: counted as a hit, its wait being
+            // counted in fleetWaits already (the metrics add the two up as coalesced requests)
+            return AGAIN;
           }
         }
         const outcome = toFlightOutcome(claim.outcome);
@@ -286,7 +288,7 @@ export class FleetFill extends LocalFill {
   /**
    * Another process filled `key`: its entry, read once through the tier (into L1), as the outcome
    * this process's waiters get, so that they answer from it as an in-process leader's waiters do
-   * instead of each looking up again. `undefined` (they look up again) when there is nothing fresh
+   * instead of each looking up again (through L1, but a lookup each all the same). `undefined` (they look up again) when there is nothing fresh
    * at `key`, or a Vary index rather than a response.
    */
   async #readFilled(key: string): Promise<FlightOutcome | undefined> {
