@@ -337,3 +337,12 @@ export async function eventually(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }
+
+/** Apply a dual (legacy or standard) method decorator by hand, the legacy way. */
+export function decorate(proto: object, name: string, decorator: unknown): void {
+  const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
+  const result = (
+    decorator as (t: object, n: string, d: PropertyDescriptor) => PropertyDescriptor | undefined
+  )(proto, name, descriptor);
+  Object.defineProperty(proto, name, result ?? descriptor);
+}

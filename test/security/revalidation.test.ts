@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   counting,
+  decorate,
   eventually,
   frameworks,
   header,
@@ -660,13 +661,4 @@ for (const fw of frameworks) {
       });
     });
   });
-}
-
-/** Apply a dual (legacy or standard) method decorator by hand, the legacy way. */
-function decorate(proto: object, name: string, decorator: unknown): void {
-  const descriptor = Object.getOwnPropertyDescriptor(proto, name)!;
-  const result = (
-    decorator as (t: object, n: string, d: PropertyDescriptor) => PropertyDescriptor | undefined
-  )(proto, name, descriptor);
-  Object.defineProperty(proto, name, result ?? descriptor);
 }

@@ -10,8 +10,8 @@ import express from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createRedisBackend, type RedisBackend } from '../../src/index.js';
-import { type ClientHandle, clientKinds, TEST_COMMAND_TIMEOUT, uniquePrefix } from '../support/clients.js';
+import type { RedisBackend } from '../../src/index.js';
+import { backendOnNewClient, clientKinds, uniquePrefix } from '../support/clients.js';
 import { httpGet } from './fleet.js';
 
 const shared = inject('redis');
@@ -27,15 +27,7 @@ describe('the adapters with a shared backend', () => {
     const prefix = uniquePrefix('adapters');
     const out: RedisBackend[] = [];
     for (let i = 0; i < n; i++) {
-      const handle: ClientHandle = await kind.single(shared.single);
-      const backend = createRedisBackend({
-        client: handle.client,
-        prefix,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
-      });
-      cleanup.push(() => handle.close());
-      cleanup.push(() => backend.close());
-      out.push(backend);
+      out.push(await backendOnNewClient(kind, shared.single, prefix, cleanup));
     }
     return out;
   }

@@ -9,8 +9,8 @@ import type { RouteCacheOptions } from '@larder/core';
 import { larder } from '@larder/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createRedisBackend, type RedisStore } from '../../src/index.js';
-import { type ClientHandle, clientKinds, TEST_COMMAND_TIMEOUT, uniquePrefix } from '../support/clients.js';
+import type { RedisStore } from '../../src/index.js';
+import { backendOnNewClient, clientKinds, uniquePrefix } from '../support/clients.js';
 
 const shared = inject('redis');
 const kind = clientKinds[0]!;
@@ -114,14 +114,7 @@ describe('revalidation across the fleet', () => {
     const apps: FastifyInstance[] = [];
     const stores: RedisStore[] = [];
     for (let i = 0; i < 2; i++) {
-      const handle: ClientHandle = await kind.single(shared.single);
-      const backend = createRedisBackend({
-        client: handle.client,
-        prefix,
-        commandTimeout: TEST_COMMAND_TIMEOUT,
-      });
-      cleanup.push(() => handle.close());
-      cleanup.push(() => backend.close());
+      const backend = await backendOnNewClient(kind, shared.single, prefix, cleanup);
       stores.push(backend.store);
       const app = Fastify();
       await app.register(larder, { shared: backend, now });

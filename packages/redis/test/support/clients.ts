@@ -7,6 +7,7 @@ import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis';
 import { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6';
 import * as redis6 from 'redis';
 import * as redis5 from 'redis5';
+import { createRedisBackend, type RedisBackend } from '../../src/index.js';
 import { REDIS_HOST } from './redis-server.js';
 
 /**
@@ -185,4 +186,21 @@ export async function protocolOf(client: unknown): Promise<number> {
   );
   const match = /\bresp=(\d)/.exec(info);
   return Number(match?.[1]);
+}
+
+/**
+ * A backend on a new client of `kind` to the server on `port`, under `prefix`, with the tests'
+ * command timeout; the backend's and the client's close are pushed to `cleanup`.
+ */
+export async function backendOnNewClient(
+  kind: ClientKind,
+  port: number,
+  prefix: string,
+  cleanup: (() => Promise<unknown>)[],
+): Promise<RedisBackend> {
+  const handle = await kind.single(port);
+  const backend = createRedisBackend({ client: handle.client, prefix, commandTimeout: TEST_COMMAND_TIMEOUT });
+  cleanup.push(() => handle.close());
+  cleanup.push(() => backend.close());
+  return backend;
 }
