@@ -200,16 +200,56 @@ function onlyOwnOnSend(request: FastifyRequest): boolean {
 }
 
 /**
+ * Fastify's own key of a reply's header object (the symbol described `fastify.reply.headers`, which
+ * its send path hands to `writeHead`), read on the first hit: `null` when this Fastify has none.
+ */
+let replyHeadersKey: symbol | null | undefined;
+
+/** The reply's own header object (what `reply.header` writes), or `null` if it cannot be read. */
+function replyHeaderObject(reply: FastifyReply): Record<string, unknown> | null {
+  if (replyHeadersKey === undefined) {
+    replyHeadersKey =
+      Object.getOwnPropertySymbols(reply).find((key) => key.description === 'fastify.reply.headers') ?? null;
+  }
+  if (replyHeadersKey === null) return null;
+  const own = (reply as unknown as Record<symbol, unknown>)[replyHeadersKey];
+  return typeof own === 'object' && own !== null ? (own as Record<string, unknown>) : null;
+}
+
+/** Whether `object` has no enumerable property. */
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/**
  * Write a hit straight to Node's response, for a route with no onSend hook but the plugin's. The
  * headers go on the reply first, so that onResponse hooks (which still run: Fastify listens on the
  * response for them and for its request log) read them with `reply.getHeader`, as after any reply.
+ * When no hook set a header on the reply (the usual hit), its header object is a plain copy of the
+ * answer's (no merge to do); otherwise the answer's headers are merged by {@link setAnswerHeaders}.
+ * Either way that object is what `writeHead` gets, as on Fastify's own send path (fields set on
+ * `reply.raw` are merged by Node, the reply's winning).
  */
 function writeHit(reply: FastifyReply, response: ResponseLike): void {
-  setAnswerHeaders(reply, response.headers);
-  const body = response.body;
   const res = reply.raw;
+  const own = replyHeaderObject(reply);
+  let headers: Record<string, unknown>;
+  if (own !== null && isEmpty(own)) {
+    headers = own;
+    const answer = response.headers;
+    for (const name in answer) {
+      const value = answer[name];
+      // a field a hook set on `reply.raw` is merged by Node, under the same rule
+      if (value !== undefined && (storedHeaderWins(name) || !res.hasHeader(name))) headers[name] = value;
+    }
+  } else {
+    setAnswerHeaders(reply, response.headers);
+    headers = own ?? reply.getHeaders();
+  }
+  const body = response.body;
   // before hijacking: a header a hook set that Node refuses throws here, and Fastify answers the error
-  res.writeHead(response.status, reply.getHeaders() as OutgoingHttpHeaders);
+  res.writeHead(response.status, headers as OutgoingHttpHeaders);
   reply.hijack();
   if (body.byteLength === 0) res.end();
   else res.end(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));

@@ -99,6 +99,38 @@ describe('what a Fastify hit runs', () => {
     expect(completed.map((line) => (line.res as { statusCode: number }).statusCode)).toEqual([200, 200, 200]);
   });
 
+  it('writes the hit under the same header rule when no hook set a reply header (fields on reply.raw, onResponse)', async () => {
+    const seen: string[] = [];
+    const instance = Fastify();
+    await instance.register(larder, { ttl: '1m' });
+    instance.addHook('onRequest', async (request, reply) => {
+      // set on Node's response, not the reply: the hit's own header object starts empty
+      reply.raw.setHeader('x-request-id', `raw-${request.headers['x-n']}`);
+      reply.raw.setHeader('content-type', 'text/html');
+    });
+    instance.addHook('onResponse', async (request, reply) => {
+      seen.push(`${request.headers['x-n']} ${reply.getHeader('cache-status')} ${reply.getHeader('etag')}`);
+    });
+    instance.get('/page', { config: { cache: true } }, async (_request, reply) => {
+      reply.header('x-request-id', 'from-the-handler');
+      reply.type('text/plain');
+      return 'the page';
+    });
+    const address = await instance.listen({ port: 0, host: '127.0.0.1' });
+    app = instance;
+    const get = (n: number) => fetch(`${address}/page`, { headers: { 'x-n': String(n) } });
+    const first = await get(1);
+    await first.text();
+    const hit = await get(2);
+    expect(await hit.text()).toBe('the page');
+    expect(hit.headers.get('cache-status')).toMatch(/^larder; hit; ttl=\d+$/);
+    // the stored representation's field wins; this request's own id is kept
+    expect(hit.headers.get('content-type')).toBe('text/plain');
+    expect(hit.headers.get('x-request-id')).toBe('raw-2');
+    await until(() => seen.length === 2);
+    expect(seen[1]).toBe(`2 ${hit.headers.get('cache-status')} ${first.headers.get('etag')}`);
+  });
+
   it('answers HEAD from the stored GET with its Content-Length and no body', async () => {
     const { get } = await traced();
     await get(1);
