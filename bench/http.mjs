@@ -1,10 +1,12 @@
-// HTTP benchmark: Larder's Fastify plugin and Express middleware under autocannon, against the
-// ceiling of each framework (a route that sends a ready Buffer, no cache) and, on Express, apicache.
+// HTTP benchmark: Larder's Fastify plugin and Express middleware under load (wrk when installed,
+// else autocannon), against the ceiling of each framework (a route that sends a ready Buffer, no
+// cache) and, on Express, apicache.
 // Run it as `npm run bench -- http [options]` or `node bench/run.mjs http [options]`.
 //
 // Every measurement gets a fresh server process (bench/lib/http-server.mjs) on a free loopback port;
-// autocannon runs in this process. Scenarios take turns round by round (rotated, and reversed every
-// other round) so that drift on the machine hits them all alike; a cell is the median over the rounds.
+// autocannon runs in this process, wrk (bench/lib/wrk.mjs) in its own. Scenarios take turns round by
+// round (rotated, and reversed every other round) so that drift on the machine hits them all alike; a
+// cell is the median over the rounds.
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,6 +23,7 @@ import {
 } from './lib/format.mjs';
 import { summarizeProfile } from './lib/http-profile.mjs';
 import { ORIGIN_DELAY_MS, PAYLOAD, SCENARIOS } from './lib/http-scenarios.mjs';
+import { wrk, wrkAvailable } from './lib/wrk.mjs';
 
 const HELP = `usage: node bench/run.mjs http [options]
 
@@ -28,7 +31,11 @@ const HELP = `usage: node bench/run.mjs http [options]
   --rounds N          rounds (default 3)
   --duration S        seconds measured per scenario and round (default 5)
   --warmup S          seconds of load before each measurement, not counted (default 1)
-  --connections N     autocannon connections (default 50)
+  --connections N     connections (default 50)
+  --client NAME       load generator: 'wrk' (one thread; a C program, so the client is not the
+                      bottleneck; install it with your system's packages, e.g. apt-get install wrk),
+                      'autocannon' (in this process; on a small machine it saturates a core before
+                      the server does), or 'auto' (default: wrk if it is on PATH, else autocannon)
   --only NAME         only 'fastify' or 'express'
   --scenarios LIST    only these scenario ids (comma list): ${SCENARIOS.map((s) => s.id).join(', ')}
   --profile           run the servers under --cpu-prof (slower; figures not comparable) and print the
@@ -46,7 +53,7 @@ const SERVER = fileURLToPath(new URL('./lib/http-server.mjs', import.meta.url));
 /**
  * @typedef {import('./lib/http-scenarios.mjs').Scenario} Scenario
  * @typedef {{ quick: boolean, rounds: number, duration: number, warmup: number, connections: number,
- *   scenarios: Scenario[], profile: boolean, out?: string }} Options
+ *   scenarios: Scenario[], profile: boolean, out?: string, client: 'wrk' | 'autocannon' }} Options
  * @typedef {{ rps: number, p50: number, p99: number, completed: number, serverCpuMicros: number,
  *   serverWallMs: number, clientCpuMicros: number, clientWallMs: number, problems: string[],
  *   profile?: { file: string, responses: number } }} Measurement
@@ -70,6 +77,7 @@ function parseOptions(argv) {
         duration: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
+        client: { type: 'string', default: 'auto' },
         only: { type: 'string' },
         scenarios: { type: 'string' },
         profile: { type: 'boolean', default: false },
@@ -101,6 +109,12 @@ function parseOptions(argv) {
   for (const [name, value] of Object.entries({ rounds, duration, warmup, connections })) {
     if (Number.isNaN(value)) return fail(`--${name} takes a positive number`);
   }
+  if (!['auto', 'wrk', 'autocannon'].includes(values.client)) {
+    return fail(`--client takes 'auto', 'wrk' or 'autocannon'; got '${values.client}'`);
+  }
+  const client = values.client === 'auto' ? (wrkAvailable() ? 'wrk' : 'autocannon') : values.client;
+  if (client === 'wrk' && !wrkAvailable())
+    return fail('--client wrk: wrk is not on PATH (apt-get install wrk)');
   if (values.only !== undefined && values.only !== 'fastify' && values.only !== 'express') {
     return fail(`--only takes 'fastify' or 'express'; got '${values.only}'`);
   }
@@ -121,6 +135,7 @@ function parseOptions(argv) {
     scenarios,
     profile: values.profile,
     out: values.out,
+    client,
   };
 }
 
@@ -140,6 +155,11 @@ function fail(message) {
  */
 function spread(values) {
   return (Math.max(...values) - Math.min(...values)) / median(values);
+}
+
+/** A latency in ms: whole ms as autocannon gives them, two decimals below 10 ms from wrk. */
+function formatLatency(/** @type {number} */ ms) {
+  return `${Number.isInteger(ms) || ms >= 10 ? ms.toFixed(0) : ms.toFixed(2)} ms`;
 }
 
 /** @param {string} text */
@@ -164,7 +184,7 @@ async function main(options) {
       results.get(s.id)?.push(m);
       const problems = m.problems.length > 0 ? `; PROBLEM: ${m.problems.join('; ')}` : '';
       log(
-        `round ${round + 1}/${options.rounds} ${s.id}: ${formatRate(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms (${formatDuration(performance.now() - started)})${problems}`,
+        `round ${round + 1}/${options.rounds} ${s.id}: ${formatRate(m.rps)} req/s, p50 ${formatLatency(m.p50)}, p99 ${formatLatency(m.p99)} (${formatDuration(performance.now() - started)})${problems}`,
       );
     }
   }
@@ -205,9 +225,26 @@ async function measure(s, round, options) {
     const nextPath = () => (s.unique ? `${s.path}?i=${++counter}` : s.path);
 
     problems.push(...(await check(s, origin, nextPath)));
-    /** @param {number} seconds */
-    const load = (seconds) =>
-      autocannon({
+    /**
+     * @param {number} seconds
+     * @returns {Promise<{ total: number, p50: number, p99: number, errors: number, timeouts: number,
+     *   unexpected: number, clientCpuMicros: number }>} unexpected: responses of another status class
+     *   than the scenario's (wrk tells only 2xx and 3xx from the rest)
+     */
+    const load = async (seconds) => {
+      if (options.client === 'wrk') {
+        const r = await wrk({
+          origin,
+          path: s.path,
+          unique: s.unique === true,
+          connections: options.connections,
+          seconds,
+          headers: s.headers ?? {},
+        });
+        return { ...r, unexpected: r.notOk };
+      }
+      const cpu = process.cpuUsage();
+      const r = await autocannon({
         url: origin,
         connections: options.connections,
         duration: seconds,
@@ -218,23 +255,31 @@ async function measure(s, round, options) {
             : { method: 'GET', path: s.path },
         ],
       });
+      const used = process.cpuUsage(cpu);
+      const total = r.requests.total;
+      return {
+        total,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        unexpected: (s.status ?? 200) === 304 ? total - r['3xx'] : r.non2xx,
+        clientCpuMicros: used.user + used.system,
+      };
+    };
     const warm = await load(options.warmup);
 
     await reply(server, 'mark', 'marked');
-    const clientCpu = process.cpuUsage();
     const clientStart = performance.now();
     const result = await load(options.duration);
     const clientWallMs = performance.now() - clientStart;
-    const clientCpuUsage = process.cpuUsage(clientCpu);
     const report = await reply(server, 'report', 'report');
 
     if (result.errors > 0) problems.push(`${result.errors} connection errors`);
     if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
-    const completed = result.requests.total;
-    if ((s.status ?? 200) === 304) {
-      if (result['3xx'] !== completed) problems.push(`${completed - result['3xx']} responses not 304`);
-    } else if (result.non2xx > 0) {
-      problems.push(`${result.non2xx} responses not 2xx`);
+    const completed = result.total;
+    if (result.unexpected > 0) {
+      problems.push(`${result.unexpected} responses not ${(s.status ?? 200) === 304 ? '304' : '2xx'}`);
     }
     if (s.kind === 'hit' && report.originCalls > 0) {
       problems.push(`the origin ran ${report.originCalls} times while measuring hits`);
@@ -252,17 +297,17 @@ async function measure(s, round, options) {
     await exited;
     return {
       rps: (completed / clientWallMs) * 1000,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
+      p50: result.p50,
+      p99: result.p99,
       completed,
       serverCpuMicros: report.cpuMicros,
       serverWallMs: report.wallMs,
-      clientCpuMicros: clientCpuUsage.user + clientCpuUsage.system,
+      clientCpuMicros: result.clientCpuMicros,
       clientWallMs,
       problems,
       // every response the profiled process sent: the checks, the warm-up and the measurement
       profile: options.profile
-        ? { file: `${PROFILE_DIR}${profileName}`, responses: warm.requests.total + completed + 2 }
+        ? { file: `${PROFILE_DIR}${profileName}`, responses: warm.total + completed + 2 }
         : undefined,
     };
   } catch (error) {
@@ -350,7 +395,7 @@ function render(options, results, run) {
   out.push(`- CPU: ${cpu[0]?.model.trim() ?? 'unknown'}, ${cpu.length} logical cores`);
   out.push(`- command: \`node bench/run.mjs http${args.length > 0 ? ` ${args.join(' ')}` : ''}\``);
   out.push(
-    `- autocannon, ${options.connections} connections, no pipelining, ${options.duration} s measured after ${options.warmup} s of warm-up, per scenario and round; ${options.rounds} round${options.rounds > 1 ? 's' : ''}, scenario order rotated (and reversed every other round); a cell is the median over the rounds`,
+    `- ${options.client === 'wrk' ? 'wrk, 1 thread' : 'autocannon'}, ${options.connections} connections, no pipelining, ${options.duration} s measured after ${options.warmup} s of warm-up, per scenario and round; ${options.rounds} round${options.rounds > 1 ? 's' : ''}, scenario order rotated (and reversed every other round); a cell is the median over the rounds`,
   );
   out.push(
     `- each measurement in a fresh server process on loopback; payload ${formatInt(PAYLOAD.length)} bytes of JSON from a ready Buffer`,
@@ -387,8 +432,8 @@ function render(options, results, run) {
     rows.push([
       `${s.framework}: ${s.label}`,
       formatRate(m.rps),
-      `${m.p50} ms`,
-      `${m.p99} ms`,
+      formatLatency(m.p50),
+      formatLatency(m.p99),
       ceiling === undefined ? 'n/a' : `${(m.rps / ceiling.rps).toFixed(2)}x`,
       `${m.cpuPerRequest.toFixed(0)} µs`,
       formatPercent(m.serverLoad),
@@ -403,7 +448,7 @@ function render(options, results, run) {
     '',
   );
   out.push(
-    `req/s: responses completed / wall time. p50, p99: autocannon's latency percentiles (whole ms). vs ceiling: req/s over the same framework's ceiling. server CPU/req: the server process's user + system CPU time over the measurement / responses (a machine-load-resistant cost per request). server CPU, client CPU: share of one core used by the server and by autocannon; a server near 100% is the bottleneck. The ${ORIGIN_DELAY_MS} ms origin rows bound req/s at ${options.connections} connections / ${ORIGIN_DELAY_MS} ms = ${formatRate((options.connections * 1000) / ORIGIN_DELAY_MS)}.`,
+    `req/s: responses completed / wall time. p50, p99: the client's latency percentiles. vs ceiling: req/s over the same framework's ceiling. server CPU/req: the server process's user + system CPU time over the measurement / responses (a machine-load-resistant cost per request). server CPU, client CPU: share of one core used by the server and by the client; a server near 100% is the bottleneck. The ${ORIGIN_DELAY_MS} ms origin rows bound req/s at ${options.connections} connections / ${ORIGIN_DELAY_MS} ms = ${formatRate((options.connections * 1000) / ORIGIN_DELAY_MS)}.`,
     '',
   );
 
@@ -477,7 +522,7 @@ function render(options, results, run) {
   const notes = [];
   if (Math.max(...run.load) > cpu.length) {
     notes.push(
-      `the machine was busy (1-minute load average up to ${Math.max(...run.load).toFixed(1)} on ${cpu.length} cores): other processes took CPU time from the server and from autocannon, so req/s and latency are low and noisy; server CPU/req and the ratios measured in the same run hold up better`,
+      `the machine was busy (1-minute load average up to ${Math.max(...run.load).toFixed(1)} on ${cpu.length} cores): other processes took CPU time from the server and from the client, so req/s and latency are low and noisy; server CPU/req and the ratios measured in the same run hold up better`,
     );
   }
   if (options.rounds > 1) {
