@@ -9,6 +9,7 @@ import {
   type LookupResult,
   type ResolvedRouteOptions,
   type ResponseLike,
+  storedHeaderWins,
 } from '@larder/core';
 import {
   type CallHandler,
@@ -22,8 +23,11 @@ import { Reflector } from '@nestjs/core';
 import { from, mergeMap, type Observable, of } from 'rxjs';
 import { LARDER_ENGINE, LARDER_ROUTE } from './tokens.js';
 
-/** Headers that describe the body: a hit's own always replace what was set before it. */
-const REPRESENTATION = new Set([
+/**
+ * Fields set before the hit that describe the empty body Nest sends in its place: never kept, even
+ * when the hit has none of its own.
+ */
+const EMPTY_BODY_FIELDS = new Set([
   'content-length',
   'content-type',
   'content-encoding',
@@ -32,15 +36,19 @@ const REPRESENTATION = new Set([
 ]);
 
 /**
- * The hit as the response to send: its own headers, plus the headers set before it for this request
- * (CORS, a request id from a middleware) that it does not have and that do not describe a body.
+ * The hit as the response to send, under the rule of every adapter ({@link storedHeaderWins}): the
+ * stored representation's own fields win; what was set before it for this request (CORS, a request
+ * id from a middleware) wins over the rest of the stored fields, so a hit carries this request's
+ * values, not those of the request that filled the entry.
  */
 function withKept(current: HeaderMap, hit: ResponseLike): ResponseLike {
-  const headers: HeaderMap = {};
+  const headers: HeaderMap = Object.assign({}, hit.headers);
   for (const name in current) {
-    if (!REPRESENTATION.has(name) && hit.headers[name] === undefined) headers[name] = current[name];
+    const value = current[name];
+    if (value === undefined || EMPTY_BODY_FIELDS.has(name)) continue;
+    if (hit.headers[name] !== undefined && storedHeaderWins(name)) continue;
+    headers[name] = value;
   }
-  Object.assign(headers, hit.headers);
   return { status: hit.status, headers, body: hit.body };
 }
 

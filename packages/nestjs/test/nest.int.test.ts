@@ -51,6 +51,25 @@ describe.each(['express', 'fastify'] as const)('@larder/nestjs on platform-%s', 
     expect(calls.show).toBe(before + 1);
   });
 
+  it("a hit carries this request's own x-request-id (set by a middleware), not the one stored", async () => {
+    const before = calls.traced ?? 0;
+    const get = (n: number) => fetch(`${base}/traced`, { headers: { 'x-n': String(n) } });
+    const first = await get(1);
+    expect(first.headers.get('x-request-id')).toBe('from-the-handler');
+    await first.text();
+    const hits = [await get(2), await get(3)];
+    expect(hits.map((hit) => hit.headers.get('cache-status'))).toEqual([
+      expect.stringMatching(/^larder; hit/),
+      expect.stringMatching(/^larder; hit/),
+    ]);
+    expect(hits.map((hit) => hit.headers.get('x-request-id'))).toEqual(['req-2', 'req-3']);
+    expect(hits.map((hit) => hit.headers.get('content-type'))).toEqual([
+      first.headers.get('content-type'),
+      first.headers.get('content-type'),
+    ]);
+    expect(calls.traced).toBe(before + 1);
+  });
+
   it('answers a conditional request with 304 from the cache', async () => {
     await fetch(`${base}/items/etag`);
     const hit = await fetch(`${base}/items/etag`);
