@@ -23,10 +23,9 @@ function span(name) {
 export function traceBackend(shared) {
   const fills = shared.fills;
   if (fills !== undefined) {
-    const claim = fills.claim.bind(fills);
-    fills.claim = async (key, options) => {
+    const traceClaim = async (claimed) => {
       const end = span('claim');
-      const result = await claim(key, options);
+      const result = await claimed();
       end(result.kind);
       if (result.kind === 'lead') {
         const lease = result.lease;
@@ -46,6 +45,23 @@ export function traceBackend(shared) {
       }
       return result;
     };
+    const claim = fills.claim.bind(fills);
+    fills.claim = (key, options) => traceClaim(() => claim(key, options));
+    if (typeof fills.readOrClaim === 'function') {
+      // the cold read that claims with the same round trip; its claim, taken up, shows as `claim`
+      const readOrClaim = fills.readOrClaim.bind(fills);
+      fills.readOrClaim = async (key) => {
+        const done = span('read-or-claim');
+        const read = await readOrClaim(key);
+        done(read.entry !== undefined ? 'hit' : read.claim !== undefined ? 'claimed' : 'miss');
+        if (read.claim === undefined) return read;
+        const begun = read.claim;
+        return {
+          entry: read.entry,
+          claim: { take: (options) => traceClaim(() => begun.take(options)), drop: () => begun.drop() },
+        };
+      };
+    }
     fills.onFill(() => span('notice')());
     const subscribe = fills.subscribe.bind(fills);
     fills.subscribe = () => {

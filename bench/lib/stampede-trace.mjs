@@ -54,5 +54,29 @@ export function traceReport(start, nodes, results, after, requests) {
         `${f(trace.cpuMs).padStart(6)}  ${trace.elu.toFixed(2)}  ${others.join(', ')}`,
     );
   }
+  lines.push(`    ${criticalPath(after)}`);
   return lines.join('\n');
+}
+
+/**
+ * The waiters' critical path in the servers, in ms: from the origin's process's first request to
+ * its origin call, from the origin's answer to the fill notice, and from the notice to the last
+ * answer of each process (the slowest process shown).
+ */
+function criticalPath(after) {
+  const traces = after.map((s) => s.trace).filter((t) => t !== undefined);
+  const at = (t, name) => t.events.find((e) => e.name === name)?.at;
+  const filler = traces.find((t) => at(t, 'origin') !== undefined);
+  if (filler === undefined || traces.length === 0) return 'critical path: -';
+  const first = Math.min(...filler.requests.map(([a]) => a));
+  const origin = at(filler, 'origin');
+  const originEnd = at(filler, 'origin-end');
+  const notice = at(filler, 'notice');
+  const tails = traces.map(
+    (t) => Math.max(...t.requests.map(([, b]) => b)) - (at(t, 'notice') ?? Number.NaN),
+  );
+  return (
+    `critical path: first request -> origin ${f(origin - first)}, origin end -> notice ${f(notice - originEnd)}, ` +
+    `notice -> last answer ${tails.map(f).join('/')} (per process)`
+  );
 }

@@ -49,7 +49,7 @@ export {
   LockClient,
   type LockClientOptions,
 } from './lock/lock-client.js';
-export type { LockAttempt, LockPeek, LockStrategy, LockTarget } from './lock/lock-strategy.js';
+export type { LockAttempt, LockPeek, LockStrategy, LockTarget, LockUnless } from './lock/lock-strategy.js';
 export { Quorum } from './lock/quorum.js';
 export { RedisLock, type RedisLockOptions } from './lock/redis-lock.js';
 export {

@@ -9,6 +9,7 @@ import type {
   FillCoordinator,
   FillLease,
   FillOutcome,
+  PendingClaim,
   SharedBackend,
 } from '../store/shared-backend.js';
 import { TieredStore } from '../store/tiered-store.js';
@@ -66,6 +67,10 @@ export class FleetFill extends LocalFill {
   readonly #leases = new WeakSet<FillLease>();
   /** Leases taken for background refreshes, until the refresh's own lookup picks them up. */
   readonly #refreshLeases = new Map<string, FillLease>();
+  /** Claims begun by a read of a cold key (`readOrClaim`), until the read's lookup takes them up. */
+  readonly #begun = new Map<string, PendingClaim>();
+  /** The read of a lookup that may lead a fill: the entry, or the key claimed with the same round trip. */
+  readonly #readToFill: ((key: string) => Promise<StoredEntry | undefined>) | undefined;
   /** Undo the hooks into the shared backend (remote fill listener, retain), and close our own L1. */
   readonly #detach: (() => Promise<void>)[] = [];
 
@@ -98,6 +103,8 @@ export class FleetFill extends LocalFill {
     this.#now = o.now;
     this.#fills = shared.fills;
     this.#claimWait = Math.max(0, o.lockTimeout - Math.min(CLAIM_MARGIN, o.lockTimeout / 10));
+    const fills = shared.fills;
+    if (typeof fills?.readOrClaim === 'function') this.#readToFill = (key) => this.#readOrClaim(fills, key);
     const local = this.local;
     if (local !== undefined) this.#detach.push(() => local.close());
     const stop = shared.fills?.onFill?.((key, lease) => {
@@ -122,7 +129,10 @@ export class FleetFill extends LocalFill {
     retryable: boolean,
   ): ClaimStep | Promise<ClaimStep> {
     if (this.#fills === undefined) return super.claim(key, flight, seen, retryable);
-    return this.#claim(key, flight, seen, retryable);
+    // the claim this lookup's read began, if it did
+    const begun = this.#begun.get(key);
+    if (begun !== undefined) this.#begun.delete(key);
+    return this.#claim(key, flight, seen, retryable, begun);
   }
 
   async #claim(
@@ -130,8 +140,9 @@ export class FleetFill extends LocalFill {
     flight: FlightLeader<FlightOutcome>,
     seen: StoredEntry | undefined,
     retryable: boolean,
+    begun: PendingClaim | undefined,
   ): Promise<ClaimStep> {
-    const claim = await this.#tryClaim(key, this.#claimWait);
+    const claim = await this.#tryClaim(key, this.#claimWait, begun);
     this.services.stats[CLAIM_COUNTERS[claim.kind]]++;
     switch (claim.kind) {
       case 'unavailable':
@@ -222,6 +233,8 @@ export class FleetFill extends LocalFill {
   override stop(): void {
     for (const lease of this.#refreshLeases.values()) void lease.release({ kind: 'retry', abandoned: true });
     this.#refreshLeases.clear();
+    for (const claim of this.#begun.values()) this.#drop(claim);
+    this.#begun.clear();
   }
 
   /** Close the tier, then let go of the shared backend: it is not ours to close (it closes when its last user does). */
@@ -241,8 +254,40 @@ export class FleetFill extends LocalFill {
    * newer entry before the fill ends (its waiters hear of it then), so a burst of requests on a cold
    * key costs one L2 read per process, not one per request.
    */
-  protected override get(key: string): unknown {
-    return this.#fleet.flights.running(key) ? this.#tiered.l1.get(key) : this.#tiered.get(key);
+  protected override get(key: string, toFill: boolean): unknown {
+    if (this.#fleet.flights.running(key)) return this.#tiered.l1.get(key);
+    return this.#tiered.getThrough(key, toFill ? this.#readToFill : undefined);
+  }
+
+  /**
+   * A cold read that claims the key when it finds nothing: the claim waits for this lookup's
+   * {@link FleetFill.claim}, which comes in the same turn of the event loop as the read's answer
+   * (single-flight lets one request of the process claim). When it does not come (the requests
+   * that shared the read did not fill: a pass, hit-for-pass), the claim is dropped, freeing the key.
+   */
+  async #readOrClaim(fills: FillCoordinator, key: string): Promise<StoredEntry | undefined> {
+    const read = await fills.readOrClaim!(key);
+    const claim = read?.claim;
+    if (claim !== undefined) {
+      const previous = this.#begun.get(key);
+      if (previous !== undefined) this.#drop(previous);
+      this.#begun.set(key, claim);
+      const unclaimed = setImmediate(() => {
+        if (this.#begun.get(key) !== claim) return;
+        this.#begun.delete(key);
+        this.#drop(claim);
+      });
+      unclaimed.unref?.();
+    }
+    return read?.entry;
+  }
+
+  #drop(claim: PendingClaim): void {
+    try {
+      claim.drop();
+    } catch (error) {
+      this.services.report(error, 'shared.claim');
+    }
   }
 
   /** With a lease, L1 is written directly and the shared L2 through the lease (conditional on holding it). */
@@ -259,10 +304,13 @@ export class FleetFill extends LocalFill {
     return both().catch((error: unknown) => this.services.report(error, 'store.set'));
   }
 
-  /** `claim` on the coordinator, as `'unavailable'` when it throws or rejects (it should not). */
-  async #tryClaim(key: string, wait: number): Promise<FillClaim> {
+  /**
+   * `claim` on the coordinator (or the claim a read began), as `'unavailable'` when it throws or
+   * rejects (it should not).
+   */
+  async #tryClaim(key: string, wait: number, begun?: PendingClaim): Promise<FillClaim> {
     try {
-      const claim = await this.#fills!.claim(key, { wait });
+      const claim = await (begun === undefined ? this.#fills!.claim(key, { wait }) : begun.take({ wait }));
       if (typeof claim === 'object' && claim !== null) {
         if (claim.kind === 'lead') this.#leases.add(claim.lease);
         return claim;

@@ -57,6 +57,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const MAX_RETRIES = 2;
 
 /**
+ * Whether a miss of this lookup may make it lead a fill (and claim the key for the fleet): not a
+ * background refresh (its claim was taken before), a HEAD, a private request, or only-if-cached.
+ */
+function mayLeadFill(ctx: LookupContext): boolean {
+  return !ctx.refresh && !ctx.head && ctx.private === undefined && ctx.directives?.onlyIfCached !== true;
+}
+
+/**
  * The framework-agnostic HTTP cache: key derivation, storability, freshness, Vary, 304s, `Age` and
  * `Cache-Status`, stale-while-revalidate, stale-if-error, tags and invalidation, single-flight and
  * hit-for-pass, over a {@link ResponseStore} (a bounded {@link MemoryStore} by default).
@@ -261,7 +269,7 @@ export class HttpCache {
 
   /** Read the request's entry (through its Vary index), at once when the store answers at once. */
   #lookup(ctx: LookupContext, attempt: number): LookupResult | Promise<LookupResult> {
-    const base = this.#misses.read(ctx.baseKey);
+    const base = this.#misses.read(ctx.baseKey, mayLeadFill(ctx));
     if (isPromiseLike(base)) return base.then((b) => this.#variant(ctx, b, attempt));
     return this.#variant(ctx, base, attempt);
   }
@@ -273,7 +281,7 @@ export class HttpCache {
   ): LookupResult | Promise<LookupResult> {
     if (base?.vary === undefined) return this.#decide(ctx, ctx.baseKey, base, undefined, attempt);
     const key = variantKey(ctx.baseKey, base.vary, ctx.req.headers);
-    const entry = this.#misses.read(key);
+    const entry = this.#misses.read(key, mayLeadFill(ctx));
     if (isPromiseLike(entry)) return entry.then((e) => this.#decide(ctx, key, e, base, attempt));
     return this.#decide(ctx, key, entry, base, attempt);
   }

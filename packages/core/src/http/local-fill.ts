@@ -93,11 +93,13 @@ export class LocalFill implements EntryWriter, RefreshClaims {
   /**
    * Read `key`, absorbing store failures (a miss) and anything that is not an entry. Answers at once
    * when the store does (a memory hit costs no promise), else with a promise that never rejects.
+   * `toFill`: a miss would make this request claim the key's fill next (the fleet may claim it with
+   * the read).
    */
-  read(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+  read(key: string, toFill = false): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     let pending: unknown;
     try {
-      pending = this.get(key);
+      pending = this.get(key, toFill);
     } catch (error) {
       this.services.report(error, 'store.get');
       return undefined;
@@ -197,7 +199,7 @@ export class LocalFill implements EntryWriter, RefreshClaims {
   }
 
   /** The store's raw answer for `key`. */
-  protected get(key: string): unknown {
+  protected get(key: string, _toFill: boolean): unknown {
     return this.store.get(key);
   }
 

@@ -12,6 +12,8 @@ export type {
   FillOutcome,
   InvalidationBus,
   InvalidationMessage,
+  PendingClaim,
+  ReadOrClaim,
   SharedBackend,
 } from './shared-backend.js';
 export { TieredStore, type TieredStoreOptions, type TieredStoreStats } from './tiered-store.js';

@@ -105,6 +105,31 @@ export type FillClaim =
   | { kind: 'unavailable' };
 
 /**
+ * A claim that {@link FillCoordinator.readOrClaim} began with its read: the key was free and is now
+ * held, or another instance holds it. Exactly one of its methods is called, once.
+ */
+export interface PendingClaim {
+  /**
+   * Go on with the claim as {@link FillCoordinator.claim} would, from what the read learned (no
+   * further round trip when the key was taken), waiting at most `options.wait` ms. Never rejects.
+   */
+  take(options: FillClaimOptions): Promise<FillClaim>;
+  /**
+   * The claim is not wanted after all (the request that read does not fill): a key it holds is
+   * freed, telling the waiting instances to look again. Never throws.
+   */
+  drop(): void;
+}
+
+/** What {@link FillCoordinator.readOrClaim} resolves. */
+export interface ReadOrClaim {
+  /** The entry found at the key (and nothing was claimed), or `undefined`. */
+  readonly entry: StoredEntry | undefined;
+  /** When nothing was found: the claim begun in the same round trip. */
+  readonly claim?: PendingClaim | undefined;
+}
+
+/**
  * Elects one filler per key across a fleet (DESIGN "Stampede protection" item 2). The engine calls
  * {@link FillCoordinator.claim} once per key and process (after its in-process single-flight), so a
  * fleet of N processes makes at most N claims for one cold key, whatever the request count.
@@ -116,6 +141,13 @@ export interface FillCoordinator {
    * `wait` then compete for it again. Never rejects: a failing backend resolves `'unavailable'`.
    */
   claim(key: string, options: FillClaimOptions): Promise<FillClaim>;
+  /**
+   * Read the shared store's entry at `key` and, when there is none, begin a claim of the key in the
+   * same round trip (a cold miss then costs one round trip before the origin is called, not two).
+   * Rejects as the store's `get` does when the backend failed. Optional: without it, the engine
+   * reads the store, then claims.
+   */
+  readOrClaim?(key: string): Promise<ReadOrClaim>;
   /**
    * Call `listener` with the key of every completed fill (the entry is in the shared store), so that
    * an instance can drop its own older L1 copy. Fills of other processes come with `lease`

@@ -183,29 +183,43 @@ export class TieredStore implements ResponseStore {
    * once from the default memory L1); an L2 read answers with a promise. An L2 failure reads as a miss.
    */
   get(key: string): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+    return this.getThrough(key, undefined);
+  }
+
+  /**
+   * {@link TieredStore.get}, with `read` asked in place of L2's `get` when L1 misses: what it
+   * resolves is copied into L1 and shared with concurrent readers of the key, as an L2 read is (a
+   * read already in flight for the key is joined instead). For a backend that reads a key and claims
+   * it in one round trip. A rejection of `read` reads as a miss.
+   */
+  getThrough(
+    key: string,
+    read: ((key: string) => Promise<StoredEntry | undefined>) | undefined,
+  ): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     let local: StoredEntry | undefined | Promise<StoredEntry | undefined>;
     try {
       local = this.l1.get(key);
     } catch (error) {
       this.#onError(error, 'l1.get');
-      return this.#readThrough(key, undefined);
+      return this.#readThrough(key, undefined, read);
     }
     if (isPromiseLike(local)) {
       return local.then(
-        (entry) => this.#readThrough(key, entry),
+        (entry) => this.#readThrough(key, entry, read),
         (error: unknown) => {
           this.#onError(error, 'l1.get');
-          return this.#readThrough(key, undefined);
+          return this.#readThrough(key, undefined, read);
         },
       );
     }
-    return this.#readThrough(key, local);
+    return this.#readThrough(key, local, read);
   }
 
   /** An L1 answer: the entry when usable, else a (shared) read of L2. */
   #readThrough(
     key: string,
     local: StoredEntry | undefined,
+    read: ((key: string) => Promise<StoredEntry | undefined>) | undefined,
   ): StoredEntry | undefined | Promise<StoredEntry | undefined> {
     if (local !== undefined && local !== null && this.#now() < local.expiresAt) {
       this.#stats.l1Hits++;
@@ -213,7 +227,7 @@ export class TieredStore implements ResponseStore {
     }
     let pending = this.#reads.get(key);
     if (pending === undefined) {
-      pending = this.#readL2(key);
+      pending = this.#readL2(key, read);
       this.#reads.set(key, pending);
     }
     return pending.promise.then((entry) => {
@@ -223,12 +237,12 @@ export class TieredStore implements ResponseStore {
     });
   }
 
-  #readL2(key: string): PendingRead {
+  #readL2(key: string, reader: ((key: string) => Promise<StoredEntry | undefined>) | undefined): PendingRead {
     const read: PendingRead = { promise: undefined as never, outdated: false };
     read.promise = (async () => {
       let entry: StoredEntry | undefined;
       try {
-        entry = await this.l2.get(key);
+        entry = await (reader === undefined ? this.l2.get(key) : reader(key));
       } catch (error) {
         this.#stats.l2Errors++;
         this.#onError(error, 'l2.get');

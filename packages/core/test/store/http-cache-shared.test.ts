@@ -13,7 +13,14 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import type { FillClaim, FillClaimOptions, SharedBackend } from '../../src/store/shared-backend.js';
 import { TieredStore } from '../../src/store/tiered-store.js';
 import { deferred, get, get as get_, Harness, header, type Origin, res, settle } from '../http/harness.js';
-import { entry, FlakyStore, LocalBus, ScriptedCoordinator, text } from './support.js';
+import {
+  entry,
+  FlakyStore,
+  LocalBus,
+  ReadClaimingCoordinator,
+  ScriptedCoordinator,
+  text,
+} from './support.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -144,6 +151,82 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
     await h.send(get('/a', {}, 'HEAD'), origin);
     await h.send(get('/a', { authorization: 'Bearer x' }), origin);
     expect(fills.claims).toEqual([]);
+  });
+});
+
+describe('HttpCache with a shared tier: reading and claiming in one step (readOrClaim)', () => {
+  function setupReadClaiming(options: HttpCacheOptions = {}) {
+    let h!: Harness;
+    const l2 = new MemoryStore({ now: () => h.now });
+    const fills = new ReadClaimingCoordinator(l2);
+    h = new Harness({ ttl: '1m', shared: { store: l2, fills }, ...options });
+    harnesses.push(h);
+    let calls = 0;
+    const origin: Origin = async () => {
+      calls++;
+      return res(200, { 'content-type': 'text/plain' }, `v${calls}`);
+    };
+    return { h, l2, fills, origin, calls: () => calls };
+  }
+
+  it('a cold miss leads from the claim its read began: no second claim, no read after the lock', async () => {
+    const { h, l2, fills, origin, calls } = setupReadClaiming();
+    const reads: string[] = [];
+    const get = l2.get.bind(l2);
+    l2.get = (key) => {
+      reads.push(key);
+      return get(key);
+    };
+    fills.answer = (key) => ({ kind: 'lead', lease: fills.lease(key), current: null });
+    const sent = await Promise.all(Array.from({ length: 20 }, () => h.send(get_('/a'), origin)));
+    expect(sent.every((r) => r.text === 'v1')).toBe(true);
+    expect(calls()).toBe(1);
+    // one read for the 20 requests, which began the claim the leader took up
+    expect(fills.steps).toEqual([`read ${KEY}`, `take ${KEY} (wait 4950)`]);
+    expect(fills.claims).toEqual([]);
+    expect(reads).toEqual([KEY]);
+    expect(fills.leases[0]!.released).toEqual({ kind: 'filled' });
+  });
+
+  it('a stored entry is served from the read, and nothing is claimed', async () => {
+    const { h, l2, fills, origin, calls } = setupReadClaiming();
+    await l2.set(KEY, entry(h.now, 60_000, 'stored'));
+    expect((await h.send(get_('/a'), origin)).text).toBe('stored');
+    expect(calls()).toBe(0);
+    expect(fills.steps).toEqual([`read ${KEY}`]);
+  });
+
+  it('requests that never lead a fill read without claiming (HEAD, Authorization)', async () => {
+    const { h, fills, origin } = setupReadClaiming();
+    await h.send(get_('/a', {}, 'HEAD'), origin);
+    await h.send(get_('/a', { authorization: 'Bearer x' }), origin);
+    expect(fills.steps).toEqual([]);
+    expect(fills.claims).toEqual([]);
+  });
+
+  it('a claim begun by a read that no request takes up (hit-for-pass) is dropped', async () => {
+    const { h, fills } = setupReadClaiming();
+    const uncacheable: Origin = async () => res(200, { 'cache-control': 'no-store' }, 'private');
+    await h.send(get_('/a'), uncacheable);
+    expect(fills.steps).toEqual([`read ${KEY}`, `take ${KEY} (wait 4950)`]);
+    // the key is now hit-for-pass: the next request reads (and its read claims), then passes
+    const next = await h.send(get_('/a'), uncacheable);
+    expect(next).toMatchObject({ kind: 'pass', reason: 'hit-for-pass' });
+    await settle();
+    expect(fills.steps).toEqual([`read ${KEY}`, `take ${KEY} (wait 4950)`, `read ${KEY}`, `drop ${KEY}`]);
+  });
+
+  it('a read that fails is a miss, and the request claims as without readOrClaim', async () => {
+    const { h, fills, origin, calls } = setupReadClaiming();
+    fills.readOrClaim = async () => {
+      throw new Error('Redis down');
+    };
+    expect((await h.send(get_('/a'), origin)).text).toBe('v1');
+    expect(calls()).toBe(1);
+    expect(fills.claims).toEqual([{ key: KEY, wait: 4950 }]);
+    expect(h.errors.map(([error, context]) => [(error as Error).message, context])).toEqual([
+      ['Redis down', 'shared.l2.get'],
+    ]);
   });
 });
 

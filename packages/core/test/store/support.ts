@@ -12,6 +12,8 @@ import type {
   FillOutcome,
   InvalidationBus,
   InvalidationMessage,
+  PendingClaim,
+  ReadOrClaim,
 } from '../../src/store/shared-backend.js';
 import type { ResponseStore, StoredEntry } from '../../src/store/types.js';
 
@@ -172,6 +174,40 @@ export class ScriptedCoordinator implements FillCoordinator {
 
   get listeners(): number {
     return this.#listeners.size;
+  }
+}
+
+/**
+ * A {@link ScriptedCoordinator} that also reads and claims in one step (`readOrClaim`): it reads
+ * `l2`, and on a miss begins a claim that `take` answers with `answer`. It records each read, take
+ * and drop, in order.
+ */
+export class ReadClaimingCoordinator extends ScriptedCoordinator {
+  readonly steps: string[] = [];
+  readonly #store: ResponseStore;
+
+  constructor(
+    l2: ResponseStore,
+    answer?: (key: string, options: FillClaimOptions) => FillClaim | Promise<FillClaim>,
+  ) {
+    super(l2, answer);
+    this.#store = l2;
+  }
+
+  async readOrClaim(key: string): Promise<ReadOrClaim> {
+    this.steps.push(`read ${key}`);
+    const entry = await this.#store.get(key);
+    if (entry !== undefined) return { entry };
+    const claim: PendingClaim = {
+      take: async (options) => {
+        this.steps.push(`take ${key} (wait ${options.wait})`);
+        return this.answer(key, options);
+      },
+      drop: () => {
+        this.steps.push(`drop ${key}`);
+      },
+    };
+    return { entry: undefined, claim };
   }
 }
 

@@ -44,10 +44,12 @@ import {
   type FillOutcome,
   LockLostError,
   LockUnavailableError,
+  type PendingClaim,
   parsePositiveDuration,
+  type ReadOrClaim,
   type StoredEntry,
 } from '@larder/core';
-import { isReadableMeta } from '../entry-codec.js';
+import { decodeEntry, isReadableMeta } from '../entry-codec.js';
 import type { Lock } from '../lock/lock.js';
 import { type LockClaim, LockClient } from '../lock/lock-client.js';
 import { LockHandle } from '../lock/lock-handle.js';
@@ -375,29 +377,99 @@ export class RedisFillCoordinator implements FillCoordinator {
    * Never rejects.
    */
   async claim(key: string, options: FillClaimOptions): Promise<FillClaim> {
-    const wait = typeof options?.wait === 'number' && options.wait > 0 ? options.wait : 0;
+    const wait = waitOf(options);
     if (this.#closed || !this.#healthy()) return { kind: 'unavailable' };
     const deadline = performance.now() + wait;
     let waiter: Waiter | undefined;
     if (wait > 0) {
       // listen before looking: a notice sent after this point cannot be missed
       if (!(await this.subscribe())) return { kind: 'unavailable' };
-      waiter = new Waiter();
-      let set = this.#waiters.get(key);
-      if (set === undefined) this.#waiters.set(key, (set = new Set()));
-      set.add(waiter);
-      this.#startBeat();
+      waiter = this.#listen(key);
     }
     try {
-      return await this.#claim(key, deadline, waiter);
+      return await this.#claim(key, deadline, waiter, undefined);
     } finally {
-      if (waiter !== undefined) {
-        const set = this.#waiters.get(key);
-        set?.delete(waiter);
-        if (set?.size === 0) this.#waiters.delete(key);
-        if (this.#waiters.size === 0) this.#stopBeat();
-      }
+      if (waiter !== undefined) this.#unlisten(key, waiter);
     }
+  }
+
+  /**
+   * Read the entry at `key` and, when there is none, begin the claim in the same script (the lock
+   * tried, or its holder's remaining ttl learned), as the engine's read of a cold key: the leader
+   * then calls the origin one round trip after the request came, not two. The returned claim goes
+   * on as {@link RedisFillCoordinator.claim} would. Rejects (a `StoreError`) when Redis failed, as
+   * `RedisStore.get` does. Without the notice subscription, or with Redis unhealthy, it is a plain
+   * read (the engine claims afterwards as before). A single instance or a cluster alike: the entry
+   * and its lock share a slot.
+   */
+  async readOrClaim(key: string): Promise<ReadOrClaim> {
+    if (this.#closed || !this.#healthy() || this.#subscription === undefined) {
+      return { entry: await this.#store.get(key) };
+    }
+    // listen before looking, as claim does
+    const waiter = this.#listen(key);
+    let first: LockClaim;
+    try {
+      first = await this.#locks.claimUnless(
+        key,
+        { ttl: this.lockTtl },
+        { key: this.#store.layout.entry(key), fields: ENTRY_FIELDS },
+      );
+    } catch (error) {
+      this.#unlisten(key, waiter);
+      throw redisError(error);
+    }
+    if (first.lock === undefined && first.found !== undefined) {
+      this.#unlisten(key, waiter);
+      const [meta, body] = first.found;
+      if (!Buffer.isBuffer(meta)) return { entry: undefined };
+      // an entry the decoder rejects fails the read as RedisStore.get does (a miss, reported)
+      return { entry: decodeEntry(key, meta, Buffer.isBuffer(body) ? body : null) };
+    }
+    let open = true;
+    const claim: PendingClaim = {
+      take: async (options) => {
+        if (!open) return { kind: 'unavailable' };
+        open = false;
+        const wait = waitOf(options);
+        try {
+          if (this.#closed) {
+            if (first.lock !== undefined) await new RedisFillLease(this.#host, key, first.lock).drop();
+            return { kind: 'unavailable' };
+          }
+          return await this.#claim(key, performance.now() + wait, wait > 0 ? waiter : undefined, first);
+        } finally {
+          this.#unlisten(key, waiter);
+        }
+      },
+      drop: () => {
+        if (!open) return;
+        open = false;
+        this.#unlisten(key, waiter);
+        // a key taken for nobody: free it, and tell whoever started waiting on it to look again
+        if (first.lock !== undefined) {
+          void new RedisFillLease(this.#host, key, first.lock).release({ kind: 'retry', abandoned: false });
+        }
+      },
+    };
+    return { entry: undefined, claim };
+  }
+
+  /** A waiter for notices on `key`, registered (and the heartbeat running) until {@link #unlisten}. */
+  #listen(key: string): Waiter {
+    const waiter = new Waiter();
+    let set = this.#waiters.get(key);
+    if (set === undefined) this.#waiters.set(key, (set = new Set()));
+    set.add(waiter);
+    this.#startBeat();
+    return waiter;
+  }
+
+  #unlisten(key: string, waiter: Waiter): void {
+    const set = this.#waiters.get(key);
+    if (set === undefined || !set.delete(waiter)) return;
+    if (set.size === 0) this.#waiters.delete(key);
+    if (this.#waiters.size === 0) this.#stopBeat();
   }
 
   /** While claims wait: check every `heartbeat` ms that Redis answers; when it does not, interrupt them. */
@@ -426,15 +498,27 @@ export class RedisFillCoordinator implements FillCoordinator {
     this.#beat = undefined;
   }
 
-  async #claim(key: string, deadline: number, waiter: Waiter | undefined): Promise<FillClaim> {
+  /**
+   * The claim's loop. `first`: the attempt {@link RedisFillCoordinator.readOrClaim} made, which found
+   * no entry; the loop starts from it instead of making one.
+   */
+  async #claim(
+    key: string,
+    deadline: number,
+    waiter: Waiter | undefined,
+    first: LockClaim | undefined,
+  ): Promise<FillClaim> {
     const peek = { key: this.#store.layout.entry(key), field: 'm', exists: 'b' };
-    for (let vanished = 0; ; ) {
+    for (let vanished = 0, given = first; ; given = undefined) {
       let claim: LockClaim;
-      try {
-        claim = await this.#locks.claim(key, { ttl: this.lockTtl }, peek);
-      } catch (error) {
-        this.#onError(redisError(error), 'fill.acquire');
-        return { kind: 'unavailable' };
+      if (given !== undefined) claim = given;
+      else {
+        try {
+          claim = await this.#locks.claim(key, { ttl: this.lockTtl }, peek);
+        } catch (error) {
+          this.#onError(redisError(error), 'fill.acquire');
+          return { kind: 'unavailable' };
+        }
       }
       if (claim.lock !== undefined) {
         const lease = new RedisFillLease(this.#host, key, claim.lock);
@@ -443,6 +527,8 @@ export class RedisFillCoordinator implements FillCoordinator {
           await lease.drop();
           return { kind: 'done', outcome: waiter.outcome };
         }
+        // taken by the read: there was no entry at the key then
+        if (given !== undefined) return { kind: 'lead', lease, current: null };
         const current = entryVersion(key, claim.peeked?.[0], claim.peeked?.[1]);
         return current === undefined ? { kind: 'lead', lease } : { kind: 'lead', lease, current };
       }
@@ -524,6 +610,14 @@ export class RedisFillCoordinator implements FillCoordinator {
       }
     }
   }
+}
+
+/** The fields of an entry's hash a read takes: metadata first (present in every entry), then the body. */
+const ENTRY_FIELDS = ['m', 'b'] as const;
+
+/** A claim's wait budget in ms: `options.wait` when it is a number above zero, else 0. */
+function waitOf(options: FillClaimOptions): number {
+  return typeof options?.wait === 'number' && options.wait > 0 ? options.wait : 0;
 }
 
 /** The Redis failure behind a lock error, as the store reports it (`StoreError` with its reason). */

@@ -29,7 +29,7 @@ import {
 } from './acquire-options.js';
 import type { AcquireOptions, DistributedLock, Lock, TryAcquireOptions } from './lock.js';
 import { LockHandle, newLockToken } from './lock-handle.js';
-import type { LockPeek, LockStrategy } from './lock-strategy.js';
+import type { LockPeek, LockStrategy, LockUnless } from './lock-strategy.js';
 import { Quorum } from './quorum.js';
 import { seededRandom } from './seeded-random.js';
 import { SingleInstance } from './single-instance.js';
@@ -97,10 +97,13 @@ const OPTION_NAMES = [
   'seed',
 ];
 
-/** What {@link LockClient.claim} gave: a held lock and what it read, or the holder's remaining ms. */
+/**
+ * What {@link LockClient.claim} gave: a held lock and what it read, or the holder's remaining ms;
+ * from {@link LockClient.claimUnless}, also `found`: the hash existed (its fields), the lock was not tried.
+ */
 export type LockClaim =
   | { lock: Lock; peeked: readonly [unknown, unknown] | undefined }
-  | { lock: undefined; remaining: number | undefined };
+  | { lock: undefined; remaining: number | undefined; found?: readonly unknown[] };
 
 /**
  * A distributed lock client over one Redis or a quorum of them, for node-redis 5/6 and ioredis 5/6.
@@ -184,6 +187,28 @@ export class LockClient<S extends LockStrategy = LockStrategy> implements Distri
     const attempt = await this.strategy.attempt({ resource, key, token }, o.ttl, peek);
     if (!attempt.granted) return { lock: undefined, remaining: attempt.remaining };
     return { lock: this.#handle(resource, key, token, attempt.expiresAt, o), peeked: attempt.peeked };
+  }
+
+  /**
+   * One attempt that first reads the hash `unless` names: when it exists, its fields are the answer
+   * (`found`) and the lock is not tried; else as {@link LockClient.claim} (without a peek: the hash
+   * was absent). Single instance only.
+   * @throws `LockUnavailableError` when Redis failed; `ConfigError` for an invalid option, or on a quorum.
+   */
+  async claimUnless(resource: string, options: TryAcquireOptions, unless: LockUnless): Promise<LockClaim> {
+    const key = this.key(resource);
+    const o = resolveAcquireOptions(options, this.#retryDelay, false);
+    if (this.strategy.attemptUnless === undefined) {
+      throw new ConfigError('unless', unless, 'no hash to read: a quorum lock reads no hash');
+    }
+    const token = newLockToken();
+    const attempt = await this.strategy.attemptUnless({ resource, key, token }, o.ttl, unless);
+    if (!attempt.granted) {
+      return attempt.found === undefined
+        ? { lock: undefined, remaining: attempt.remaining }
+        : { lock: undefined, remaining: undefined, found: attempt.found };
+    }
+    return { lock: this.#handle(resource, key, token, attempt.expiresAt, o), peeked: undefined };
   }
 
   /**

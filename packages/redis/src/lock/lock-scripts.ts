@@ -3,7 +3,8 @@
  * `ARGV[1]`, and answers with one integer: `1` done, `0` the key does not exist (the lock expired),
  * `-1` the key holds another token (another holder has the lock). Comparing and acting in one script
  * is what keeps a holder whose lock expired from deleting or extending its successor's lock.
- * {@link ACQUIRE_AND_PEEK} is the acquisition that reads a hash in the same round trip.
+ * {@link ACQUIRE_AND_PEEK} is the acquisition that reads a hash in the same round trip, and
+ * {@link READ_OR_ACQUIRE} the one that reads a hash and tries the lock only when it is absent.
  */
 import { LuaScript } from '../lua-script.js';
 
@@ -63,6 +64,27 @@ export const ACQUIRE_AND_PEEK = new LuaScript(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('HGET', KEYS[2], ARGV[3]) or '', redis.call('HEXISTS', KEYS[2], ARGV[4])}
 end
+return {0, redis.call('PTTL', KEYS[1])}
+`,
+);
+
+/**
+ * Reads a hash, or takes the lock when the hash is absent. KEYS[1] lock key, KEYS[2] a hash in the
+ * same slot; ARGV[1] token, ARGV[2] ttl (ms), ARGV[3..] fields of the hash to read (the first one
+ * present in every such hash). Returns `{2, values of ARGV[3..]...}` (nil for an absent field) when
+ * the hash has the first field, and the lock is not tried; else `{1}` when taken (`SET NX PX`), or
+ * `{0, pttl}` as {@link ACQUIRE_AND_PEEK}. The stampede protocol reads a cold key's entry this way
+ * and claims the key in the same round trip when there is none.
+ */
+export const READ_OR_ACQUIRE = new LuaScript(
+  'larder-lock-read-or-acquire',
+  `
+local found = redis.call('HMGET', KEYS[2], unpack(ARGV, 3))
+if found[1] then
+  table.insert(found, 1, 2)
+  return found
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
 return {0, redis.call('PTTL', KEYS[1])}
 `,
 );

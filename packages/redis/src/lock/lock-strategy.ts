@@ -19,6 +19,18 @@ export interface LockPeek {
   exists: string;
 }
 
+/**
+ * A hash that makes an attempt stand back (same cluster slot as the lock key): when it exists, its
+ * `fields` are read and the lock is not tried. The stampede protocol reads a key's entry this way,
+ * and claims the key in the same round trip only when there is no entry.
+ */
+export interface LockUnless {
+  /** The Redis key of the hash. */
+  key: string;
+  /** The fields to read; the first is present in every such hash (its presence is the hash's). */
+  fields: readonly string[];
+}
+
 /** What one attempt gave: the lock, or how long the holder's lock still lives. */
 export type LockAttempt =
   | {
@@ -35,6 +47,8 @@ export type LockAttempt =
        * between, `-1` it has no expiry). `undefined` otherwise.
        */
       remaining?: number;
+      /** With a {@link LockUnless} whose hash exists: its fields' values (a Buffer, or `null`); the lock was not tried. */
+      found?: readonly unknown[];
     };
 
 /** One lock key as a strategy acts on it: the resource (for errors), its Redis key, the holder's token. */
@@ -52,6 +66,12 @@ export interface LockStrategy {
    * @throws `ConfigError` for a `peek` the strategy cannot read.
    */
   attempt(target: LockTarget, ttl: number, peek?: LockPeek): Promise<LockAttempt>;
+  /**
+   * One attempt that first reads the hash of `unless`: when it exists, its fields are the answer
+   * (`found`) and the lock is not tried; else as {@link LockStrategy.attempt} with the holder's
+   * remaining ms when busy. Strategies that cannot read a hash with the lock leave it out.
+   */
+  attemptUnless?(target: LockTarget, ttl: number, unless: LockUnless): Promise<LockAttempt>;
   /**
    * Pushes the expiry to `ttl` ms from now while the key still holds the token; resolves the new `expiresAt`.
    * @throws `LockLostError` when it does not.

@@ -3,7 +3,8 @@
  * where each lock key lives on the master of its slot).
  *
  * - Acquire: `SET <lock key> <token> NX PX <ttl>`; with a {@link LockPeek}, the same in a script that
- *   also reads the hash (or the holder's `PTTL` when busy), in one round trip.
+ *   also reads the hash (or the holder's `PTTL` when busy), in one round trip; with a
+ *   {@link LockUnless}, a script that reads the hash and tries the lock only when it is absent.
  * - Release: compare-and-delete in Lua; extend: compare-and-`PEXPIRE` in Lua. Neither ever touches
  *   a key holding another token, so a holder whose lock expired cannot free or prolong its
  *   successor's.
@@ -13,8 +14,8 @@
 import { LockLostError, StoreError } from '@larder/core';
 import type { RedisPort } from '../port.js';
 import { unavailable } from './lock-handle.js';
-import { ACQUIRE_AND_PEEK, EXTEND_LOCK, lostReason, RELEASE_LOCK } from './lock-scripts.js';
-import type { LockAttempt, LockPeek, LockStrategy, LockTarget } from './lock-strategy.js';
+import { ACQUIRE_AND_PEEK, EXTEND_LOCK, lostReason, READ_OR_ACQUIRE, RELEASE_LOCK } from './lock-scripts.js';
+import type { LockAttempt, LockPeek, LockStrategy, LockTarget, LockUnless } from './lock-strategy.js';
 
 /** The lock on one Redis deployment, through one port. */
 export class SingleInstance implements LockStrategy {
@@ -53,6 +54,24 @@ export class SingleInstance implements LockStrategy {
     } catch (error) {
       // a timed-out SET may still be applied; a release sent after it on the same connection runs
       // after it, so a lock nobody holds does not block the resource for a whole ttl
+      this.release(target).catch(() => {});
+      throw unavailable(resource, 'acquire', error);
+    }
+  }
+
+  async attemptUnless(target: LockTarget, ttl: number, unless: LockUnless): Promise<LockAttempt> {
+    const { resource, key, token } = target;
+    const start = this.#now();
+    try {
+      const reply = await this.port.eval(READ_OR_ACQUIRE, [key, unless.key], [token, ttl, ...unless.fields]);
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
+        throw new StoreError('format', `eval ${READ_OR_ACQUIRE.name}`, 'unexpected reply');
+      }
+      if (reply[0] === 2) return { granted: false, found: reply.slice(1) };
+      if (reply[0] === 1) return { granted: true, expiresAt: start + ttl };
+      return { granted: false, remaining: typeof reply[1] === 'number' ? reply[1] : -1 };
+    } catch (error) {
+      // as in attempt: a SET applied after its timeout must not hold the resource for a whole ttl
       this.release(target).catch(() => {});
       throw unavailable(resource, 'acquire', error);
     }

@@ -5,7 +5,7 @@
  * L2 is used again); and that a lock holder process killed with SIGKILL is replaced within
  * `lockTimeout`. Both client families run the in-process suites.
  */
-import { HttpCache, type ResponseLike, type TieredStore } from '@larder/core';
+import { HttpCache, type ResponseLike, StoreError, type TieredStore } from '@larder/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisBackend, type RedisBackend } from '../../src/index.js';
 import { type ClientHandle, clientKinds, uniquePrefix } from '../support/clients.js';
@@ -154,6 +154,27 @@ describe.each(kinds)('$name: a shared backend when Redis fails', (kind) => {
       server.thaw();
     }
     await drive(engines[0]!, () => backends[0]!.breaker!.state === 'closed', 'the breaker did not close');
+  });
+
+  it('Redis frozen: a read that would claim fails as a read does, and the claim after it is unavailable at once', async () => {
+    const fills = backends[1]!.fills!;
+    await fills.subscribe();
+    server.freeze();
+    try {
+      const started = performance.now();
+      await expect(fills.readOrClaim('GET example.com/frozen-read')).rejects.toBeInstanceOf(StoreError);
+      expect(performance.now() - started).toBeLessThan(COMMAND_TIMEOUT * 3 + 500);
+      const claimed = performance.now();
+      expect(await fills.claim('GET example.com/frozen-read', { wait: 5000 })).toEqual({
+        kind: 'unavailable',
+      });
+      expect(performance.now() - claimed).toBeLessThan(COMMAND_TIMEOUT);
+      // and a request on a cold key is answered all the same
+      expect((await request(engines[1]!, '/frozen-read')).status).toBe(200);
+    } finally {
+      server.thaw();
+    }
+    await drive(engines[1]!, () => backends[1]!.breaker!.state === 'closed', 'the breaker did not close');
   });
 });
 

@@ -153,6 +153,7 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       const backend = createRedisBackend({ client: handle.client, prefix: f.prefix });
       const reads: string[] = [];
       const l2 = backend.store;
+      const fills = backend.fills!;
       const counted: SharedBackend = {
         store: {
           get: (key) => {
@@ -165,7 +166,14 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
           clear: () => l2.clear(),
         },
         bus: backend.bus,
-        fills: backend.fills,
+        fills: {
+          claim: (key, options) => fills.claim(key, options),
+          readOrClaim: (key) => {
+            reads.push(`read-or-claim ${key}`);
+            return fills.readOrClaim(key);
+          },
+          onFill: (listener) => fills.onFill(listener),
+        },
         retain: () => backend.retain(),
       };
       const engine = new HttpCache({ ttl: '1m', shared: counted });
@@ -188,8 +196,9 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         const results = await Promise.all([leader, ...waves]);
         expect(calls).toBe(1);
         expect(results.every((r) => r.status === 200 && r.body === 'filled once')).toBe(true);
-        // one read before the fill (it missed), one after its notice (the entry)
-        expect(reads).toEqual(['GET example.com/pending', 'GET example.com/pending']);
+        // one read before the fill (it missed, and began the claim that waited), one after its
+        // notice (the entry)
+        expect(reads).toEqual(['read-or-claim GET example.com/pending', 'GET example.com/pending']);
       } finally {
         await engine.close();
         await backend.close();
@@ -337,6 +346,135 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         current: { storedAt: e.storedAt, staleAt: e.staleAt, expiresAt: e.expiresAt, vary: ['accept'] },
       });
       if (there.kind === 'lead') await there.lease.release({ kind: 'retry', abandoned: false });
+    });
+
+    it('readOrClaim: the entry when there is one, and the key is not claimed', async () => {
+      const f = await make(2);
+      const key = 'GET example.com/read';
+      const e = makeEntry(Date.now(), 60_000, { body: new Uint8Array([7, 8, 9]) });
+      await f.backends[0]!.store.set(key, e);
+      const read = await f.backends[0]!.fills!.readOrClaim(key);
+      expect(read.claim).toBeUndefined();
+      expect(read.entry?.body).toEqual(new Uint8Array([7, 8, 9]));
+      expect(read.entry?.expiresAt).toBe(e.expiresAt);
+      // the key is free: another process takes it at once
+      const other = await f.backends[1]!.fills!.claim(key, { wait: 0 });
+      expect(other.kind).toBe('lead');
+      if (other.kind === 'lead') await other.lease.release({ kind: 'retry', abandoned: false });
+    });
+
+    it('readOrClaim on a free key claims it in the same round trip: the claim leads, nothing there', async () => {
+      const f = await make(2);
+      const key = 'GET example.com/free';
+      const read = await f.backends[0]!.fills!.readOrClaim(key);
+      expect(read.entry).toBeUndefined();
+      // taken already: another process finds the key busy
+      expect(await f.backends[1]!.fills!.claim(key, { wait: 0 })).toEqual({ kind: 'timeout' });
+      const claim = await read.claim!.take({ wait: 3000 });
+      expect(claim).toMatchObject({ kind: 'lead', current: null });
+      if (claim.kind !== 'lead') return;
+      const waiting = f.backends[1]!.fills!.claim(key, { wait: 3000 });
+      await delay(50);
+      expect(await claim.lease.write(key, makeEntry(Date.now(), 60_000))).toBe(true);
+      await claim.lease.release({ kind: 'filled' });
+      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+    });
+
+    it("readOrClaim on a held key: the claim waits for the holder's notice, even one sent before it is taken up", async () => {
+      const f = await make(3);
+      const key = 'GET example.com/held-read';
+      const lead = await f.backends[0]!.fills!.claim(key, { wait: 0 });
+      if (lead.kind !== 'lead') throw new Error(`expected to lead, got ${lead.kind}`);
+      const early = await f.backends[1]!.fills!.readOrClaim(key);
+      const late = await f.backends[2]!.fills!.readOrClaim(key);
+      expect([early.entry, late.entry]).toEqual([undefined, undefined]);
+      const waiting = early.claim!.take({ wait: 3000 });
+      await delay(50);
+      expect(await lead.lease.write(key, makeEntry(Date.now(), 60_000))).toBe(true);
+      await lead.lease.release({ kind: 'filled' });
+      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      // the notice came before this claim was taken up: it ends at once
+      await delay(50);
+      const started = performance.now();
+      expect(await late.claim!.take({ wait: 3000 })).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('a claim begun by readOrClaim and dropped frees the key, and its waiters look again', async () => {
+      const f = await make(2);
+      const key = 'GET example.com/dropped';
+      const read = await f.backends[0]!.fills!.readOrClaim(key);
+      const waiting = f.backends[1]!.fills!.claim(key, { wait: 3000 });
+      await delay(50);
+      read.claim!.drop();
+      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'retry', abandoned: false } });
+      const next = await f.backends[1]!.fills!.claim(key, { wait: 0 });
+      expect(next.kind).toBe('lead');
+      if (next.kind === 'lead') await next.lease.release({ kind: 'retry', abandoned: false });
+    });
+
+    it('a cold miss costs one round trip to Redis before the origin is called', async () => {
+      const f = await make(1);
+      const handle = await open(kind);
+      const port = toPort(handle.client, { commandTimeout: TEST_COMMAND_TIMEOUT });
+      const sent: string[] = [];
+      const counting: RedisPort = {
+        client: port.client,
+        cluster: port.cluster,
+        commandTimeout: port.commandTimeout,
+        get: (key) => {
+          sent.push('GET');
+          return port.get(key);
+        },
+        set: (key, value, options) => port.set(key, value, options),
+        del: (keys) => port.del(keys),
+        eval: (script: LuaScript, keys: readonly string[], args?: readonly ScriptArg[]) => {
+          sent.push(script.name);
+          return port.eval(script, keys, args);
+        },
+        publish: (channel, message) => port.publish(channel, message),
+        subscribe: (channel, listener) => port.subscribe(channel, listener),
+        scan: (match, options) => port.scan(match, options),
+        close: async () => {},
+      };
+      const backend = createRedisBackend({ client: counting, prefix: f.prefix });
+      const engine = new HttpCache({ ttl: '1m', shared: backend });
+      onTestFinished(async () => {
+        await engine.close();
+        await backend.close();
+        await port.close();
+        await handle.close();
+      });
+      await backend.fills!.subscribe();
+      let before: string[] = [];
+      const origin = async () => {
+        before = [...sent];
+        return ok('cold');
+      };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => send(engine, get('/one-trip'), origin)),
+      );
+      expect(results.every((r) => r.status === 200 && r.body === 'cold')).toBe(true);
+      expect(before).toEqual(['larder-lock-read-or-acquire']);
+    });
+
+    it('a read that claimed for a request that then passes (hit-for-pass) frees the key at once', async () => {
+      const f = await make(2);
+      const uncacheable = async () => ({
+        status: 200,
+        headers: { 'cache-control': 'no-store' },
+        body: new TextEncoder().encode('mine'),
+      });
+      expect((await send(f.engines[0]!, get('/pass'), uncacheable)).status).toBe(200);
+      // hit-for-pass now: the read of the next request claims, and the request passes
+      expect((await send(f.engines[0]!, get('/pass'), uncacheable)).kind).toBe('pass');
+      await expect
+        .poll(async () => {
+          const claim = await f.backends[1]!.fills!.claim('GET example.com/pass', { wait: 0 });
+          if (claim.kind === 'lead') await claim.lease.release({ kind: 'retry', abandoned: false });
+          return claim.kind;
+        })
+        .toBe('lead');
     });
 
     it('a waiter that wakes up to a free lock after the fill reads the entry instead of filling again', async () => {

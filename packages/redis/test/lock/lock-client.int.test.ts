@@ -2,7 +2,8 @@
  * LockClient, the one lock client: `client` picks the single-instance strategy, `clients` the quorum
  * (RedisLock and Redlock are the same client with the options of one case), and `claim` is the
  * acquisition the stampede protocol uses: it reads a hash of the same slot in the round trip that
- * takes the lock, and tells a busy lock's remaining ttl. Against the shared standalone Redis.
+ * takes the lock, and tells a busy lock's remaining ttl (`claimUnless`: reads the hash, and locks
+ * only when it is absent). Against the shared standalone Redis.
  */
 import { ConfigError, LockLostError } from '@larder/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -94,6 +95,35 @@ describe('LockClient', () => {
     await expect(new LockClient({ clients: [ports[0]] }).claim('r', { ttl: 5000 }, peek)).rejects.toThrow(
       ConfigError,
     );
+    await a.close();
+    await b.close();
+  });
+
+  it('claimUnless reads the hash when it exists without locking, else claims as claim does', async () => {
+    const prefix = uniquePrefix('lock-unless');
+    const a = new LockClient({ client: ports[0], prefix });
+    const b = new LockClient({ client: ports[1], prefix });
+    const entry = a.layout.entry('r');
+    const unless = { key: entry, fields: ['m', 'b', 'x'] };
+    await ports[0]!.eval(HSET, [entry], ['m', 'meta', 'b', 'body']);
+    const found = await a.claimUnless('r', { ttl: 5000 }, unless);
+    expect(found.lock).toBeUndefined();
+    expect(found.lock === undefined ? found.found?.map((v) => (v === null ? null : String(v))) : []).toEqual([
+      'meta',
+      'body',
+      null,
+    ]);
+    // nothing was locked
+    expect(await ports[0]!.get(a.key('r'))).toBeNull();
+    await ports[0]!.del(entry);
+    const taken = await a.claimUnless('r', { ttl: 5000 }, unless);
+    expect(taken.lock?.held).toBe(true);
+    const busy = await b.claimUnless('r', { ttl: 5000 }, unless);
+    expect(busy.lock === undefined ? [busy.found, busy.remaining! > 0] : []).toEqual([undefined, true]);
+    await taken.lock?.release();
+    await expect(
+      new LockClient({ clients: [ports[0]] }).claimUnless('r', { ttl: 5000 }, unless),
+    ).rejects.toThrow(ConfigError);
     await a.close();
     await b.close();
   });
