@@ -28,7 +28,13 @@ const BENCHMARKS = {
     file: 'http.mjs',
     nodeArgs: [],
     summary:
-      'Fastify and Express under autocannon: ceiling, Larder hit and miss, apicache hit: req/s and latency',
+      'Fastify and Express under wrk (or autocannon): ceiling, Larder hit and miss, apicache hit: req/s, latency, server CPU per request',
+  },
+  dispatch: {
+    file: 'dispatch.mjs',
+    nodeArgs: [],
+    summary:
+      'the hit paths dispatched in-process (no sockets), applications taking turns: CPU per request against the ceiling, the floor and apicache',
   },
 };
 
