@@ -2,6 +2,7 @@
  * Entry tags: the application's (route `tags(req)`, `Surrogate-Key`, `Cache-Tag`) and the engine's
  * internal ones, which let the store's tag index find every variant of a URL or of a key.
  */
+import { KEY_TAG_PREFIX, ORIGIN_URL_TAG_PREFIX } from '../store/own-tags.js';
 import { headerString } from './headers.js';
 import type { HeaderMap, RequestLike } from './types.js';
 
@@ -18,12 +19,12 @@ export function urlTag(pathAndQuery: string): string {
  * gives it): what an unsafe request invalidates, which must stay within its own origin.
  */
 export function originUrlTag(origin: string, pathAndQuery: string): string {
-  return `${INTERNAL}ourl:${origin}${pathAndQuery}`;
+  return `${ORIGIN_URL_TAG_PREFIX}${origin}${pathAndQuery}`;
 }
 
 /** The internal tag on every entry stored under a base key (the entry and all its variants). */
 export function keyTag(key: string): string {
-  return `${INTERNAL}key:${key}`;
+  return `${KEY_TAG_PREFIX}${key}`;
 }
 
 /** Whether `tag` is one the application may use (not internal, not empty). */

@@ -10,6 +10,7 @@ import { checkOptions } from '../internal/options-check.js';
 import { type Persistence, type PersistOptions, persist } from '../persist/persist.js';
 import { isPolicyName, type PolicyName } from '../policies/create-policy.js';
 import type { EvictionPolicy } from '../policies/eviction-policy.js';
+import { isOwnKeyTag, ownKeyOfTag } from './own-tags.js';
 import { storedEntryCodec } from './stored-entry-codec.js';
 import type { ResponseStore, StoredEntry } from './types.js';
 
@@ -97,7 +98,8 @@ export class MemoryStore implements ResponseStore {
   /**
    * Tag to the keys carrying it: one key as itself, more as a Set. Most tags are the engine's
    * per-URL and per-key tags, carried by one entry, so most cost no Set (made on every stored miss,
-   * dropped on every eviction).
+   * dropped on every eviction). A tag that names the key of its own entry (see `own-tags.ts`) is not
+   * held: `deleteByTags` looks that key up instead.
    */
   readonly #tags = new Map<string, string | Set<string>>();
   readonly #now: () => number;
@@ -199,6 +201,10 @@ export class MemoryStore implements ResponseStore {
         const tagged = this.#tags.get(tag);
         if (typeof tagged === 'string') keys.add(tagged);
         else if (tagged !== undefined) for (const key of tagged) keys.add(key);
+        const own = ownKeyOfTag(tag);
+        if (own !== undefined && this.#cache.peek(own, { allowStale: true })?.tags.includes(tag) === true) {
+          keys.add(own);
+        }
       }
       let removed = 0;
       for (const key of keys) if (this.#cache.delete(key)) removed++;
@@ -241,6 +247,7 @@ export class MemoryStore implements ResponseStore {
   #index(key: string, entry: StoredEntry): void {
     const index = this.#tags;
     for (const tag of entry.tags) {
+      if (isOwnKeyTag(tag, key)) continue;
       const keys = index.get(tag);
       if (keys === undefined) index.set(tag, key);
       else if (typeof keys !== 'string') keys.add(key);
@@ -251,6 +258,7 @@ export class MemoryStore implements ResponseStore {
   #unindex(key: string, entry: StoredEntry): void {
     const index = this.#tags;
     for (const tag of entry.tags) {
+      if (isOwnKeyTag(tag, key)) continue;
       const keys = index.get(tag);
       if (keys === undefined) continue;
       if (typeof keys === 'string') {

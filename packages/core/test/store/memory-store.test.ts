@@ -78,6 +78,25 @@ describe('MemoryStore', () => {
     expect(s.size).toBeLessThanOrEqual(100 - removed);
   });
 
+  it("finds an entry by the engine's tags that name its own key, without holding them in the index", async () => {
+    const s = store({ now: () => T0 });
+    const tags = ['\0url:/a', '\0ourl:example.com/a', '\0key:GET example.com/a'];
+    await s.set('GET example.com/a', entry(1, tags));
+    // only the URL tag (any host) is indexed for the entry at the default key
+    expect(s.tagCount).toBe(1);
+    // a variant under the same base key carries the same tags, all indexed
+    await s.set('GET example.com/a\0variant', entry(1, tags));
+    expect(s.tagCount).toBe(3);
+    // an entry at a default key that does not carry the tag is left alone
+    await s.set('GET example.com/b', entry(1, ['other']));
+    expect(await s.deleteByTags(['\0ourl:example.com/b'])).toBe(0);
+    expect(await s.deleteByTags(['\0ourl:example.com/a'])).toBe(2);
+    await s.set('GET example.com/a', entry(1, tags));
+    expect(await s.deleteByTags(['\0key:GET example.com/a', '\0url:/a'])).toBe(1);
+    expect(await s.get('GET example.com/b')).toBeDefined();
+    expect(s.tagCount).toBe(1);
+  });
+
   it('replacing an entry re-indexes its tags', async () => {
     const s = store({ now: () => T0 });
     await s.set('k', entry(1, ['old', 'shared']));
