@@ -46,207 +46,246 @@ const NATIVE_WRITE_HEAD = ServerResponse.prototype.writeHead as unknown as Metho
  *   belongs to one visitor.
  *
  * The fill is always settled exactly once. `writeHead`, `write` and `end` are restored when `res`
- * emits `finish` or `close`: each gets back the method it had (an inherited one as an own field of
- * the same value); a patch that another layer wrapped in the meantime is left in place and passes
- * through.
+ * emits `close` (after `finish`, or alone when the connection went first): each gets back the method
+ * it had (an inherited one as an own field of the same value); a patch that another layer wrapped in
+ * the meantime is left in place and passes through.
  *
  * @param res - the response, before anything was written to it.
  * @param fill - the engine's fill handle for this request.
  */
 export function captureResponse(res: ServerResponse, fill: Fill): void {
-  // buffer no more than the engine would store; past it the body only passes through
-  const maxEntryBytes = fill.maxEntryBytes;
   const target = res as unknown as Patchable;
-  const writeHead = target.writeHead;
-  const write = target.write;
-  const end = target.end;
-  let state: State = 'idle';
-  let settled = false;
-  let chunks: Buffer[] = [];
-  let size = 0;
-  let substitute: ResponseLike | undefined;
+  const capture = new Capture(res, fill, target.writeHead, target.write, target.end);
+  target.writeHead = capture.patchedWriteHead;
+  target.write = capture.patchedWrite;
+  target.end = capture.patchedEnd;
+  // 'close' follows 'finish' on every response, and comes alone when the connection went first
+  res.on('close', () => capture.closed());
+}
 
-  const settle = (action: () => unknown): void => {
-    if (settled) return;
-    settled = true;
+/**
+ * The state of one capture. A class rather than a dozen closures over shared variables: a miss then
+ * allocates one object and the four functions Node's response needs (the three patches and the
+ * 'close' listener).
+ */
+class Capture {
+  state: State = 'idle';
+  /** The fill was settled (committed, finished, abandoned), or will not be by this capture. */
+  settled = false;
+  /** Chunks buffered for the store (`store` state). */
+  chunks: Buffer[] | undefined;
+  size = 0;
+  substitute: ResponseLike | undefined;
+  /**
+   * Calls into the layers below run with `inner` set: an `end` that calls `this.write`, or Node's
+   * implicit `writeHead`, must reach the layer below as is, not be captured twice.
+   */
+  inner = false;
+  restored = false;
+  /** Buffer no more than the engine would store; past it the body only passes through. */
+  readonly maxEntryBytes: number;
+  readonly patchedWriteHead: Method;
+  readonly patchedWrite: Method;
+  readonly patchedEnd: Method;
+
+  constructor(
+    readonly res: ServerResponse,
+    readonly fill: Fill,
+    readonly writeHead: Method,
+    readonly write: Method,
+    readonly end: Method,
+  ) {
+    this.maxEntryBytes = fill.maxEntryBytes;
+    this.patchedWriteHead = (...args) => this.onWriteHead(args);
+    this.patchedWrite = (...args) => this.onWrite(args);
+    this.patchedEnd = (...args) => this.onEnd(args);
+  }
+
+  /** Settle the fill as `abandon`, once; the response passes through from now on. */
+  abandon(reason: unknown): void {
+    this.state = 'pass';
+    this.chunks = undefined;
+    if (this.settled) return;
+    this.settled = true;
     try {
-      action();
+      this.fill.abandon(reason);
     } catch {
       // The engine absorbs its own failures; a throw here must still never break the response.
     }
-  };
+  }
 
-  const abandon = (reason: unknown): void => {
-    state = 'pass';
-    chunks = [];
-    settle(() => fill.abandon(reason));
-  };
-
-  // Once headers are out: a Set-Cookie some layer added while writing them means the response is
-  // one visitor's, whatever the engine decided on the headers it saw.
-  const checkWritten = (): void => {
-    if (state === 'store' && res.headersSent && res.getHeader('set-cookie') !== undefined) {
-      abandon(new Error('Set-Cookie was added as the headers were written'));
+  /**
+   * Once headers are out: a Set-Cookie some layer added while writing them means the response is one
+   * visitor's, whatever the engine decided on the headers it saw.
+   */
+  checkWritten(): void {
+    const res = this.res;
+    if (this.state === 'store' && res.headersSent && res.getHeader('set-cookie') !== undefined) {
+      this.abandon(new Error('Set-Cookie was added as the headers were written'));
     }
-  };
+  }
 
-  // Headers are about to go out: let the engine see them and add its own, or substitute.
-  const begin = (): void => {
+  /** Headers are about to go out: let the engine see them and add its own, or substitute. */
+  begin(): void {
+    const res = this.res;
     let decision: ReturnType<Fill['start']>;
     try {
-      decision = fill.start(res.statusCode, res.getHeaders() as HeaderMap);
+      decision = this.fill.start(res.statusCode, res.getHeaders() as HeaderMap);
     } catch (error) {
-      abandon(error);
+      this.abandon(error);
       return;
     }
     if ('substitute' in decision) {
-      state = 'swallow';
-      substitute = decision.substitute;
-      settled = true;
+      this.state = 'swallow';
+      this.substitute = decision.substitute;
+      this.settled = true;
       return;
     }
     applyHeaders(res, decision.headers);
-    state = decision.store ? 'store' : 'pass';
-    if (!decision.store) settled = true;
-  };
+    this.state = decision.store ? 'store' : 'pass';
+    if (!decision.store) this.settled = true;
+  }
 
-  const collect = (chunk: unknown, encoding: unknown): void => {
+  collect(chunk: unknown, encoding: unknown): void {
     const buffer = toBuffer(chunk, encoding);
     if (buffer === undefined || buffer.length === 0) return;
-    size += buffer.length;
+    this.size += buffer.length;
     // 'too-large' tells the engine to remember the key as pass, so it is not buffered again
-    if (size > maxEntryBytes) abandon('too-large');
-    else chunks.push(buffer);
-  };
+    if (this.size > this.maxEntryBytes) this.abandon('too-large');
+    else (this.chunks ??= []).push(buffer);
+  }
 
-  // Calls into the layers below run with `inner` set: an `end` that calls `this.write`, or Node's
-  // implicit `writeHead`, must reach the layer below as is, not be captured twice.
-  let inner = false;
-  const below = (method: Method, args: unknown[]): unknown => {
-    const outer = inner;
-    inner = true;
+  /** Call `method` of the layers below with `args`. */
+  below(method: Method, args: unknown[]): unknown {
+    const outer = this.inner;
+    this.inner = true;
     try {
-      return method.apply(res, args);
+      return method.apply(this.res, args);
     } finally {
-      inner = outer;
+      this.inner = outer;
     }
-  };
+  }
 
-  const patchedWriteHead: Method = (...args) => {
-    if (inner || state === 'pass' || state === 'store') return below(writeHead, args);
+  onWriteHead(args: unknown[]): unknown {
+    const state = this.state;
+    if (this.inner || state === 'pass' || state === 'store') return this.below(this.writeHead, args);
+    const res = this.res;
     if (state === 'swallow') return res;
     const [status, reason, headers] = args;
     if (typeof status === 'number') res.statusCode = status;
     if (typeof reason === 'string') res.statusMessage = reason;
     // Headers given to writeHead are invisible to getHeaders(); move them onto res first.
     setHeaders(res, typeof reason === 'string' ? headers : reason);
-    begin();
-    if ((state as State) === 'swallow') return res;
-    const result = below(writeHead, [res.statusCode]);
-    checkWritten();
+    this.begin();
+    if (this.state === 'swallow') return res;
+    const result = this.below(this.writeHead, [res.statusCode]);
+    this.checkWritten();
     return result;
-  };
+  }
 
-  const patchedWrite: Method = (...args) => {
-    if (inner) return below(write, args);
-    if (state === 'idle') begin();
-    if (state === 'swallow') {
+  onWrite(args: unknown[]): unknown {
+    if (this.inner) return this.below(this.write, args);
+    if (this.state === 'idle') this.begin();
+    if (this.state === 'swallow') {
       later(typeof args[1] === 'function' ? args[1] : args[2]);
       return true;
     }
-    const result = below(write, args);
-    checkWritten();
-    if (state === 'store') collect(args[0], args[1]);
+    const result = this.below(this.write, args);
+    this.checkWritten();
+    if (this.state === 'store') this.collect(args[0], args[1]);
     return result;
-  };
+  }
 
-  const patchedEnd: Method = (...args) => {
-    if (inner) return below(end, args);
+  onEnd(args: unknown[]): unknown {
+    if (this.inner) return this.below(this.end, args);
+    const res = this.res;
     let [chunk, encoding, callback] = args;
     if (typeof chunk === 'function') [chunk, encoding, callback] = [undefined, undefined, chunk];
     else if (typeof encoding === 'function') [encoding, callback] = [undefined, encoding];
     // a layer wrapping writeHead may still add headers: decide through the `start` path, which
     // checks what was written before storing
-    const wrapped = target.writeHead !== patchedWriteHead || writeHead !== NATIVE_WRITE_HEAD;
-    if (state === 'idle' && !res.headersSent && !wrapped) {
+    const wrapped =
+      (res as unknown as Patchable).writeHead !== this.patchedWriteHead ||
+      this.writeHead !== NATIVE_WRITE_HEAD;
+    if (this.state === 'idle' && !res.headersSent && !wrapped) {
       // The whole response in one call: the engine may answer with something else (304, substitute).
-      state = 'pass';
+      this.state = 'pass';
       let response: ResponseLike;
       try {
         const body = toBuffer(chunk, encoding);
         // A chunk Node would reject goes below untouched, for Node to report.
         if (body === undefined && chunk != null) throw new TypeError('not a string or bytes');
-        response = fill.commit({
+        response = this.fill.commit({
           status: res.statusCode,
           headers: res.getHeaders() as HeaderMap,
           body: body ?? EMPTY,
         });
       } catch (error) {
-        settle(() => fill.abandon(error));
-        return below(end, args);
+        this.abandon(error);
+        return this.below(this.end, args);
       }
-      settled = true;
-      return send(response, callback);
+      this.settled = true;
+      return this.send(response, callback);
     }
-    if (state === 'idle') begin();
-    if (state === 'swallow') {
-      state = 'pass';
-      if (substitute !== undefined) send(substitute, callback);
+    if (this.state === 'idle') this.begin();
+    if (this.state === 'swallow') {
+      this.state = 'pass';
+      if (this.substitute !== undefined) this.send(this.substitute, callback);
       else later(callback);
       return res;
     }
-    if (state === 'store') collect(chunk, encoding);
+    if (this.state === 'store') this.collect(chunk, encoding);
     let result: unknown;
     try {
-      result = below(end, args);
+      result = this.below(this.end, args);
     } catch (error) {
-      abandon(error);
+      this.abandon(error);
       throw error;
     }
-    checkWritten();
-    if (state === 'store') {
-      state = 'pass';
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      chunks = [];
-      settle(() => fill.finish(body));
+    this.checkWritten();
+    if (this.state === 'store') {
+      this.state = 'pass';
+      const chunks = this.chunks ?? [];
+      this.chunks = undefined;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
+      if (!this.settled) {
+        this.settled = true;
+        try {
+          this.fill.finish(body);
+        } catch {
+          // as in abandon
+        }
+      }
     }
     return result;
-  };
+  }
 
-  // Send an engine-decided response through the layers below.
-  const send = (response: ResponseLike, callback: unknown): unknown => {
+  /** Send an engine-decided response through the layers below. */
+  send(response: ResponseLike, callback: unknown): unknown {
+    const res = this.res;
     if (response.status !== res.statusCode) {
       res.statusCode = response.status;
       res.statusMessage = STATUS_CODES[response.status] ?? 'unknown';
     }
     applyHeaders(res, response.headers);
     const body = toBuffer(response.body, undefined) ?? EMPTY;
-    return below(end, typeof callback === 'function' ? [body, callback] : [body]);
-  };
+    return this.below(this.end, typeof callback === 'function' ? [body, callback] : [body]);
+  }
 
-  const patched: Patchable = { writeHead: patchedWriteHead, write: patchedWrite, end: patchedEnd };
-  target.writeHead = patchedWriteHead;
-  target.write = patchedWrite;
-  target.end = patchedEnd;
-
-  let restored = false;
-  const restore = (): void => {
-    if (restored) return;
-    restored = true;
-    const previous: Patchable = { writeHead, write, end };
-    for (const name of ['writeHead', 'write', 'end'] as const) {
-      // the method it had, own or inherited, as an own field: deleting a field of a response whose
-      // prototype Express replaced turns it into a slow dictionary object (V8), which then slowed
-      // Node's own work on every response that missed
-      if (target[name] === patched[name]) target[name] = previous[name];
-    }
-  };
-  res.once('finish', restore);
-  res.once('close', () => {
-    if (!settled) abandon(new Error('response closed before it finished'));
-    state = 'pass';
-    restore();
-  });
+  /** The response finished or its connection closed: settle the fill if still open, restore `res`. */
+  closed(): void {
+    if (!this.settled) this.abandon(new Error('response closed before it finished'));
+    this.state = 'pass';
+    if (this.restored) return;
+    this.restored = true;
+    const target = this.res as unknown as Patchable;
+    // the method it had, own or inherited, as an own field: deleting a field of a response whose
+    // prototype Express replaced turns it into a slow dictionary object (V8), which then slowed
+    // Node's own work on every response that missed; a patch another layer wrapped since stays
+    if (target.writeHead === this.patchedWriteHead) target.writeHead = this.writeHead;
+    if (target.write === this.patchedWrite) target.write = this.write;
+    if (target.end === this.patchedEnd) target.end = this.end;
+  }
 }
 
 /** Make the headers of `res` exactly `headers`. */
