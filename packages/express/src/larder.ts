@@ -79,9 +79,16 @@ export interface RequestCache {
   readonly engine: HttpCache;
   /** The fill of the middleware's own lookup, while the response is captured for it. */
   fill: Fill | undefined;
+  /** What a middleware of another `larder()` that forwarded the request before left, if any. */
+  readonly outer: RequestCache | undefined;
 }
 
-const kRequestCache = Symbol('larder.request-cache');
+/**
+ * The {@link RequestCache} of each request a Larder middleware forwarded. A WeakMap rather than a
+ * property: Express swaps the prototype of every request, after which V8 caches no transition for a
+ * property added to it, and each add cost a miss about 1.4 KB of new maps (the WeakMap, 50 bytes).
+ */
+const requestCaches = new WeakMap<object, RequestCache>();
 
 /** The request as the engine sees it, carrying the Express request for `key` and `tags`. @internal */
 export type CarriedExpressRequest = CarriedRequest<Request>;
@@ -146,7 +153,7 @@ export function sendValidators(req: Request, fill: Fill | undefined): void {
 
 /** The {@link RequestCache} a Larder middleware above left on `req`, if any. @internal */
 export function requestCache(req: object): RequestCache | undefined {
-  return (req as { [kRequestCache]?: RequestCache })[kRequestCache];
+  return requestCaches.get(req);
 }
 
 /**
@@ -179,26 +186,39 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
     ...engineOptions,
   });
   // One lookup per request, however many of this cache's middlewares it passes through: a request
-  // this cache forwarded carries this mark. A property rather than a WeakSet (no entry for the GC to
-  // trace per request), set only when forwarding: a hit is never forwarded, and costs no mark.
-  const forwarded = Symbol('larder.forwarded');
+  // this cache forwarded has its RequestCache (alone, or in the chain of another larder()'s). One
+  // record for both the mark and the state, set only when forwarding: a hit is never forwarded.
+  const forwardedHere = (state: RequestCache | undefined): boolean => {
+    for (let s = state; s !== undefined; s = s.outer) if (s.engine === engine) return true;
+    return false;
+  };
 
   /** Hand the request on to the next middleware, marked, with `fill` for `@cacheResponse` below. */
-  const forward = (req: Request, next: NextFunction, fill: Fill | undefined): void => {
-    (req as unknown as Record<symbol, unknown>)[forwarded] = true;
+  const forward = (
+    req: Request,
+    next: NextFunction,
+    fill: Fill | undefined,
+    outer: RequestCache | undefined,
+  ): void => {
     stripRefreshMarker(req);
     sendValidators(req, fill);
-    const state: RequestCache = { engine, fill };
-    (req as { [kRequestCache]?: RequestCache })[kRequestCache] = state;
+    const state: RequestCache = { engine, fill, outer };
+    requestCaches.set(req, state);
     next();
   };
 
-  const settle = (req: Request, res: Response, next: NextFunction, result: LookupResult): void => {
+  const settle = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    result: LookupResult,
+    outer: RequestCache | undefined,
+  ): void => {
     try {
       if (result.kind === 'hit' || result.kind === 'stale') send(res, result.response);
       else {
         captureResponse(res, result.fill);
-        forward(req, next, result.fill);
+        forward(req, next, result.fill, outer);
       }
     } catch (error) {
       next(error);
@@ -207,11 +227,11 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
 
   // A failed lookup is the engine's failure, never the request's: serve it uncached. Reported as the
   // engine reports what it absorbs (onError, or one warning; stats().errors), as on Fastify.
-  const fail = (req: Request, next: NextFunction, error: unknown): void => {
+  const fail = (req: Request, next: NextFunction, error: unknown, outer: RequestCache | undefined): void => {
     try {
       engine.reportError(error, 'express.lookup');
     } finally {
-      forward(req, next, undefined);
+      forward(req, next, undefined, outer);
     }
   };
 
@@ -225,7 +245,8 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
         ? new WeakMap<object, ResolvedRouteOptions>()
         : undefined;
     const handler: RequestHandler = (req, res, next) => {
-      if ((req as unknown as Record<symbol, unknown>)[forwarded] === true) {
+      const outer = requestCache(req);
+      if (outer !== undefined && forwardedHere(outer)) {
         if (route !== undefined) {
           warnOnce(
             'LARDER_ROUTE_OPTIONS_IGNORED',
@@ -257,16 +278,16 @@ export function larder(optionsOrTtl: LarderOptions | Duration = {}): LarderMiddl
         }
         lookup = engine.lookupNow(engineRequest(req), options);
       } catch (error) {
-        return fail(req, next, error);
+        return fail(req, next, error, outer);
       }
       // a memory hit is answered here, in the middleware's own call: no promise, no microtask
       if (!(lookup instanceof Promise)) {
-        settle(req, res, next, lookup);
+        settle(req, res, next, lookup, outer);
         return;
       }
       lookup.then(
-        (result) => settle(req, res, next, result),
-        (error: unknown) => fail(req, next, error),
+        (result) => settle(req, res, next, result, outer),
+        (error: unknown) => fail(req, next, error, outer),
       );
     };
     return handler;

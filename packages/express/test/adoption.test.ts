@@ -125,6 +125,24 @@ for (const [name, express] of frameworks) {
       );
     });
 
+    it('looks a request up once per larder(), also when another larder() looked it up in between', async () => {
+      const outer = make('1m');
+      const inner = make('1m');
+      const app = appWith((a) => {
+        a.use(outer);
+        a.get('/x', inner.route(), outer.route(), (_req, res) => void res.send('x'));
+      });
+      const first = await request(app).get('/x');
+      // each engine's Cache-Status member, once: two lookups, two captures
+      expect(first.headers['cache-status']).toMatch(/^larder; fwd=miss; stored, larder; fwd=miss; stored$/);
+      expect(outer.stats().misses).toBe(1);
+      expect(inner.stats().misses).toBe(1);
+      // the outer cache answers the next one (its entry holds the inner cache's member as sent)
+      expect((await request(app).get('/x')).headers['cache-status']).toMatch(/, larder; hit/);
+      expect(outer.stats().hits).toBe(1);
+      expect(inner.stats().misses + inner.stats().hits).toBe(1);
+    });
+
     it('warns (LARDER_MOUNTED_AFTER_ROUTES) when app.use(cache) comes after the routes', async () => {
       const cache = make('1m');
       const app = appWith((a) => {
