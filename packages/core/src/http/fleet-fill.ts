@@ -163,8 +163,14 @@ export class FleetFill extends LocalFill {
       }
       case 'done': {
         if (claim.outcome.kind === 'filled') {
-          // an older copy in our L1 (kept for stale-if-error) must not hide the new entry
-          await this.#tiered.invalidateLocal({ keys: [key] });
+          const carried = claim.outcome.entry;
+          if (isEntry(carried)) {
+            // the notice carried the entry written: into L1, and no read of the shared store
+            await this.#tiered.setLocal(key, carried);
+          } else {
+            // an older copy in our L1 (kept for stale-if-error) must not hide the new entry
+            await this.#tiered.invalidateLocal({ keys: [key] });
+          }
           const stored = await this.#readFilled(key);
           if (stored !== undefined) {
             flight.settle(stored);

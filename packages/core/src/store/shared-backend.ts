@@ -45,8 +45,11 @@ export interface InvalidationBus {
  * single-flight leader hands its waiters.
  */
 export type FillOutcome =
-  /** The entry was written to the shared store: read it there. */
-  | { kind: 'filled' }
+  /**
+   * The entry was written to the shared store: read it there, unless it came with the notice
+   * (`entry`, what was written: a backend may carry small entries so that waiters need not read).
+   */
+  | { kind: 'filled'; entry?: StoredEntry }
   /** The origin's response was not storable; `status` is its status (stale-if-error may apply to a 5xx). */
   | { kind: 'uncacheable'; status: number }
   /**

@@ -264,6 +264,24 @@ describe('HttpCache with a shared tier: waiting for another process', () => {
     expect(l2.calls.filter((c) => c === 'get')).toHaveLength(2);
   });
 
+  it('answers from the entry the notice carried, without reading the shared store again', async () => {
+    let h!: Harness;
+    const l2 = new FlakyStore(new MemoryStore({ now: () => h.now }));
+    const fills = new ScriptedCoordinator(l2, async (key) => {
+      const carried = entry(h.now, 60_000, 'carried');
+      await l2.inner.set(key, carried);
+      return { kind: 'done', outcome: { kind: 'filled', entry: carried } };
+    });
+    h = new Harness({ ttl: '1m', shared: { store: l2, fills } });
+    harnesses.push(h);
+    const origin: Origin = async () => res(200, {}, 'ours');
+    const sent = await Promise.all(Array.from({ length: 20 }, () => h.send(get('/a'), origin)));
+    expect(sent.every((r) => r.text === 'carried')).toBe(true);
+    expect(h.cache.stats()).toMatchObject({ misses: 1, hits: 20, coalesced: 19, fleetWaits: 1 });
+    // the cold read only
+    expect(l2.calls.filter((c) => c === 'get')).toHaveLength(1);
+  });
+
   it("after another process's Vary'd fill, each waiter looks up its own variant", async () => {
     const { h, l2, origin, calls } = setup(async (key) => {
       const vary = ['accept-language'];

@@ -56,7 +56,7 @@ import { LockHandle } from '../lock/lock-handle.js';
 import type { SingleInstance } from '../lock/single-instance.js';
 import type { RedisPort, Subscription } from '../port.js';
 import type { RedisStore } from '../redis-store.js';
-import { decodeFillNotice, encodeFillNotice } from './fill-notice.js';
+import { type CarriedEntry, carry, decodeFillNotice, encodeFillNotice } from './fill-notice.js';
 
 /** Options of {@link RedisFillCoordinator}. */
 export interface RedisFillCoordinatorOptions {
@@ -174,6 +174,8 @@ class RedisFillLease implements FillLease {
   /** Writes of other keys of the fill (Vary variants) in flight: they land before the notice goes. */
   readonly #others = new Set<Promise<unknown>>();
   #wrote = false;
+  /** What the conditional write at the leased key wrote (its notice may carry it). */
+  #written: StoredEntry | undefined;
   #released = false;
 
   constructor(host: LeaseHost, key: string, lock: Lock) {
@@ -200,7 +202,10 @@ class RedisFillLease implements FillLease {
       }
       if (host.port.cluster) {
         const wrote = await host.store.setIfLocked(key, entry, this.token);
-        if (wrote) this.#wrote = true;
+        if (wrote) {
+          this.#wrote = true;
+          this.#written = entry;
+        }
         return wrote;
       }
       return await this.#commit(key, entry);
@@ -219,7 +224,8 @@ class RedisFillLease implements FillLease {
     const host = this.#host;
     if (this.#others.size > 0) await Promise.allSettled([...this.#others]);
     if (this.#released) return false;
-    const notice = encodeFillNotice({ from: host.instanceId, key, outcome: FILLED });
+    // the notice carries a small entry: the waiting processes then need not read it
+    const notice = encodeFillNotice({ from: host.instanceId, key, outcome: FILLED, carried: carry(entry) });
     const wrote = await host.store.commitIfLocked(key, entry, this.token, host.channel, notice);
     if (!wrote || this.#released) return wrote;
     this.#wrote = true;
@@ -238,7 +244,13 @@ class RedisFillLease implements FillLease {
       outcome.kind === 'filled' && !this.#wrote ? { kind: 'retry', abandoned: false } : outcome;
     const host = this.#host;
     host.dispatch(this.key, told, this);
-    const notice = encodeFillNotice({ from: host.instanceId, key: this.key, outcome: told });
+    const written = told.kind === 'filled' ? this.#written : undefined;
+    const notice = encodeFillNotice({
+      from: host.instanceId,
+      key: this.key,
+      outcome: told,
+      carried: written === undefined ? undefined : carry(written),
+    });
     await Promise.all([
       host.port.publish(host.channel, notice).catch((error: unknown) => host.report(error, 'fill.notice')),
       this.drop(),
@@ -595,7 +607,23 @@ export class RedisFillCoordinator implements FillCoordinator {
     }
     // our own notices were dispatched in-process when the lease was released
     if (notice.from === this.instanceId) return;
-    this.#dispatch(notice.key, notice.outcome, undefined);
+    let outcome = notice.outcome;
+    // the entry it carries is decoded only for a process that waits for it
+    if (outcome.kind === 'filled' && notice.carried !== undefined && this.#waiters.has(notice.key)) {
+      const entry = this.#carried(notice.key, notice.carried);
+      if (entry !== undefined) outcome = { kind: 'filled', entry };
+    }
+    this.#dispatch(notice.key, outcome, undefined);
+  }
+
+  /** The entry a notice carried, checked as a read of Redis is; `undefined` (reported) when unreadable. */
+  #carried(key: string, carried: CarriedEntry): StoredEntry | undefined {
+    try {
+      return decodeEntry(key, Buffer.from(carried.meta, 'utf8'), Buffer.from(carried.body, 'base64'));
+    } catch (error) {
+      this.#onError(error, 'fill.notice');
+      return undefined;
+    }
   }
 
   #dispatch(key: string, outcome: FillOutcome, lease: FillLease | undefined): void {

@@ -146,65 +146,71 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       expect(calls).toBe(1);
     });
 
-    it('requests arriving while a fill is pending read the shared store once per engine, not once each', async () => {
-      const f = await make(1);
-      // a second engine whose shared-store reads are counted
-      const handle = await open(kind);
-      const backend = createRedisBackend({ client: handle.client, prefix: f.prefix });
-      const reads: string[] = [];
-      const l2 = backend.store;
-      const fills = backend.fills!;
-      const counted: SharedBackend = {
-        store: {
-          get: (key) => {
-            reads.push(key);
-            return l2.get(key);
+    for (const [size, body, afterNotice] of [
+      ['small', 'filled once', []],
+      // larger than a notice carries: read once after it
+      ['large', 'filled once'.padEnd(20_000, '.'), ['GET example.com/pending']],
+    ] as const) {
+      it(`requests arriving while a fill is pending read the shared store once per engine, not once each (${size} entry)`, async () => {
+        const f = await make(1);
+        // a second engine whose shared-store reads are counted
+        const handle = await open(kind);
+        const backend = createRedisBackend({ client: handle.client, prefix: f.prefix });
+        const reads: string[] = [];
+        const l2 = backend.store;
+        const fills = backend.fills!;
+        const counted: SharedBackend = {
+          store: {
+            get: (key) => {
+              reads.push(key);
+              return l2.get(key);
+            },
+            set: (key, entry) => l2.set(key, entry),
+            delete: (key) => l2.delete(key),
+            deleteByTags: (tags) => l2.deleteByTags(tags),
+            clear: () => l2.clear(),
           },
-          set: (key, entry) => l2.set(key, entry),
-          delete: (key) => l2.delete(key),
-          deleteByTags: (tags) => l2.deleteByTags(tags),
-          clear: () => l2.clear(),
-        },
-        bus: backend.bus,
-        fills: {
-          claim: (key, options) => fills.claim(key, options),
-          readOrClaim: (key) => {
-            reads.push(`read-or-claim ${key}`);
-            return fills.readOrClaim(key);
+          bus: backend.bus,
+          fills: {
+            claim: (key, options) => fills.claim(key, options),
+            readOrClaim: (key) => {
+              reads.push(`read-or-claim ${key}`);
+              return fills.readOrClaim(key);
+            },
+            onFill: (listener) => fills.onFill(listener),
           },
-          onFill: (listener) => fills.onFill(listener),
-        },
-        retain: () => backend.retain(),
-      };
-      const engine = new HttpCache({ ttl: '1m', shared: counted });
-      try {
-        await backend.fills!.subscribe();
-        let calls = 0;
-        const origin = async (): Promise<ResponseLike> => {
-          calls++;
-          await delay(400);
-          return ok('filled once');
+          retain: () => backend.retain(),
         };
-        const leader = send(f.engines[0]!, get('/pending'), origin);
-        await delay(50);
-        // five waves of requests while the other engine's fill is pending
-        const waves: Promise<Awaited<ReturnType<typeof send>>>[] = [];
-        for (let wave = 0; wave < 5; wave++) {
-          for (let i = 0; i < 20; i++) waves.push(send(engine, get('/pending'), origin));
-          await delay(40);
+        const engine = new HttpCache({ ttl: '1m', shared: counted });
+        try {
+          await backend.fills!.subscribe();
+          let calls = 0;
+          const origin = async (): Promise<ResponseLike> => {
+            calls++;
+            await delay(400);
+            return ok(body);
+          };
+          const leader = send(f.engines[0]!, get('/pending'), origin);
+          await delay(50);
+          // five waves of requests while the other engine's fill is pending
+          const waves: Promise<Awaited<ReturnType<typeof send>>>[] = [];
+          for (let wave = 0; wave < 5; wave++) {
+            for (let i = 0; i < 20; i++) waves.push(send(engine, get('/pending'), origin));
+            await delay(40);
+          }
+          const results = await Promise.all([leader, ...waves]);
+          expect(calls).toBe(1);
+          expect(results.every((r) => r.status === 200 && r.body === body)).toBe(true);
+          // one read before the fill (it missed, and began the claim that waited); after its notice,
+          // none when the notice carried the entry, one when it was too large to carry
+          expect(reads).toEqual(['read-or-claim GET example.com/pending', ...afterNotice]);
+        } finally {
+          await engine.close();
+          await backend.close();
+          await handle.close();
         }
-        const results = await Promise.all([leader, ...waves]);
-        expect(calls).toBe(1);
-        expect(results.every((r) => r.status === 200 && r.body === 'filled once')).toBe(true);
-        // one read before the fill (it missed, and began the claim that waited), one after its
-        // notice (the entry)
-        expect(reads).toEqual(['read-or-claim GET example.com/pending', 'GET example.com/pending']);
-      } finally {
-        await engine.close();
-        await backend.close();
-        await handle.close();
-      }
-    });
+      });
+    }
 
     it('an invalidation on one engine reaches the other engine: its L1 misses next', async () => {
       const f = await make(2);
@@ -377,7 +383,7 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       await delay(50);
       expect(await claim.lease.write(key, makeEntry(Date.now(), 60_000))).toBe(true);
       await claim.lease.release({ kind: 'filled' });
-      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(await waiting).toMatchObject({ kind: 'done', outcome: { kind: 'filled' } });
     });
 
     it("readOrClaim on a held key: the claim waits for the holder's notice, even one sent before it is taken up", async () => {
@@ -392,12 +398,29 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       await delay(50);
       expect(await lead.lease.write(key, makeEntry(Date.now(), 60_000))).toBe(true);
       await lead.lease.release({ kind: 'filled' });
-      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(await waiting).toMatchObject({ kind: 'done', outcome: { kind: 'filled' } });
       // the notice came before this claim was taken up: it ends at once
       await delay(50);
       const started = performance.now();
-      expect(await late.claim!.take({ wait: 3000 })).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(await late.claim!.take({ wait: 3000 })).toMatchObject({
+        kind: 'done',
+        outcome: { kind: 'filled' },
+      });
       expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('a notice whose carried entry is unreadable still ends the wait; the entry is read from Redis', async () => {
+      const f = await make(2);
+      const key = 'GET example.com/bad-notice';
+      const lead = await f.backends[0]!.fills!.claim(key, { wait: 0 });
+      if (lead.kind !== 'lead') throw new Error(`expected to lead, got ${lead.kind}`);
+      const waiting = f.backends[1]!.fills!.claim(key, { wait: 3000 });
+      await delay(50);
+      const notice = { v: 1, from: 'elsewhere', key, outcome: 'filled', m: '{"v":99}', b: 'AAEC' };
+      await f.backends[0]!.port.publish(f.backends[0]!.fills!.channel, JSON.stringify(notice));
+      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(f.errors.map(([context]) => context)).toEqual(['fill.notice']);
+      await lead.lease.release({ kind: 'retry', abandoned: false });
     });
 
     it('a claim begun by readOrClaim and dropped frees the key, and its waiters look again', async () => {
@@ -489,7 +512,7 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         await lead.lease.write('GET example.com/race', makeEntry(Date.now(), 60_000, { tags: ['x'] })),
       ).toBe(true);
       await lead.lease.release({ kind: 'filled' });
-      expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+      expect(await waiting).toMatchObject({ kind: 'done', outcome: { kind: 'filled' } });
     });
 
     if (label === 'standalone') {
@@ -502,8 +525,15 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         await delay(50);
         // nothing but the write: a filler whose process is then busy (answering its own waiters)
         // does not hold the fleet up
-        expect(await lead.lease.write(key, makeEntry(Date.now(), 60_000, { tags: ['x'] }))).toBe(true);
-        expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+        const written = makeEntry(Date.now(), 60_000, { tags: ['x'], body: new Uint8Array([4, 5, 6]) });
+        expect(await lead.lease.write(key, written)).toBe(true);
+        // the notice carried the entry: the waiter need not read it
+        const heard = await waiting;
+        expect(heard).toMatchObject({ kind: 'done', outcome: { kind: 'filled' } });
+        const carried =
+          heard.kind === 'done' && heard.outcome.kind === 'filled' ? heard.outcome.entry : undefined;
+        expect(carried?.body).toEqual(new Uint8Array([4, 5, 6]));
+        expect(carried?.expiresAt).toBe(written.expiresAt);
         const next = await f.backends[2]!.fills!.claim(key, { wait: 0 });
         expect(next).toMatchObject({ kind: 'lead' });
         if (next.kind === 'lead') await next.lease.release({ kind: 'retry', abandoned: false });
@@ -552,7 +582,7 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
           lead.lease.write(variant, makeEntry(now, 60_000, { body: new Uint8Array([1, 2, 3]) })),
           lead.lease.write(base, makeEntry(now, 60_000, { vary: ['accept'] })),
         ]);
-        expect(await waiting).toEqual({ kind: 'done', outcome: { kind: 'filled' } });
+        expect(await waiting).toMatchObject({ kind: 'done', outcome: { kind: 'filled' } });
         expect((await f.backends[0]!.store.get(variant))?.body).toEqual(new Uint8Array([1, 2, 3]));
         expect(await writes).toEqual([true, true]);
         await lead.lease.release({ kind: 'filled' });
