@@ -8,12 +8,14 @@
  *    as a waiter for the key **before** trying the lock, so a notice sent after that reaches it.
  * 2. `SET lock:{k} token NX PX lockTtl`, with the holder's remaining ttl returned when busy, or the
  *    entry's metadata when taken (one script), so the engine can see whether a filler finished just
- *    before without another round trip.
+ *    before without another round trip. A cold key's first claim is begun by the engine's read
+ *    itself ({@link RedisFillCoordinator.readOrClaim}: the entry, or the lock tried, in one script).
  * 3. Taken: it leads ({@link FillLease}). It writes the shared store with a script that writes only
  *    while the lock still holds its token, publishes a fill notice and deletes the lock: on a single
  *    Redis all in that one script (`RedisStore.commitIfLocked`), so the notice does not wait for the
  *    filler's process to read the write's reply; on a cluster, where the keys span slots, the write
- *    (`RedisStore.setIfLocked`), then the notice and the lock's compare-and-delete.
+ *    (`RedisStore.setIfLocked`), then the notice and the lock's compare-and-delete. A `filled`
+ *    notice carries a small entry, so that the waiting processes need not read it.
  * 4. Busy: it waits for a notice for the key (no polling), for the lock's expiry, or for its `wait`
  *    budget, whichever comes first. A notice ends the claim (`done`, with how the fill ended). The
  *    lock's expiry without a notice means the holder died (or lost Redis): the waiter tries the lock
