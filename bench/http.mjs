@@ -112,9 +112,9 @@ function parseOptions(argv) {
   if (!['auto', 'wrk', 'autocannon'].includes(values.client)) {
     return fail(`--client takes 'auto', 'wrk' or 'autocannon'; got '${values.client}'`);
   }
-  const client = values.client === 'auto' ? (wrkAvailable() ? 'wrk' : 'autocannon') : values.client;
-  if (client === 'wrk' && !wrkAvailable())
-    return fail('--client wrk: wrk is not on PATH (apt-get install wrk)');
+  const hasWrk = values.client !== 'autocannon' && wrkAvailable();
+  const client = values.client === 'auto' ? (hasWrk ? 'wrk' : 'autocannon') : values.client;
+  if (client === 'wrk' && !hasWrk) return fail('--client wrk: wrk is not on PATH (apt-get install wrk)');
   if (values.only !== undefined && values.only !== 'fastify' && values.only !== 'express') {
     return fail(`--only takes 'fastify' or 'express'; got '${values.only}'`);
   }

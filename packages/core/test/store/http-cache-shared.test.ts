@@ -12,7 +12,7 @@ import { variantKey } from '../../src/http/vary.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { FillClaim, FillClaimOptions, SharedBackend } from '../../src/store/shared-backend.js';
 import { TieredStore } from '../../src/store/tiered-store.js';
-import { deferred, get, get as get_, Harness, header, type Origin, res, settle } from '../http/harness.js';
+import { deferred, get, Harness, header, type Origin, res, settle } from '../http/harness.js';
 import {
   entry,
   FlakyStore,
@@ -32,9 +32,18 @@ function setup(
   options: HttpCacheOptions = {},
   backend: Partial<SharedBackend> = {},
 ) {
+  return fleetOf((l2) => new ScriptedCoordinator(l2, answer), options, backend);
+}
+
+/** An engine whose shared tier is a memory L2 with the coordinator `coordinator` makes over it. */
+function fleetOf<C extends ScriptedCoordinator>(
+  coordinator: (l2: MemoryStore) => C,
+  options: HttpCacheOptions = {},
+  backend: Partial<SharedBackend> = {},
+) {
   let h!: Harness;
   const l2 = new MemoryStore({ now: () => h.now });
-  const fills = new ScriptedCoordinator(l2, answer);
+  const fills = coordinator(l2);
   h = new Harness({ ttl: '1m', shared: { store: l2, fills, ...backend }, ...options });
   harnesses.push(h);
   let calls = 0;
@@ -46,6 +55,17 @@ function setup(
 }
 
 const KEY = 'GET example.com/a';
+
+/** The keys read from `l2` from now on, in order. */
+function recordReads(l2: MemoryStore): string[] {
+  const reads: string[] = [];
+  const read = l2.get.bind(l2);
+  l2.get = (key) => {
+    reads.push(key);
+    return read(key);
+  };
+  return reads;
+}
 
 describe('HttpCache with a shared tier: the fleet leader', () => {
   it('fills once per process, writing L2 through the lease, then releases it as filled', async () => {
@@ -90,14 +110,9 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
 
   it('trusts what the coordinator saw with the lock: no extra read when nothing changed', async () => {
     const { h, l2, fills, origin, calls } = setup();
-    const reads: string[] = [];
-    const get = l2.get.bind(l2);
-    l2.get = (key) => {
-      reads.push(key);
-      return get(key);
-    };
+    const reads = recordReads(l2);
     fills.answer = (key) => ({ kind: 'lead', lease: fills.lease(key), current: null });
-    expect((await h.send(get_('/a'), origin)).text).toBe('v1');
+    expect((await h.send(get('/a'), origin)).text).toBe('v1');
     // one read by the lookup, none after the lock
     expect(reads).toEqual([KEY]);
     // the first fill's shared write lands (a request before that would share the first fill's outcome)
@@ -114,7 +129,7 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
         current: { storedAt: h.now, staleAt: h.now + 60_000, expiresAt: h.now + 60_000 },
       };
     };
-    expect((await h.send(get_('/a'), origin)).text).toBe('newer');
+    expect((await h.send(get('/a'), origin)).text).toBe('newer');
     expect(calls()).toBe(1);
     expect(fills.leases[1]!.released).toEqual({ kind: 'retry', abandoned: false });
   });
@@ -155,30 +170,14 @@ describe('HttpCache with a shared tier: the fleet leader', () => {
 });
 
 describe('HttpCache with a shared tier: reading and claiming in one step (readOrClaim)', () => {
-  function setupReadClaiming(options: HttpCacheOptions = {}) {
-    let h!: Harness;
-    const l2 = new MemoryStore({ now: () => h.now });
-    const fills = new ReadClaimingCoordinator(l2);
-    h = new Harness({ ttl: '1m', shared: { store: l2, fills }, ...options });
-    harnesses.push(h);
-    let calls = 0;
-    const origin: Origin = async () => {
-      calls++;
-      return res(200, { 'content-type': 'text/plain' }, `v${calls}`);
-    };
-    return { h, l2, fills, origin, calls: () => calls };
-  }
+  const setupReadClaiming = (options: HttpCacheOptions = {}) =>
+    fleetOf((l2) => new ReadClaimingCoordinator(l2), options);
 
   it('a cold miss leads from the claim its read began: no second claim, no read after the lock', async () => {
     const { h, l2, fills, origin, calls } = setupReadClaiming();
-    const reads: string[] = [];
-    const get = l2.get.bind(l2);
-    l2.get = (key) => {
-      reads.push(key);
-      return get(key);
-    };
+    const reads = recordReads(l2);
     fills.answer = (key) => ({ kind: 'lead', lease: fills.lease(key), current: null });
-    const sent = await Promise.all(Array.from({ length: 20 }, () => h.send(get_('/a'), origin)));
+    const sent = await Promise.all(Array.from({ length: 20 }, () => h.send(get('/a'), origin)));
     expect(sent.every((r) => r.text === 'v1')).toBe(true);
     expect(calls()).toBe(1);
     // one read for the 20 requests, which began the claim the leader took up
@@ -191,15 +190,15 @@ describe('HttpCache with a shared tier: reading and claiming in one step (readOr
   it('a stored entry is served from the read, and nothing is claimed', async () => {
     const { h, l2, fills, origin, calls } = setupReadClaiming();
     await l2.set(KEY, entry(h.now, 60_000, 'stored'));
-    expect((await h.send(get_('/a'), origin)).text).toBe('stored');
+    expect((await h.send(get('/a'), origin)).text).toBe('stored');
     expect(calls()).toBe(0);
     expect(fills.steps).toEqual([`read ${KEY}`]);
   });
 
   it('requests that never lead a fill read without claiming (HEAD, Authorization)', async () => {
     const { h, fills, origin } = setupReadClaiming();
-    await h.send(get_('/a', {}, 'HEAD'), origin);
-    await h.send(get_('/a', { authorization: 'Bearer x' }), origin);
+    await h.send(get('/a', {}, 'HEAD'), origin);
+    await h.send(get('/a', { authorization: 'Bearer x' }), origin);
     expect(fills.steps).toEqual([]);
     expect(fills.claims).toEqual([]);
   });
@@ -207,10 +206,10 @@ describe('HttpCache with a shared tier: reading and claiming in one step (readOr
   it('a claim begun by a read that no request takes up (hit-for-pass) is dropped', async () => {
     const { h, fills } = setupReadClaiming();
     const uncacheable: Origin = async () => res(200, { 'cache-control': 'no-store' }, 'private');
-    await h.send(get_('/a'), uncacheable);
+    await h.send(get('/a'), uncacheable);
     expect(fills.steps).toEqual([`read ${KEY}`, `take ${KEY} (wait 4950)`]);
     // the key is now hit-for-pass: the next request reads (and its read claims), then passes
-    const next = await h.send(get_('/a'), uncacheable);
+    const next = await h.send(get('/a'), uncacheable);
     expect(next).toMatchObject({ kind: 'pass', reason: 'hit-for-pass' });
     await settle();
     expect(fills.steps).toEqual([`read ${KEY}`, `take ${KEY} (wait 4950)`, `read ${KEY}`, `drop ${KEY}`]);
@@ -221,7 +220,7 @@ describe('HttpCache with a shared tier: reading and claiming in one step (readOr
     fills.readOrClaim = async () => {
       throw new Error('Redis down');
     };
-    expect((await h.send(get_('/a'), origin)).text).toBe('v1');
+    expect((await h.send(get('/a'), origin)).text).toBe('v1');
     expect(calls()).toBe(1);
     expect(fills.claims).toEqual([{ key: KEY, wait: 4950 }]);
     expect(h.errors.map(([error, context]) => [(error as Error).message, context])).toEqual([

@@ -12,15 +12,8 @@ import {
   TieredStore,
 } from '@larder/core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
-import {
-  createRedisBackend,
-  escapeGlob,
-  type RedisBackend,
-  type RedisPort,
-  type ScriptArg,
-  toPort,
-} from '../../src/index.js';
-import type { LuaScript } from '../../src/lua-script.js';
+import { createRedisBackend, escapeGlob, type RedisBackend, toPort } from '../../src/index.js';
+import { ChaosPort } from '../support/chaos-port.js';
 import {
   type ClientHandle,
   type ClientKind,
@@ -440,26 +433,7 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
       const f = await make(1);
       const handle = await open(kind);
       const port = toPort(handle.client, { commandTimeout: TEST_COMMAND_TIMEOUT });
-      const sent: string[] = [];
-      const counting: RedisPort = {
-        client: port.client,
-        cluster: port.cluster,
-        commandTimeout: port.commandTimeout,
-        get: (key) => {
-          sent.push('GET');
-          return port.get(key);
-        },
-        set: (key, value, options) => port.set(key, value, options),
-        del: (keys) => port.del(keys),
-        eval: (script: LuaScript, keys: readonly string[], args?: readonly ScriptArg[]) => {
-          sent.push(script.name);
-          return port.eval(script, keys, args);
-        },
-        publish: (channel, message) => port.publish(channel, message),
-        subscribe: (channel, listener) => port.subscribe(channel, listener),
-        scan: (match, options) => port.scan(match, options),
-        close: async () => {},
-      };
+      const counting = new ChaosPort(port);
       const backend = createRedisBackend({ client: counting, prefix: f.prefix });
       const engine = new HttpCache({ ttl: '1m', shared: backend });
       onTestFinished(async () => {
@@ -469,16 +443,17 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         await handle.close();
       });
       await backend.fills!.subscribe();
+      const start = counting.calls.length;
       let before: string[] = [];
       const origin = async () => {
-        before = [...sent];
+        before = counting.calls.slice(start);
         return ok('cold');
       };
       const results = await Promise.all(
         Array.from({ length: 20 }, () => send(engine, get('/one-trip'), origin)),
       );
       expect(results.every((r) => r.status === 200 && r.body === 'cold')).toBe(true);
-      expect(before).toEqual(['larder-lock-read-or-acquire']);
+      expect(before).toEqual(['eval larder-lock-read-or-acquire']);
     });
 
     it('a read that claimed for a request that then passes (hit-for-pass) frees the key at once', async () => {
@@ -548,22 +523,8 @@ function fleetSuite(label: string, open: Open, kind: ClientKind) {
         // index's would if nothing ordered them
         const handle = await open(kind);
         const port = toPort(handle.client, { commandTimeout: TEST_COMMAND_TIMEOUT });
-        const slow: RedisPort = {
-          client: port.client,
-          cluster: port.cluster,
-          commandTimeout: port.commandTimeout,
-          get: (key) => port.get(key),
-          set: (key, value, options) => port.set(key, value, options),
-          del: (keys) => port.del(keys),
-          eval: async (script: LuaScript, keys: readonly string[], args?: readonly ScriptArg[]) => {
-            if (script.name === 'larder-set-entry') await delay(200);
-            return port.eval(script, keys, args);
-          },
-          publish: (channel, message) => port.publish(channel, message),
-          subscribe: (channel, listener) => port.subscribe(channel, listener),
-          scan: (match, options) => port.scan(match, options),
-          close: async () => {},
-        };
+        const slow = new ChaosPort(port);
+        slow.slow((operation) => operation === 'eval larder-set-entry', 200);
         const filler = createRedisBackend({ client: slow, prefix: f.prefix });
         onTestFinished(async () => {
           await filler.close();

@@ -1,7 +1,8 @@
 /**
  * A {@link RedisPort} around a real one that fails on demand (the bentocache "chaos store" idea): the
  * commands reach a real Redis until a test says `fail(...)`, then the chosen operations reject as a
- * dead or slow Redis would, with no waiting. Not a mock: everything it lets through is real.
+ * dead or slow Redis would, with no waiting; `slow(...)` holds chosen operations back before they
+ * reach Redis. Not a mock: everything it lets through is real.
  *
  * Operation names: `'get'`, `'set'`, `'del'`, `'eval <script name>'` (as `'eval larder-tag-add'`),
  * `'publish'`, `'subscribe'`, `'scan'`.
@@ -31,6 +32,7 @@ export class ChaosPort implements RedisPort {
   /** Every operation attempted, in order, failed or not. */
   readonly calls: string[] = [];
   #faults: Fault[] = [];
+  #delays: { when: (operation: string) => boolean; ms: number }[] = [];
 
   constructor(inner: RedisPort) {
     this.inner = inner;
@@ -56,15 +58,24 @@ export class ChaosPort implements RedisPort {
     this.#faults.push({ reason, when, remaining: times });
   }
 
-  /** Lets every operation through again. */
+  /** Lets every operation through again, at once. */
   heal(): void {
     this.#faults = [];
+    this.#delays = [];
+  }
+
+  /** Holds the operations for which `when(operation)` is true back `ms` before sending them. */
+  slow(when: (operation: string) => boolean, ms: number): void {
+    this.#delays.push({ when, ms });
   }
 
   #guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
     this.calls.push(operation);
     const fault = this.#faults.find((f) => f.remaining > 0 && f.when(operation));
-    if (fault === undefined) return run();
+    if (fault === undefined) {
+      const held = this.#delays.find((d) => d.when(operation));
+      return held === undefined ? run() : new Promise((resolve) => setTimeout(resolve, held.ms)).then(run);
+    }
     fault.remaining--;
     return Promise.reject(
       new StoreError(fault.reason, operation, `chaos: ${operation} failed (${fault.reason})`),
