@@ -10,7 +10,10 @@
 // Each round asks a new cold key of every process at once. Two latencies per request: in the server
 // (Fastify's reply.elapsedTime: what the cache adds to a request), and seen by this process (from
 // sending to the end of the response, on connections opened beforehand: that adds the queueing of
-// 1,000 requests on the machine, which every mode pays alike).
+// 1,000 requests on the machine, which every mode pays alike). The fresh-fleet rows are measured by
+// a lean outside client instead (bench/lib/stampede-client.*: a C epoll loop when a compiler is on
+// PATH), each request timed from its socket's opening; Node's HTTP client spent 160-430 ms of CPU on
+// a burst of 1,000 requests, most of a core on the 2-core VM the fleet was measured on.
 // Then, in this process: the protocol's own latency without the crowd (engines with one request each),
 // and hit throughput of the engine with L1+L2 against L1 alone and a plain Redis GET.
 import { spawn } from 'node:child_process';
@@ -21,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatInt, formatRate, formatRatio, markdownTable } from './lib/format.mjs';
+import { burst, compiledClient, readyClient, warmUp } from './lib/stampede-client.mjs';
 import { measureHits } from './lib/stampede-hits.mjs';
 import { measureOverhead } from './lib/stampede-overhead.mjs';
 import { startRedis } from './lib/stampede-redis.mjs';
@@ -39,6 +43,11 @@ const HELP = `usage: node bench/run.mjs stampede [options]
   --only fresh      only the fresh-fleet shape (with its memory reference)
   --conditions L    fresh-fleet conditions, comma-separated (default idle,saturated,redis-killed)
   --clients L       fresh-fleet clients, comma-separated (default node-redis,ioredis)
+  --measurer NAME   the fresh-fleet burst's client: c (bench/lib/stampede-client.c, an epoll loop,
+                    compiled on first use; the default when a C compiler is on PATH), raw (its Node
+                    fallback: raw sockets, pre-built bytes, warmed up first) or http (Node's
+                    http.request on a keep-alive Agent, the client of the warm modes and of earlier
+                    rounds: its own CPU took a third of the machine during the burst)
   --trace           with --only fresh: each round's timeline per process (arrivals, claim, notice,
                     answers, CPU), to see where the waiters' time goes
   --out FILE        also write the markdown report to FILE
@@ -73,6 +82,7 @@ function parse(argv) {
         trace: { type: 'boolean', default: false },
         conditions: { type: 'string', default: 'idle,saturated,redis-killed' },
         clients: { type: 'string', default: 'node-redis,ioredis' },
+        measurer: { type: 'string', default: 'auto' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -97,6 +107,7 @@ function parse(argv) {
   for (const c of values.conditions.split(',')) {
     if (!['idle', 'saturated', 'redis-killed'].includes(c)) throw new Error(`--conditions: unknown ${c}`);
   }
+  if (!['auto', 'c', 'raw', 'http'].includes(values.measurer)) throw new Error(`--measurer: c, raw or http`);
   for (const c of values.clients.split(',')) {
     if (!['node-redis', 'ioredis'].includes(c)) throw new Error(`--clients: unknown ${c}`);
   }
@@ -113,6 +124,7 @@ function parse(argv) {
     trace: values.trace,
     conditions: values.conditions.split(','),
     clients: values.clients.split(','),
+    measurer: values.measurer,
   };
 }
 
@@ -242,6 +254,24 @@ async function runMode(mode, redisUrl, o) {
   }
 }
 
+/** The burst on Node's HTTP client (`--measurer http`): results grouped by node, and this process's CPU. */
+async function httpBurst(nodes, requests, started) {
+  const cpu = process.cpuUsage();
+  const results = await Promise.all(
+    nodes.flatMap((node) =>
+      Array.from({ length: requests }, () =>
+        get(node, '/item/cold').catch(() => ({
+          status: 0,
+          cacheStatus: '',
+          ms: performance.now() - started,
+        })),
+      ),
+    ),
+  );
+  const used = process.cpuUsage(cpu);
+  return { results, cpuMs: (used.user + used.system) / 1000 };
+}
+
 /** Processes that keep every CPU of the machine busy until killed. */
 function saturate() {
   return Array.from({ length: availableParallelism() }, () =>
@@ -266,25 +296,25 @@ async function runFresh(client, condition, redis, o, mode, r) {
   };
   const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
   const burners = condition === 'saturated' ? saturate() : [];
+  let cClient;
   try {
     if (burners.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    const targets = nodes.map((node) => ({ port: node.port, path: '/item/cold' }));
+    const c =
+      o.measurer === 'c' ? await readyClient(o.cBinary, targets, o.requests, 'fleet.bench') : undefined;
+    cClient = c;
     const started = performance.now();
-    const burst = Promise.all(
-      nodes.flatMap((node) =>
-        Array.from({ length: o.requests }, () =>
-          get(node, '/item/cold').catch(() => ({
-            status: 0,
-            cacheStatus: '',
-            ms: performance.now() - started,
-          })),
-        ),
-      ),
-    );
+    const answered =
+      c !== undefined
+        ? c.fire()
+        : o.measurer === 'raw'
+          ? burst(targets, o.requests, 'fleet.bench')
+          : httpBurst(nodes, o.requests, started);
     if (condition === 'redis-killed') {
       await new Promise((resolve) => setTimeout(resolve, o.delay / 2));
       await redis.kill();
     }
-    const results = await burst;
+    const { results, cpuMs: clientCpuMs, start = performance.timeOrigin + started } = await answered;
     const wall = performance.now() - started;
     for (const burner of burners) burner.kill('SIGKILL');
     const after = await Promise.all(nodes.map(stats));
@@ -301,16 +331,18 @@ async function runFresh(client, condition, redis, o, mode, r) {
       server: after.flatMap((s) => s.times.filter(([, h]) => h).map(([ms]) => ms)),
       wall,
       absorbed,
+      clientCpuMs,
       load: loadavg()[0],
     };
     if (o.trace) {
       console.log(
         `\n  ${mode === 'memory' ? 'memory' : client}, ${condition}, round ${r + 1} (load average ${loadavg()[0].toFixed(1)}):`,
       );
-      console.log(traceReport(performance.timeOrigin + started, nodes, results, after, o.requests));
+      console.log(traceReport(start, nodes, results, after, o.requests));
     }
     return round;
   } finally {
+    cClient?.kill();
     for (const burner of burners) burner.kill('SIGKILL');
     for (const node of nodes) node.child.kill('SIGTERM');
     await Promise.all(nodes.map((n) => n.exited));
@@ -323,9 +355,17 @@ async function runFresh(client, condition, redis, o, mode, r) {
  * condition, one round of every row in turn, so that the machine's load drifts over all rows alike.
  */
 async function freshFleets(o, redis, ownRedis) {
+  if (o.measurer === 'auto') o.measurer = 'c';
+  if (o.measurer === 'c') {
+    o.cBinary = compiledClient();
+    if (o.cBinary === undefined) {
+      console.log('  (no C compiler on PATH: the raw Node client measures instead)');
+      o.measurer = 'raw';
+    }
+  }
   console.log(
     `\nfresh fleets: ${o.processes} newly started processes × ${o.requests} concurrent requests on one cold key, ` +
-      `no warm-up, ${o.freshRounds} round(s) per row, rows taken in turn`,
+      `no warm-up, ${o.freshRounds} round(s) per row, rows taken in turn, client: ${o.measurer}`,
   );
   // killing Redis is only for one the bench started
   const conditions = o.conditions.filter((c) => ownRedis || c !== 'redis-killed');
@@ -343,6 +383,7 @@ async function freshFleets(o, redis, ownRedis) {
     }
   }
   for (const row of rows) row.rounds = [];
+  if (o.measurer === 'raw') await warmUp(o.requests);
   for (let r = 0; r < o.freshRounds; r++) {
     for (const row of rows) row.rounds.push(await runFresh(row.client, row.condition, redis, o, row.mode, r));
   }
@@ -356,6 +397,8 @@ async function freshFleets(o, redis, ownRedis) {
     for (const round of row.rounds) {
       for (const [k, n] of Object.entries(round.absorbed)) row.absorbed[k] = (row.absorbed[k] ?? 0) + n;
     }
+    const cpus = row.rounds.map((round) => round.clientCpuMs);
+    row.clientCpu = `${Math.min(...cpus).toFixed(0)}-${Math.max(...cpus).toFixed(0)} ms`;
     const loads = row.rounds.map((round) => round.load);
     row.load = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
   }
@@ -377,6 +420,7 @@ async function freshFleets(o, redis, ownRedis) {
       'waiters p50 / p99 in server',
       'waiters p50 / p99 at client',
       'Redis errors absorbed',
+      'client CPU / burst',
       'load average',
       'goal',
     ],
@@ -392,6 +436,7 @@ async function freshFleets(o, redis, ownRedis) {
         : Object.entries(row.absorbed)
             .map(([k, n]) => `${k} ×${n}`)
             .join(', ') || 'none',
+      row.clientCpu,
       row.load,
       goal(row),
     ]),
