@@ -239,6 +239,18 @@ export class ClientPort implements RedisPort {
     });
   }
 
+  loadScripts(scripts: readonly LuaScript[]): Promise<void> {
+    return this.#run('script load', async (signal) => {
+      const load = (send: (args: readonly CommandArg[]) => Promise<unknown>) =>
+        scripts.map((script) => send(['SCRIPT', 'LOAD', script.source]));
+      // standalone: written now, on the connection every later EVALSHA takes, so they find them
+      const sent = this.cluster
+        ? (await this.#driver.masters()).flatMap(load)
+        : load((args) => this.#driver.send(undefined, args, signal));
+      await Promise.all(sent);
+    });
+  }
+
   publish(channel: string, message: RedisValue): Promise<number> {
     const command = this.cluster ? 'SPUBLISH' : 'PUBLISH';
     return this.#run('publish', async (signal) =>

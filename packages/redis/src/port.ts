@@ -109,6 +109,13 @@ export interface RedisPort {
    * the iteration may or may not be seen.
    */
   scan(match: string, options?: { count?: number }): AsyncIterable<string[]>;
+  /**
+   * Loads `scripts` into the script cache of every master (`SCRIPT LOAD`), so that their first
+   * {@link RedisPort.eval} finds them: no `NOSCRIPT` round trip and no `EVAL` carrying the source
+   * (a Redis just started or restarted, a failover). Optional: a port without it lets `eval` fall back
+   * as always. Sent at once and awaited by no command; `eval` still falls back when a script is gone.
+   */
+  loadScripts?(scripts: readonly LuaScript[]): Promise<void>;
   /** Closes the subscriber connection, if any; later calls reject as `'unavailable'`. Idempotent. */
   close(): Promise<void>;
 }

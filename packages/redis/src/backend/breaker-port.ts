@@ -100,6 +100,12 @@ export class BreakerPort implements RedisPort {
     return this.#run(`eval ${script.name}`, () => this.#port().eval(script, keys, args), keys[0]);
   }
 
+  loadScripts(scripts: readonly LuaScript[]): Promise<void> {
+    return this.#run('script load', async () => {
+      await this.#port().loadScripts?.(scripts);
+    });
+  }
+
   publish(channel: string, message: RedisValue): Promise<number> {
     return this.#run('publish', () => this.#port().publish(channel, message));
   }

@@ -12,8 +12,11 @@ import {
   type SharedBackend,
 } from '@larder/core';
 import { isNodeRedisClient } from '../adapters/node-redis.js';
+import { ACQUIRE_AND_PEEK, READ_OR_ACQUIRE, RELEASE_LOCK } from '../lock/lock-scripts.js';
+import type { LuaScript } from '../lua-script.js';
 import type { RedisPort } from '../port.js';
 import { RedisStore } from '../redis-store.js';
+import { COMMIT_ENTRY, GET_ENTRY, SET_ENTRY } from '../store-scripts.js';
 import { isRedisPort, toPort } from '../to-port.js';
 import { BreakerPort } from './breaker-port.js';
 import { type BreakerState, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
@@ -169,6 +172,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
   };
 
   let bus: FleetBus | undefined;
+  let reloadScripts: (() => void) | undefined;
   let fills: RedisFillCoordinator | undefined;
   let breaker: CircuitBreaker | undefined;
   if (options.breaker !== false) {
@@ -182,7 +186,11 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       onStateChange: (state: BreakerState, previous: BreakerState) => {
         // down: claims waiting for a notice will not get one; back: L1s may have missed messages
         if (state === 'open') fills?.interrupt();
-        if (state === 'closed' && previous !== 'closed') bus?.recovered();
+        if (state === 'closed' && previous !== 'closed') {
+          bus?.recovered();
+          // a Redis that restarted meanwhile has lost its scripts
+          reloadScripts?.();
+        }
         userListener?.(state, previous);
       },
     });
@@ -208,9 +216,31 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
 
   let users = 0;
   let closed = false;
+  const scripts: readonly LuaScript[] = lock
+    ? [GET_ENTRY, READ_OR_ACQUIRE, ACQUIRE_AND_PEEK, COMMIT_ENTRY, SET_ENTRY, RELEASE_LOCK]
+    : [GET_ENTRY, SET_ENTRY];
+  let loading: Promise<void> | undefined;
+  /**
+   * `SCRIPT LOAD` of the scripts a miss evaluates, once per connection and after an outage, so that
+   * the first cold key of a fresh process (or of a restarted Redis) pays no `NOSCRIPT` round trip
+   * and sends no script source. No request waits for it.
+   */
+  const loadScripts = () => {
+    if (loading !== undefined || closed) return;
+    const load = port.loadScripts(scripts).catch((error: unknown) => {
+      if (loading === load) loading = undefined;
+      report(error, 'script load');
+    });
+    loading = load;
+  };
+  reloadScripts = () => {
+    loading = undefined;
+    if (users > 0) loadScripts();
+  };
   const suspend = async () => {
     bus.pause();
     fills?.reset();
+    loading = undefined;
     await port.suspend();
   };
   return {
@@ -225,6 +255,7 @@ export function createRedisBackend(options: RedisBackendOptions): RedisBackend {
       users++;
       // subscribe to fill notices now, so the first cold requests do not wait for it
       if (!closed) void fills?.subscribe();
+      loadScripts();
       let released = false;
       return async () => {
         if (released) return;
