@@ -2,7 +2,8 @@
  * The stampede benchmark's outside client for the fresh-fleet burst (compiled by bench/stampede.mjs
  * when a C compiler is on PATH; bench/lib/stampede-client.mjs is the Node fallback). A lean measurer,
  * as wrk or ab would be: one epoll loop, one non-blocking socket per request opened at the burst, a
- * pre-built GET written as soon as the socket connects, the response read until its Content-Length.
+ * pre-built GET written as soon as the socket connects (on loopback, right after connect() returns),
+ * the response read until its Content-Length.
  *
  *   stampede-client HOST PATH PER_TARGET PORT...
  *
@@ -110,7 +111,13 @@ int main(int argc, char **argv) {
         finish(c, &pending);
         continue;
       }
+      /* on loopback the handshake is usually over by now: send at once, not after the whole loop */
       struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
+      if (write(c->fd, request, request_len) == request_len) {
+        c->connected = now_ns();
+        c->written = 1;
+        ev.events = EPOLLIN;
+      }
       epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
     }
   }
