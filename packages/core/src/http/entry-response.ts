@@ -32,6 +32,12 @@ interface HitHeaders {
  * with it, and nothing is added to the entry itself (stores may serialise it).
  */
 const hitHeaders = new WeakMap<StoredEntry, HitHeaders>();
+/**
+ * Per entry, the headers its last collapsed hit sent (`Cache-Status: <name>; hit; collapsed`): the
+ * requests that waited for one fill are answered in one burst (hundreds on a cold key), all of the
+ * same entry and, but at a second's boundary, the same `Age`; they share one prepared response.
+ */
+const collapsedHeaders = new WeakMap<StoredEntry, HitHeaders>();
 
 /** Whether `params` are exactly `{ hit: true, ttl }`, what the engine passes for a fresh hit. */
 function isPlainHit(params: CacheStatusParams): params is CacheStatusParams & { ttl: number } {
@@ -47,6 +53,43 @@ function isPlainHit(params: CacheStatusParams): params is CacheStatusParams & { 
   );
 }
 
+/** Whether `params` are exactly `{ hit: true, collapsed: true }`: a request that waited for a fill. */
+function isCollapsedHit(params: CacheStatusParams): boolean {
+  return (
+    params.hit === true &&
+    params.collapsed === true &&
+    params.ttl === undefined &&
+    params.fwd === undefined &&
+    params.fwdStatus === undefined &&
+    params.stored !== true &&
+    params.key === undefined &&
+    params.detail === undefined
+  );
+}
+
+/**
+ * The memo of `memos` for `entry` at `age` (and `ttl`, `name`): made, frozen, on the first response
+ * that differs from the last one.
+ */
+function memoized(
+  memos: WeakMap<StoredEntry, HitHeaders>,
+  entry: StoredEntry,
+  age: number,
+  ttl: number,
+  name: string,
+  params: CacheStatusParams,
+): HitHeaders {
+  let memo = memos.get(entry);
+  if (memo === undefined || memo.age !== age || memo.ttl !== ttl || memo.name !== name) {
+    const status = appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params));
+    const prepared = Object.freeze(withAgeAndStatus(entry, age, status));
+    const response = Object.freeze({ status: entry.status, headers: prepared, body: entry.body });
+    memo = { name, age, ttl, headers: prepared, response };
+    memos.set(entry, memo);
+  }
+  return memo;
+}
+
 /** The entry's headers with `Age` and our `Cache-Status` member. */
 function withAgeAndStatus(entry: StoredEntry, age: number, status: string): HeaderMap {
   // Object.assign then plain writes: V8 turns a spread followed by extra properties into a
@@ -60,8 +103,9 @@ function withAgeAndStatus(entry: StoredEntry, age: number, status: string): Head
 /**
  * The response to `req` from `entry` at `now`, with `Age` (RFC 9111 section 5.1) and a
  * `Cache-Status` member for cache `name` with `params` (RFC 9211). The entry is not modified. Its
- * body is shared, and so are the headers of plain hits and, for GET, the whole response (they are
- * the same for every hit of an entry within one second, and frozen): callers must not write to them.
+ * body is shared, and so are the headers of plain and collapsed hits and, for GET, the whole response
+ * (they are the same for every such hit of an entry within one second, and frozen): callers must not
+ * write to them.
  */
 export function entryResponse(
   entry: StoredEntry,
@@ -85,16 +129,11 @@ export function entryResponse(
     if (partial !== undefined) return partial;
   }
   let headers: Readonly<HeaderMap>;
-  if (isPlainHit(params)) {
-    const ttl = Math.trunc(params.ttl);
-    let memo = hitHeaders.get(entry);
-    if (memo === undefined || memo.age !== age || memo.ttl !== ttl || memo.name !== name) {
-      const status = appendCacheStatus(entry.headers['cache-status'], formatCacheStatus(name, params));
-      const prepared = Object.freeze(withAgeAndStatus(entry, age, status));
-      const response = Object.freeze({ status: entry.status, headers: prepared, body: entry.body });
-      memo = { name, age, ttl, headers: prepared, response };
-      hitHeaders.set(entry, memo);
-    }
+  const plain = isPlainHit(params);
+  if (plain || isCollapsedHit(params)) {
+    const memo = plain
+      ? memoized(hitHeaders, entry, age, Math.trunc(params.ttl), name, params)
+      : memoized(collapsedHeaders, entry, age, 0, name, params);
     if (!isHead(req.method)) return memo.response as ResponseToSend;
     headers = memo.headers;
   } else {

@@ -79,8 +79,40 @@ describe('entryResponse', () => {
     expect(a.headers).not.toBe(b.headers);
     expect(Object.isFrozen(a.headers)).toBe(false);
     expect(a.headers['cache-status']).toBe('larder; fwd=stale; fwd-status=500');
-    const collapsed = entryResponse(e, get(), T0 + 100, 'larder', { hit: true, collapsed: true });
-    expect(collapsed.headers['cache-status']).toBe('larder; hit; collapsed');
+    const staleCollapsed = { fwd: 'stale' as const, collapsed: true };
+    const c = entryResponse(e, get(), T0 + 100, 'larder', staleCollapsed);
+    expect(c.headers).not.toBe(entryResponse(e, get(), T0 + 100, 'larder', staleCollapsed).headers);
+    expect(c.headers['cache-status']).toBe('larder; fwd=stale; collapsed');
+  });
+
+  it("shares the frozen response of collapsed hits (a fill's waiters) within one Age, and only there", () => {
+    const e = entry();
+    const collapsed = { hit: true, collapsed: true };
+    const first = entryResponse(e, get(), T0 + 100, 'larder', collapsed);
+    expect(first.headers).toEqual({
+      'content-type': 'text/plain',
+      etag: '"v1"',
+      age: '0',
+      'cache-status': 'larder; hit; collapsed',
+    });
+    expect(entryResponse(e, get(), T0 + 900, 'larder', collapsed)).toBe(first);
+    expect(Object.isFrozen(first.headers)).toBe(true);
+    // HEAD: the same headers, no body
+    const head = entryResponse(e, { ...get(), method: 'HEAD' }, T0 + 900, 'larder', collapsed);
+    expect(head.headers).toBe(first.headers);
+    expect(head.body).toBe(EMPTY_BODY);
+    // never a plain hit's headers, nor another second's, another name's or another entry's
+    expect(entryResponse(e, get(), T0 + 900, 'larder', hit(e, T0 + 900)).headers['cache-status']).toBe(
+      'larder; hit; ttl=59',
+    );
+    expect(entryResponse(e, get(), T0 + 900, 'larder', collapsed).headers['cache-status']).toBe(
+      'larder; hit; collapsed',
+    );
+    expect(entryResponse(e, get(), T0 + 1100, 'larder', collapsed).headers.age).toBe('1');
+    expect(entryResponse(e, get(), T0 + 1100, 'edge', collapsed).headers['cache-status']).toBe(
+      'edge; hit; collapsed',
+    );
+    expect(entryResponse(entry(), get(), T0 + 900, 'larder', collapsed)).not.toBe(first);
   });
 
   it("appends to the origin's Cache-Status", () => {
