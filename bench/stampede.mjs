@@ -43,6 +43,10 @@ const HELP = `usage: node bench/run.mjs stampede [options]
   --only fresh      only the fresh-fleet shape (with its memory reference)
   --conditions L    fresh-fleet conditions, comma-separated (default idle,saturated,redis-killed)
   --clients L       fresh-fleet clients, comma-separated (default node-redis,ioredis)
+  --node-args=ARGS  Node flags for every fleet process (space-separated), as --node-args=--trace-gc or
+                    --node-args='--min-semi-space-size=64 --max-semi-space-size=64'
+  --settle MS       with the fresh fleet: wait MS after the last process listens before the burst
+                    (default 0: the burst comes as the last process is up)
   --measurer NAME   the fresh-fleet burst's client: c (bench/lib/stampede-client.c, an epoll loop,
                     compiled on first use; the default when a C compiler is on PATH), raw (its Node
                     fallback: raw sockets, pre-built bytes, warmed up first) or http (Node's
@@ -83,6 +87,8 @@ function parse(argv) {
         conditions: { type: 'string', default: 'idle,saturated,redis-killed' },
         clients: { type: 'string', default: 'node-redis,ioredis' },
         measurer: { type: 'string', default: 'auto' },
+        settle: { type: 'string', default: '0' },
+        'node-args': { type: 'string', default: '' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -125,12 +131,14 @@ function parse(argv) {
     conditions: values.conditions.split(','),
     clients: values.clients.split(','),
     measurer: values.measurer,
+    settle: Number(values.settle),
+    nodeArgs: values['node-args'].split(' ').filter((arg) => arg !== ''),
   };
 }
 
-/** Starts one fleet process; resolves its port once it listens. */
-function startNode(env) {
-  const child = spawn(process.execPath, [NODE], {
+/** Starts one fleet process (with Node flags `args`); resolves its port once it listens. */
+function startNode(env, args = []) {
+  const child = spawn(process.execPath, [...args, NODE], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -294,10 +302,11 @@ async function runFresh(client, condition, redis, o, mode, r) {
     CLIENT: client,
     ...(o.trace ? { TRACE: '1' } : {}),
   };
-  const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env)));
+  const nodes = await Promise.all(Array.from({ length: o.processes }, () => startNode(env, o.nodeArgs)));
   const burners = condition === 'saturated' ? saturate() : [];
   let cClient;
   try {
+    if (o.settle > 0) await new Promise((resolve) => setTimeout(resolve, o.settle));
     if (burners.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
     const targets = nodes.map((node) => ({ port: node.port, path: '/item/cold' }));
     const c =
@@ -365,7 +374,7 @@ async function freshFleets(o, redis, ownRedis) {
   }
   console.log(
     `\nfresh fleets: ${o.processes} newly started processes × ${o.requests} concurrent requests on one cold key, ` +
-      `no warm-up, ${o.freshRounds} round(s) per row, rows taken in turn, client: ${o.measurer}`,
+      `no warm-up, ${o.freshRounds} round(s) per row, rows taken in turn, client: ${o.measurer}${o.settle > 0 ? `, burst ${o.settle} ms after the last process listens` : ''}`,
   );
   // killing Redis is only for one the bench started
   const conditions = o.conditions.filter((c) => ownRedis || c !== 'redis-killed');

@@ -60,8 +60,9 @@ export function traceReport(start, nodes, results, after, requests) {
 
 /**
  * The waiters' critical path in the servers, in ms: from the origin's process's first request to
- * its origin call, from the origin's answer to the fill notice, and from the notice to the last
- * answer of each process (the slowest process shown).
+ * its origin call, from the origin's answer to the fill notice in each process (in the filler's own,
+ * its commit's reply: the notice itself left Redis with the commit), and from the notice to the last
+ * answer of each process.
  */
 function criticalPath(after) {
   const traces = after.map((s) => s.trace).filter((t) => t !== undefined);
@@ -71,12 +72,16 @@ function criticalPath(after) {
   const first = Math.min(...filler.requests.map(([a]) => a));
   const origin = at(filler, 'origin');
   const originEnd = at(filler, 'origin-end');
-  const notice = at(filler, 'notice');
-  const tails = traces.map(
-    (t) => Math.max(...t.requests.map(([, b]) => b)) - (at(t, 'notice') ?? Number.NaN),
+  if (traces.every((t) => at(t, 'notice') === undefined)) {
+    return `critical path: first request -> origin ${f(origin - first)} (no fleet: no notice)`;
+  }
+  const mark = (t, x) => (t === filler ? `${f(x)}*` : f(x));
+  const notices = traces.map((t) => mark(t, (at(t, 'notice') ?? Number.NaN) - originEnd));
+  const tails = traces.map((t) =>
+    mark(t, Math.max(...t.requests.map(([, b]) => b)) - (at(t, 'notice') ?? Number.NaN)),
   );
   return (
-    `critical path: first request -> origin ${f(origin - first)}, origin end -> notice ${f(notice - originEnd)}, ` +
-    `notice -> last answer ${tails.map(f).join('/')} (per process)`
+    `critical path: first request -> origin ${f(origin - first)}, origin end -> notice ${notices.join('/')}, ` +
+    `notice -> last answer ${tails.join('/')} (per process, * the filler)`
   );
 }
