@@ -12,8 +12,8 @@
 // sending to the end of the response, on connections opened beforehand: that adds the queueing of
 // 1,000 requests on the machine, which every mode pays alike). The fresh-fleet rows are measured by
 // a lean outside client instead (bench/lib/stampede-client.*: a C epoll loop when a compiler is on
-// PATH), each request timed from its socket's opening; Node's HTTP client spent 160-430 ms of CPU on
-// a burst of 1,000 requests, most of a core on the 2-core VM the fleet was measured on.
+// PATH), each request timed from its socket's opening; Node's HTTP client spent 142-573 ms of CPU on
+// a burst of 1,000 requests, on the same two cores as the fleet.
 // Then, in this process: the protocol's own latency without the crowd (engines with one request each),
 // and hit throughput of the engine with L1+L2 against L1 alone and a plain Redis GET.
 import { spawn } from 'node:child_process';
