@@ -3,10 +3,11 @@
 // cache) and, on Express, apicache.
 // Run it as `npm run bench -- http [options]` or `node bench/run.mjs http [options]`.
 //
-// Every measurement gets a fresh server process (bench/lib/http-server.mjs) on a free loopback port;
-// autocannon runs in this process, wrk (bench/lib/wrk.mjs) in its own. Scenarios take turns round by
-// round (rotated, and reversed every other round) so that drift on the machine hits them all alike; a
-// cell is the median over the rounds.
+// Each scenario's server (bench/lib/http-server.mjs) runs on a free loopback port: started once and
+// kept running through the rounds (`--servers warm`, the default: wrk against running servers), or a
+// fresh process for every measurement (`--servers fresh`). autocannon runs in this process, wrk
+// (bench/lib/wrk.mjs) in its own. Scenarios take turns round by round (rotated, and reversed every
+// other round) so that drift on the machine hits them all alike; a cell is the median over the rounds.
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +37,9 @@ const HELP = `usage: node bench/run.mjs http [options]
                       bottleneck; install it with your system's packages, e.g. apt-get install wrk),
                       'autocannon' (in this process; on a small machine it saturates a core before
                       the server does), or 'auto' (default: wrk if it is on PATH, else autocannon)
+  --servers MODE      'warm' (default): every scenario's server is started once, checked and kept
+                      running, and the rounds take turns among them, as wrk is run against
+                      running servers; 'fresh': a new server process for every measurement
   --only NAME         only 'fastify' or 'express'
   --scenarios LIST    only these scenario ids (comma list): ${SCENARIOS.map((s) => s.id).join(', ')}
   --profile           run the servers under --cpu-prof (slower; figures not comparable) and print the
@@ -53,10 +57,10 @@ const SERVER = fileURLToPath(new URL('./lib/http-server.mjs', import.meta.url));
 /**
  * @typedef {import('./lib/http-scenarios.mjs').Scenario} Scenario
  * @typedef {{ quick: boolean, rounds: number, duration: number, warmup: number, connections: number,
- *   scenarios: Scenario[], profile: boolean, out?: string, client: 'wrk' | 'autocannon' }} Options
+ *   scenarios: Scenario[], profile: boolean, out?: string, client: 'wrk' | 'autocannon',
+ *   servers: 'warm' | 'fresh' }} Options
  * @typedef {{ rps: number, p50: number, p99: number, completed: number, serverCpuMicros: number,
- *   serverWallMs: number, clientCpuMicros: number, clientWallMs: number, problems: string[],
- *   profile?: { file: string, responses: number } }} Measurement
+ *   serverWallMs: number, clientCpuMicros: number, clientWallMs: number, problems: string[] }} Measurement
  */
 
 const options = parseOptions(process.argv.slice(2));
@@ -78,6 +82,7 @@ function parseOptions(argv) {
         warmup: { type: 'string' },
         connections: { type: 'string' },
         client: { type: 'string', default: 'auto' },
+        servers: { type: 'string', default: 'warm' },
         only: { type: 'string' },
         scenarios: { type: 'string' },
         profile: { type: 'boolean', default: false },
@@ -112,6 +117,9 @@ function parseOptions(argv) {
   if (!['auto', 'wrk', 'autocannon'].includes(values.client)) {
     return fail(`--client takes 'auto', 'wrk' or 'autocannon'; got '${values.client}'`);
   }
+  if (values.servers !== 'warm' && values.servers !== 'fresh') {
+    return fail(`--servers takes 'warm' or 'fresh'; got '${values.servers}'`);
+  }
   const hasWrk = values.client !== 'autocannon' && wrkAvailable();
   const client = values.client === 'auto' ? (hasWrk ? 'wrk' : 'autocannon') : values.client;
   if (client === 'wrk' && !hasWrk) return fail('--client wrk: wrk is not on PATH (apt-get install wrk)');
@@ -136,6 +144,7 @@ function parseOptions(argv) {
     profile: values.profile,
     out: values.out,
     client,
+    servers: values.servers,
   };
 }
 
@@ -175,22 +184,55 @@ async function main(options) {
   /** @type {Map<string, Measurement[]>} */
   const results = new Map(options.scenarios.map((s) => [s.id, []]));
   const n = options.scenarios.length;
-  for (let round = 0; round < options.rounds; round++) {
-    const shift = Math.round((round * n) / options.rounds);
-    const order = options.scenarios.map((_, i) => options.scenarios[(i + shift) % n]);
-    if (round % 2 === 1) order.reverse();
-    for (const s of order) {
-      const m = await measure(s, round, options);
-      results.get(s.id)?.push(m);
-      const problems = m.problems.length > 0 ? `; PROBLEM: ${m.problems.join('; ')}` : '';
-      log(
-        `round ${round + 1}/${options.rounds} ${s.id}: ${formatRate(m.rps)} req/s, p50 ${formatLatency(m.p50)}, p99 ${formatLatency(m.p99)} (${formatDuration(performance.now() - started)})${problems}`,
-      );
+  /** @param {Scenario} s @param {Measurement} m @param {number} round */
+  const record = (s, m, round) => {
+    results.get(s.id)?.push(m);
+    const problems = m.problems.length > 0 ? `; PROBLEM: ${m.problems.join('; ')}` : '';
+    log(
+      `round ${round + 1}/${options.rounds} ${s.id}: ${formatRate(m.rps)} req/s, p50 ${formatLatency(m.p50)}, p99 ${formatLatency(m.p99)} (${formatDuration(performance.now() - started)})${problems}`,
+    );
+  };
+  /** @type {Map<string, Running>} */
+  const running = new Map();
+  /** @type {Map<string, string>} the profile of each scenario, summarised at the end */
+  const profiles = new Map();
+  try {
+    if (options.servers === 'warm') {
+      for (const s of options.scenarios) {
+        running.set(s.id, await start(s, s.id, options));
+        log(`started ${s.id}`);
+      }
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      const shift = Math.round((round * n) / options.rounds);
+      const order = options.scenarios.map((_, i) => options.scenarios[(i + shift) % n]);
+      if (round % 2 === 1) order.reverse();
+      for (const s of order) {
+        if (options.servers === 'warm') {
+          record(s, await measureOn(/** @type {Running} */ (running.get(s.id)), s, options), round);
+          continue;
+        }
+        const fresh = await start(s, `${s.id}-round${round + 1}`, options);
+        try {
+          record(s, await measureOn(fresh, s, options), round);
+        } finally {
+          await stop(fresh);
+        }
+        if (fresh.profileFile !== undefined) {
+          profiles.set(s.id, summarizeProfile(fresh.profileFile, fresh.responses));
+        }
+      }
+    }
+  } finally {
+    for (const [id, r] of running) {
+      await stop(r);
+      if (r.profileFile !== undefined) profiles.set(id, summarizeProfile(r.profileFile, r.responses));
     }
   }
   const report = render(options, results, {
     elapsedMs: performance.now() - started,
     load: [loadAtStart, loadavg()[0]],
+    profiles,
   });
   console.log(report);
   if (options.out !== undefined) {
@@ -202,113 +244,38 @@ async function main(options) {
 }
 
 /**
- * One scenario, one round: fork its server, check it answers as the scenario says (a hit is a hit),
- * load it for the warm-up, then measure, then collect the server's own counts.
- * @param {Scenario} s
- * @param {number} round
- * @param {Options} options
- * @returns {Promise<Measurement>}
+ * A scenario's server, started and checked: what `measureOn` loads and `stop` ends.
+ * @typedef {{ server: import('node:child_process').ChildProcess, exited: Promise<unknown>,
+ *   origin: string, problems: string[], responses: number, profileFile?: string }} Running
  */
-async function measure(s, round, options) {
-  const profileName = `${s.id}-round${round + 1}.cpuprofile`;
+
+/**
+ * Fork a scenario's server and check with real requests that it answers as the scenario says (a hit
+ * is a hit). `name` names its profile under --profile.
+ * @param {Scenario} s
+ * @param {string} name
+ * @param {Options} options
+ * @returns {Promise<Running>}
+ */
+async function start(s, name, options) {
+  const profileName = `${name}.cpuprofile`;
   const execArgv = options.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}`]
     : [];
   const server = fork(SERVER, [s.id], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise((resolve) => server.once('exit', resolve));
-  /** @type {string[]} */
-  const problems = [];
   try {
     const { port } = await reply(server, undefined, 'ready');
     const origin = `http://127.0.0.1:${port}`;
-    let counter = 0;
-    const nextPath = () => (s.unique ? `${s.path}?i=${++counter}` : s.path);
-
-    problems.push(...(await check(s, origin, nextPath)));
-    /**
-     * @param {number} seconds
-     * @returns {Promise<{ total: number, p50: number, p99: number, errors: number, timeouts: number,
-     *   unexpected: number, clientCpuMicros: number }>} unexpected: responses of another status class
-     *   than the scenario's (wrk tells only 2xx and 3xx from the rest)
-     */
-    const load = async (seconds) => {
-      if (options.client === 'wrk') {
-        const r = await wrk({
-          origin,
-          path: s.path,
-          unique: s.unique === true,
-          connections: options.connections,
-          seconds,
-          headers: s.headers ?? {},
-        });
-        return { ...r, unexpected: r.notOk };
-      }
-      const cpu = process.cpuUsage();
-      const r = await autocannon({
-        url: origin,
-        connections: options.connections,
-        duration: seconds,
-        headers: s.headers ?? {},
-        requests: [
-          s.unique
-            ? { method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }
-            : { method: 'GET', path: s.path },
-        ],
-      });
-      const used = process.cpuUsage(cpu);
-      const total = r.requests.total;
-      return {
-        total,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        unexpected: (s.status ?? 200) === 304 ? total - r['3xx'] : r.non2xx,
-        clientCpuMicros: used.user + used.system,
-      };
-    };
-    const warm = await load(options.warmup);
-
-    await reply(server, 'mark', 'marked');
-    const clientStart = performance.now();
-    const result = await load(options.duration);
-    const clientWallMs = performance.now() - clientStart;
-    const report = await reply(server, 'report', 'report');
-
-    if (result.errors > 0) problems.push(`${result.errors} connection errors`);
-    if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
-    const completed = result.total;
-    if (result.unexpected > 0) {
-      problems.push(`${result.unexpected} responses not ${(s.status ?? 200) === 304 ? '304' : '2xx'}`);
-    }
-    if (s.kind === 'hit' && report.originCalls > 0) {
-      problems.push(`the origin ran ${report.originCalls} times while measuring hits`);
-    }
-    if (s.kind === 'hit' && report.stats !== undefined && report.stats.misses + report.stats.passes > 0) {
-      problems.push(`${report.stats.misses} misses, ${report.stats.passes} passes while measuring hits`);
-    }
-    if (s.kind === 'miss' && report.stats !== undefined && report.stats.hits > 0) {
-      problems.push(`${report.stats.hits} hits while measuring misses`);
-    }
-    if (s.kind === 'miss' && report.originCalls < completed) {
-      problems.push(`${report.originCalls} origin calls for ${completed} responses`);
-    }
-    server.send('exit');
-    await exited;
+    const problems = await check(s, origin);
     return {
-      rps: (completed / clientWallMs) * 1000,
-      p50: result.p50,
-      p99: result.p99,
-      completed,
-      serverCpuMicros: report.cpuMicros,
-      serverWallMs: report.wallMs,
-      clientCpuMicros: result.clientCpuMicros,
-      clientWallMs,
+      server,
+      exited,
+      origin,
       problems,
-      // every response the profiled process sent: the checks, the warm-up and the measurement
-      profile: options.profile
-        ? { file: `${PROFILE_DIR}${profileName}`, responses: warm.total + completed + 2 }
-        : undefined,
+      // the checks' responses
+      responses: 2,
+      profileFile: options.profile ? `${PROFILE_DIR}${profileName}` : undefined,
     };
   } catch (error) {
     server.kill();
@@ -317,17 +284,124 @@ async function measure(s, round, options) {
   }
 }
 
+/** Ask a server to exit (a --cpu-prof profile is written then), and wait for it. */
+async function stop(/** @type {Running} */ running) {
+  running.server.send('exit');
+  await running.exited;
+}
+
+/**
+ * One measurement of a running server: load it for the warm-up, then measure, then collect the
+ * server's own counts since the mark.
+ * @param {Running} running
+ * @param {Scenario} s
+ * @param {Options} options
+ * @returns {Promise<Measurement>}
+ */
+async function measureOn(running, s, options) {
+  const { server, origin } = running;
+  /** @type {string[]} */
+  const problems = [...running.problems];
+  /**
+   * @param {number} seconds
+   * @returns {Promise<{ total: number, p50: number, p99: number, errors: number, timeouts: number,
+   *   unexpected: number, clientCpuMicros: number }>} unexpected: responses of another status class
+   *   than the scenario's (wrk tells only 2xx and 3xx from the rest)
+   */
+  const load = async (seconds) => {
+    if (options.client === 'wrk') {
+      const r = await wrk({
+        origin,
+        path: s.path,
+        unique: s.unique === true,
+        connections: options.connections,
+        seconds,
+        headers: s.headers ?? {},
+      });
+      return { ...r, unexpected: r.notOk };
+    }
+    // a new URL per request for miss scenarios: a prefix per load, so that no load repeats another's
+    const prefix = `${s.path}?r=${++loads}&i=`;
+    let counter = 0;
+    const cpu = process.cpuUsage();
+    const r = await autocannon({
+      url: origin,
+      connections: options.connections,
+      duration: seconds,
+      headers: s.headers ?? {},
+      requests: [
+        s.unique
+          ? { method: 'GET', setupRequest: (req) => ({ ...req, path: `${prefix}${++counter}` }) }
+          : { method: 'GET', path: s.path },
+      ],
+    });
+    const used = process.cpuUsage(cpu);
+    const total = r.requests.total;
+    return {
+      total,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      unexpected: (s.status ?? 200) === 304 ? total - r['3xx'] : r.non2xx,
+      clientCpuMicros: used.user + used.system,
+    };
+  };
+  const warm = await load(options.warmup);
+
+  await reply(server, 'mark', 'marked');
+  const clientStart = performance.now();
+  const result = await load(options.duration);
+  const clientWallMs = performance.now() - clientStart;
+  const report = await reply(server, 'report', 'report');
+  running.responses += warm.total + result.total;
+
+  if (result.errors > 0) problems.push(`${result.errors} connection errors`);
+  if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
+  const completed = result.total;
+  if (result.unexpected > 0) {
+    problems.push(`${result.unexpected} responses not ${(s.status ?? 200) === 304 ? '304' : '2xx'}`);
+  }
+  if (s.kind === 'hit' && report.originCalls > 0) {
+    problems.push(`the origin ran ${report.originCalls} times while measuring hits`);
+  }
+  if (s.kind === 'hit' && report.stats !== undefined && report.stats.misses + report.stats.passes > 0) {
+    problems.push(`${report.stats.misses} misses, ${report.stats.passes} passes while measuring hits`);
+  }
+  if (s.kind === 'miss' && report.stats !== undefined && report.stats.hits > 0) {
+    problems.push(`${report.stats.hits} hits while measuring misses`);
+  }
+  if (s.kind === 'miss' && report.originCalls < completed) {
+    problems.push(`${report.originCalls} origin calls for ${completed} responses`);
+  }
+  return {
+    rps: (completed / clientWallMs) * 1000,
+    p50: result.p50,
+    p99: result.p99,
+    completed,
+    serverCpuMicros: report.cpuMicros,
+    serverWallMs: report.wallMs,
+    clientCpuMicros: result.clientCpuMicros,
+    clientWallMs,
+    problems,
+  };
+}
+
+/** Loads run by autocannon so far: each miss load gets a URL prefix of its own. */
+let loads = 0;
+
 /**
  * Before loading a server, see with a real request that it answers as the scenario says: a hit
  * scenario's second request is a hit (Cache-Status for Larder, apicache's own headers), a miss is a
  * miss, and the body is the payload.
  * @param {Scenario} s
  * @param {string} origin
- * @param {() => string} nextPath
  * @returns {Promise<string[]>}
  */
-async function check(s, origin, nextPath) {
+async function check(s, origin) {
   const problems = [];
+  let counter = 0;
+  const nextPath = () => (s.unique ? `${s.path}?check=${++counter}` : s.path);
   /** @param {Record<string, string>} [headers] @param {number} [status] */
   const get = async (headers = {}, status = 200) => {
     const response = await fetch(`${origin}${nextPath()}`, { headers });
@@ -383,7 +457,7 @@ function reply(server, message, type) {
 /**
  * @param {Options} options
  * @param {Map<string, Measurement[]>} results
- * @param {{ elapsedMs: number, load: number[] }} run
+ * @param {{ elapsedMs: number, load: number[], profiles: Map<string, string> }} run
  * @returns {string}
  */
 function render(options, results, run) {
@@ -398,7 +472,7 @@ function render(options, results, run) {
     `- ${options.client === 'wrk' ? 'wrk, 1 thread' : 'autocannon'}, ${options.connections} connections, no pipelining, ${options.duration} s measured after ${options.warmup} s of warm-up, per scenario and round; ${options.rounds} round${options.rounds > 1 ? 's' : ''}, scenario order rotated (and reversed every other round); a cell is the median over the rounds`,
   );
   out.push(
-    `- each measurement in a fresh server process on loopback; payload ${formatInt(PAYLOAD.length)} bytes of JSON from a ready Buffer`,
+    `- ${options.servers === 'warm' ? "each scenario's server started once and kept running through the rounds" : 'each measurement in a fresh server process'} on loopback; payload ${formatInt(PAYLOAD.length)} bytes of JSON from a ready Buffer`,
   );
   out.push(
     `- run time: ${formatDuration(run.elapsedMs)}; 1-minute load average at start / end: ${run.load.map((l) => l.toFixed(1)).join(' / ')}`,
@@ -544,11 +618,10 @@ function render(options, results, run) {
   if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
 
   if (options.profile) {
-    out.push('## Profiles (last round, self time)', '');
+    out.push(`## Profiles (${options.servers === 'warm' ? 'the whole run' : 'last round'}, self time)`, '');
     for (const s of options.scenarios) {
-      const last = results.get(s.id)?.at(-1);
-      if (last?.profile === undefined) continue;
-      out.push(`### ${s.id}`, '', summarizeProfile(last.profile.file, last.profile.responses), '');
+      const summary = run.profiles.get(s.id);
+      if (summary !== undefined) out.push(`### ${s.id}`, '', summary, '');
     }
   }
   return out.join('\n');
