@@ -4,6 +4,9 @@
  * Node can send (`res.send`, `res.json`, `res.sendFile`, `stream.pipe(res)`, raw `write`/`end`,
  * explicit `writeHead`, the default error handler) ends in `writeHead`, `write` and `end`, so those
  * three methods are all that is patched, and they are restored when the response finishes or closes.
+ * On Express, whose responses get a prototype of their own, they are patched once on Express's response
+ * prototype instead, and route each call to the capture of the response it is made on (see
+ * `sharedPatches`).
  */
 import { ServerResponse, STATUS_CODES } from 'node:http';
 import type { Fill, HeaderMap, ResponseLike } from './types.js';
@@ -48,19 +51,138 @@ const NATIVE_WRITE_HEAD = ServerResponse.prototype.writeHead as unknown as Metho
  * The fill is always settled exactly once. `writeHead`, `write` and `end` are restored when `res`
  * emits `close` (after `finish`, or alone when the connection went first): each gets back the method
  * it had (an inherited one as an own field of the same value); a patch that another layer wrapped in
- * the meantime is left in place and passes through.
+ * the meantime is left in place and passes through. When `res` inherits the shared patches (an Express
+ * response that no layer above gave its own `writeHead`, `write` or `end`), nothing is set on `res`:
+ * it is registered with them until `close`, after which they pass its calls through.
  *
  * @param res - the response, before anything was written to it.
  * @param fill - the engine's fill handle for this request.
  */
 export function captureResponse(res: ServerResponse, fill: Fill): void {
   const target = res as unknown as Patchable;
-  const capture = new Capture(res, fill, target.writeHead, target.write, target.end);
+  const patches = sharedPatches(res);
+  if (
+    patches !== undefined &&
+    target.writeHead === patches.writeHead &&
+    target.write === patches.write &&
+    target.end === patches.end &&
+    !captures.has(res)
+  ) {
+    // Nothing overrides the shared patches on this response: register it with them, no own property.
+    const capture = new Capture(
+      res,
+      fill,
+      patches,
+      patches.below('writeHead'),
+      patches.below('write'),
+      patches.below('end'),
+    );
+    captures.set(res, capture);
+    res.on('close', () => capture.closed());
+    return;
+  }
+  const capture = new Capture(res, fill, undefined, target.writeHead, target.write, target.end);
   target.writeHead = capture.patchedWriteHead;
   target.write = capture.patchedWrite;
   target.end = capture.patchedEnd;
   // 'close' follows 'finish' on every response, and comes alone when the connection went first
   res.on('close', () => capture.closed());
+}
+
+/**
+ * The capture of each response that the shared patches of its prototype route to (see
+ * {@link sharedPatches}); removed when the response closes.
+ */
+const captures = new WeakMap<object, Capture>();
+
+/** `writeHead`, `write` and `end` installed on a prototype, routing each call to the response's capture. */
+interface SharedPatches extends Patchable {
+  /** The method a response inheriting these patches has without them. */
+  below(name: keyof Patchable): Method;
+}
+
+/** The shared patches installed on each prototype, by prototype. */
+const installed = new WeakMap<object, SharedPatches>();
+
+/**
+ * The shared patches for `res`, installed on first use: on the framework's own response prototype,
+ * the object of its prototype chain just above Node's `ServerResponse.prototype`; `undefined` when
+ * `res` is a plain `ServerResponse` or an instance of a class (`constructor` on its prototype).
+ *
+ * Why: Express replaces the prototype of every response (`Object.setPrototypeOf(res, app.response)`).
+ * V8 caches no map transition for a property added to an object whose prototype was replaced, so
+ * each of the three own properties an own patch adds allocated a new map and a copy of the
+ * response's 40-field descriptor array (about 1.5 KB each, on every miss). Patches on the prototype
+ * add nothing to the response. They are installed on the framework's base response (Express's
+ * `response` module object), not on the request's current `app.response`: every application and
+ * sub-application inherits from it, and Express swaps a response between them on the way in and
+ * out of a sub-app. A response that does not inherit them (another copy of the framework, a layer
+ * that set its own `writeHead`, `write` or `end` before this capture, such as `compression` mounted
+ * above) is patched with own properties, as before.
+ */
+function sharedPatches(res: ServerResponse): SharedPatches | undefined {
+  let proto: object | null = Object.getPrototypeOf(res) as object | null;
+  if (proto === null || proto === ServerResponse.prototype || Object.hasOwn(proto, 'constructor'))
+    return undefined;
+  for (;;) {
+    const above: object | null = Object.getPrototypeOf(proto) as object | null;
+    if (above === ServerResponse.prototype) break;
+    if (above === null) return undefined;
+    proto = above;
+  }
+  return installed.get(proto) ?? install(proto);
+}
+
+/**
+ * Install the shared patches on `host`. Each routes a call on a response with a capture to it, and
+ * passes any other call to what `host` had before: its own method if it had one, else the inherited one,
+ * looked up at each call (an instrumentation that patches `ServerResponse.prototype` later is kept).
+ */
+function install(host: object): SharedPatches {
+  const owned = host as Partial<Patchable>;
+  const own = {
+    writeHead: Object.hasOwn(host, 'writeHead') ? owned.writeHead : undefined,
+    write: Object.hasOwn(host, 'write') ? owned.write : undefined,
+    end: Object.hasOwn(host, 'end') ? owned.end : undefined,
+  };
+  const below = (name: keyof Patchable): Method =>
+    own[name] ?? (Object.getPrototypeOf(host) as Patchable)[name];
+  // `arguments` rather than rest parameters: a response captured by nothing (a hit, a route without
+  // the cache) passes through with no array allocated
+  const patches: SharedPatches = {
+    writeHead(this: ServerResponse) {
+      const capture = captures.get(this);
+      // biome-ignore lint/complexity/noArguments: passed on as given, see above
+      if (capture === undefined) return Reflect.apply(below('writeHead'), this, arguments);
+      // biome-ignore lint/complexity/noArguments: copied for the capture only
+      return capture.onWriteHead([...arguments]);
+    },
+    write(this: ServerResponse) {
+      const capture = captures.get(this);
+      // biome-ignore lint/complexity/noArguments: passed on as given, see above
+      if (capture === undefined) return Reflect.apply(below('write'), this, arguments);
+      // biome-ignore lint/complexity/noArguments: copied for the capture only
+      return capture.onWrite([...arguments]);
+    },
+    end(this: ServerResponse) {
+      const capture = captures.get(this);
+      // biome-ignore lint/complexity/noArguments: passed on as given, see above
+      if (capture === undefined) return Reflect.apply(below('end'), this, arguments);
+      // biome-ignore lint/complexity/noArguments: copied for the capture only
+      return capture.onEnd([...arguments]);
+    },
+    below,
+  };
+  for (const name of ['writeHead', 'write', 'end'] as const) {
+    Object.defineProperty(host, name, {
+      value: patches[name],
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  installed.set(host, patches);
+  return patches;
 }
 
 /**
@@ -84,21 +206,34 @@ class Capture {
   restored = false;
   /** Buffer no more than the engine would store; past it the body only passes through. */
   readonly maxEntryBytes: number;
+  /** The response's own `writeHead`, `write` and `end` while captured (the shared ones, when shared). */
   readonly patchedWriteHead: Method;
   readonly patchedWrite: Method;
   readonly patchedEnd: Method;
 
+  /**
+   * @param shared - the shared patches the response inherits and is registered with, or `undefined`
+   *   when this capture patches the response's own properties.
+   * @param writeHead - (and `write`, `end`) the methods of the layers below.
+   */
   constructor(
     readonly res: ServerResponse,
     readonly fill: Fill,
+    readonly shared: SharedPatches | undefined,
     readonly writeHead: Method,
     readonly write: Method,
     readonly end: Method,
   ) {
     this.maxEntryBytes = fill.maxEntryBytes;
-    this.patchedWriteHead = (...args) => this.onWriteHead(args);
-    this.patchedWrite = (...args) => this.onWrite(args);
-    this.patchedEnd = (...args) => this.onEnd(args);
+    if (shared !== undefined) {
+      this.patchedWriteHead = shared.writeHead;
+      this.patchedWrite = shared.write;
+      this.patchedEnd = shared.end;
+    } else {
+      this.patchedWriteHead = (...args) => this.onWriteHead(args);
+      this.patchedWrite = (...args) => this.onWrite(args);
+      this.patchedEnd = (...args) => this.onEnd(args);
+    }
   }
 
   /** Settle the fill as `abandon`, once; the response passes through from now on. */
@@ -278,6 +413,11 @@ class Capture {
     this.state = 'pass';
     if (this.restored) return;
     this.restored = true;
+    if (this.shared !== undefined) {
+      // the shared patches pass every later call through; a layer that wrapped them since stays
+      if (captures.get(this.res) === this) captures.delete(this.res);
+      return;
+    }
     const target = this.res as unknown as Patchable;
     // the method it had, own or inherited, as an own field: deleting a field of a response whose
     // prototype Express replaced turns it into a slow dictionary object (V8), which then slowed
