@@ -264,8 +264,9 @@ class Capture {
   begin(): void {
     const res = this.res;
     let decision: ReturnType<Fill['start']>;
+    const current = res.getHeaders() as HeaderMap;
     try {
-      decision = this.fill.start(res.statusCode, res.getHeaders() as HeaderMap);
+      decision = this.fill.start(res.statusCode, current);
     } catch (error) {
       this.abandon(error);
       return;
@@ -276,7 +277,7 @@ class Capture {
       this.settled = true;
       return;
     }
-    applyHeaders(res, decision.headers);
+    applyHeaders(res, decision.headers, current);
     this.state = decision.store ? 'store' : 'pass';
     if (!decision.store) this.settled = true;
   }
@@ -346,21 +347,19 @@ class Capture {
       // The whole response in one call: the engine may answer with something else (304, substitute).
       this.state = 'pass';
       let response: ResponseLike;
+      let current: HeaderMap;
       try {
         const body = toBuffer(chunk, encoding);
         // A chunk Node would reject goes below untouched, for Node to report.
         if (body === undefined && chunk != null) throw new TypeError('not a string or bytes');
-        response = this.fill.commit({
-          status: res.statusCode,
-          headers: res.getHeaders() as HeaderMap,
-          body: body ?? EMPTY,
-        });
+        current = res.getHeaders() as HeaderMap;
+        response = this.fill.commit({ status: res.statusCode, headers: current, body: body ?? EMPTY });
       } catch (error) {
         this.abandon(error);
         return this.below(this.end, args);
       }
       this.settled = true;
-      return this.send(response, callback);
+      return this.send(response, callback, current);
     }
     if (this.state === 'idle') this.begin();
     if (this.state === 'swallow') {
@@ -395,14 +394,17 @@ class Capture {
     return result;
   }
 
-  /** Send an engine-decided response through the layers below. */
-  send(response: ResponseLike, callback: unknown): unknown {
+  /**
+   * Send an engine-decided response through the layers below.
+   * @param current - what `res.getHeaders()` returned, when nothing has set a header since.
+   */
+  send(response: ResponseLike, callback: unknown, current?: HeaderMap): unknown {
     const res = this.res;
     if (response.status !== res.statusCode) {
       res.statusCode = response.status;
       res.statusMessage = STATUS_CODES[response.status] ?? 'unknown';
     }
-    applyHeaders(res, response.headers);
+    applyHeaders(res, response.headers, current);
     const body = toBuffer(response.body, undefined) ?? EMPTY;
     return this.below(this.end, typeof callback === 'function' ? [body, callback] : [body]);
   }
@@ -428,14 +430,29 @@ class Capture {
   }
 }
 
-/** Make the headers of `res` exactly `headers`. */
-function applyHeaders(res: ServerResponse, headers: HeaderMap): void {
-  for (const name of res.getHeaderNames()) {
+/**
+ * Make the headers of `res` exactly `headers`. Given `current`, the headers `res` has now (from
+ * `res.getHeaders()`), only the fields that differ are touched, and `res` is not read again: each
+ * read of a response Express gave a prototype of its own is a slow property lookup. `headers` may be
+ * `current` itself, changed in place by a fill: that is compared field by field on `res`.
+ */
+function applyHeaders(res: ServerResponse, headers: HeaderMap, current?: HeaderMap): void {
+  if (current === undefined || current === headers) {
+    for (const name of res.getHeaderNames()) {
+      if (headers[name] === undefined) res.removeHeader(name);
+    }
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && res.getHeader(name) !== value) res.setHeader(name, value);
+    }
+    return;
+  }
+  for (const name in current) {
     if (headers[name] === undefined) res.removeHeader(name);
   }
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && res.getHeader(name) !== value) res.setHeader(name, value);
+    if (value !== undefined && current[name] !== value) res.setHeader(name, value);
   }
 }
 
