@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type ServerResponse } from 'node:http';
+import { request as httpRequest, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -365,6 +365,26 @@ for (const [name, express] of frameworks) {
       const stream = await request(server).get('/stream');
       expect([stream.status, stream.text]).toEqual([201, 'not captured']);
       expect(r.settlements()).toBe(1);
+    });
+
+    it('captures a response whose framework prototype is frozen, with patches of its own', async () => {
+      // a prototype chain like Express's, on a prototype the shared patches cannot be installed on
+      const frozen = Object.freeze(Object.create(ServerResponse.prototype) as object);
+      const r = recorder();
+      const server = express();
+      server.get(
+        '/',
+        (_req, res, next) => {
+          Object.setPrototypeOf(res, Object.create(frozen) as object);
+          captureResponse(res, r.fill);
+          next();
+        },
+        (_req, res) => void res.end('on a frozen prototype'),
+      );
+      const res = await request(server).get('/');
+      expect(res.text).toBe('on a frozen prototype');
+      expect(res.headers['cache-status']).toBe('test');
+      expect(r.commits).toHaveLength(1);
     });
 
     it('abandons the fill when the response closes before finishing', async () => {

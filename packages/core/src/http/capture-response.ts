@@ -101,8 +101,8 @@ interface SharedPatches extends Patchable {
   below(name: keyof Patchable): Method;
 }
 
-/** The shared patches installed on each prototype, by prototype. */
-const installed = new WeakMap<object, SharedPatches>();
+/** The shared patches installed on each prototype, by prototype; `null` where they could not be. */
+const installed = new WeakMap<object, SharedPatches | null>();
 
 /**
  * The shared patches for `res`, installed on first use: on the framework's own response prototype,
@@ -130,7 +130,9 @@ function sharedPatches(res: ServerResponse): SharedPatches | undefined {
     if (above === null) return undefined;
     proto = above;
   }
-  return installed.get(proto) ?? install(proto);
+  const patches = installed.get(proto);
+  if (patches === null) return undefined;
+  return patches ?? install(proto);
 }
 
 /**
@@ -138,7 +140,7 @@ function sharedPatches(res: ServerResponse): SharedPatches | undefined {
  * passes any other call to what `host` had before: its own method if it had one, else the inherited one,
  * looked up at each call (an instrumentation that patches `ServerResponse.prototype` later is kept).
  */
-function install(host: object): SharedPatches {
+function install(host: object): SharedPatches | undefined {
   const owned = host as Partial<Patchable>;
   const own = {
     writeHead: Object.hasOwn(host, 'writeHead') ? owned.writeHead : undefined,
@@ -173,13 +175,19 @@ function install(host: object): SharedPatches {
     },
     below,
   };
-  for (const name of ['writeHead', 'write', 'end'] as const) {
-    Object.defineProperty(host, name, {
-      value: patches[name],
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+  try {
+    for (const name of ['writeHead', 'write', 'end'] as const) {
+      Object.defineProperty(host, name, {
+        value: patches[name],
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  } catch {
+    // a frozen prototype: its responses get own patches (a patch set before the throw passes through)
+    installed.set(host, null);
+    return undefined;
   }
   installed.set(host, patches);
   return patches;
