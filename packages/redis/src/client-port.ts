@@ -4,6 +4,7 @@
  * one subscriber connection, and `SCAN` over every master. An adapter supplies a {@link PortDriver}:
  * the few primitives that differ between node-redis and ioredis.
  */
+import { setMaxListeners } from 'node:events';
 import { parseDuration, StoreError } from '@larder/core';
 import { LoopDeadline } from './loop-deadline.js';
 import type { LuaScript } from './lua-script.js';
@@ -213,7 +214,9 @@ export class ClientPort implements RedisPort {
     if (list.length === 0) return Promise.resolve(0);
     return this.#run('del', async (signal) => {
       if (!this.cluster) return toCount(await this.#driver.send(list[0], ['DEL', ...list], signal));
-      // keys of several slots cannot share one DEL on a cluster; the client pipelines these
+      // keys of several slots cannot share one DEL on a cluster; the client pipelines these. Each adds
+      // an abort listener to this call's own signal: no leak, so no MaxListenersExceededWarning
+      if (signal !== undefined) setMaxListeners(list.length + 1, signal);
       const counts = await Promise.all(list.map((key) => this.#driver.send(key, ['DEL', key], signal)));
       let total = 0;
       for (const count of counts) total += toCount(count);

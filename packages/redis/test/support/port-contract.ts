@@ -120,10 +120,21 @@ export function runPortContract(name: string, setup: () => Promise<PortFixture>,
       expect(await port.del([k('bin'), k('view')])).toBe(2);
     });
 
-    it('deletes keys of many slots in one call', async () => {
+    it('deletes keys of many slots in one call, without a listener-leak warning', async () => {
       const keys = Array.from({ length: 20 }, (_, i) => k(`many-${i}`));
       for (const key of keys) await port.set(key, 'v');
-      expect(await port.del([...keys, k('absent')])).toBe(20);
+      // on a cluster, one DEL per key under the call's one deadline: the client adds an abort
+      // listener per command to the call's signal, which is no leak and must not be reported as one
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.name);
+      process.on('warning', onWarning);
+      try {
+        expect(await port.del([...keys, k('absent')])).toBe(20);
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
     });
 
     it('evaluates scripts with normalised replies, binary in and out', async () => {
