@@ -39,32 +39,26 @@ const hitHeaders = new WeakMap<StoredEntry, HitHeaders>();
  */
 const collapsedHeaders = new WeakMap<StoredEntry, HitHeaders>();
 
-/** Whether `params` are exactly `{ hit: true, ttl }`, what the engine passes for a fresh hit. */
-function isPlainHit(params: CacheStatusParams): params is CacheStatusParams & { ttl: number } {
+/** Whether `params` say a hit and nothing else the memoised hits leave out (fwd, stored, key, detail). */
+function isBareHit(params: CacheStatusParams): boolean {
   return (
     params.hit === true &&
-    params.ttl !== undefined &&
     params.fwd === undefined &&
     params.fwdStatus === undefined &&
     params.stored !== true &&
-    params.collapsed !== true &&
     params.key === undefined &&
     params.detail === undefined
   );
 }
 
+/** Whether `params` are exactly `{ hit: true, ttl }`, what the engine passes for a fresh hit. */
+function isPlainHit(params: CacheStatusParams): params is CacheStatusParams & { ttl: number } {
+  return params.ttl !== undefined && params.collapsed !== true && isBareHit(params);
+}
+
 /** Whether `params` are exactly `{ hit: true, collapsed: true }`: a request that waited for a fill. */
 function isCollapsedHit(params: CacheStatusParams): boolean {
-  return (
-    params.hit === true &&
-    params.collapsed === true &&
-    params.ttl === undefined &&
-    params.fwd === undefined &&
-    params.fwdStatus === undefined &&
-    params.stored !== true &&
-    params.key === undefined &&
-    params.detail === undefined
-  );
+  return params.collapsed === true && params.ttl === undefined && isBareHit(params);
 }
 
 /**
